@@ -1,0 +1,206 @@
+"""The `rollproof` command line: parse, load, verify, print, exit 0/1/2/3 (SPEC section 8)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import RollproofError, UsageError
+from .explore import DEFAULT_MAX_STATES
+from .findings import Status, Verdict
+from .model import Model
+from .model_file import load_model, model_from_document
+from .report_json import result_json
+from .report_text import render, render_labels
+from .verify import Options, Result, verify
+from .yamlsource import Document
+
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+DESCRIPTION = """\
+Check an Amazon ECS rolling deployment before you ship it: will it finish or get
+stuck, how low does healthy capacity dip, does it fit the cluster, how long does
+it take. Give a model file (see models/ for examples) or the numbers as flags.
+
+exit codes: 0 every property holds, 1 a property is violated,
+            2 bad input or usage, 3 inconclusive (a search budget was hit)
+"""
+
+EXAMPLES = """\
+examples:
+  rollproof verify models/min50-room8.yaml
+  rollproof verify --desired 6 --min-healthy-percent 50 --max-percent 200 --capacity 8
+  rollproof verify models/*.yaml --format json > results.json
+  rollproof verify --check-labels models/*.yaml
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # exit 2 with one line, as for any bad input
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"rollproof: error: {message}")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must not be negative")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rollproof", description=DESCRIPTION, epilog=EXAMPLES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"rollproof {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    verify_cmd = commands.add_parser(
+        "verify", help="check deployment models and print verdicts",
+        description="Check each model: every property with a verdict, a shortest counterexample "
+                    "for each violation, and the schedules.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify_cmd.add_argument("models", nargs="*", metavar="MODEL.yaml", type=Path,
+                            help="model files (SPEC section 9 format); omit to give the numbers as flags")
+    numbers = verify_cmd.add_argument_group("a model from flags (instead of a file)")
+    numbers.add_argument("--desired", type=_non_negative, metavar="D", help="desiredCount")
+    numbers.add_argument("--min-healthy-percent", type=_non_negative, metavar="M",
+                         help="minimumHealthyPercent (default 100)")
+    numbers.add_argument("--max-percent", type=_non_negative, metavar="X", help="maximumPercent (default 200)")
+    numbers.add_argument("--capacity", type=_non_negative, metavar="C",
+                         help="free task slots in the cluster (default: unlimited)")
+    numbers.add_argument("--health-check-seconds", type=_non_negative, metavar="S",
+                         help="seconds for a new task to become healthy (default 150)")
+    numbers.add_argument("--drain-seconds", type=_non_negative, metavar="S",
+                         help="seconds for a stopping task to be gone (default 300)")
+    numbers.add_argument("--stopping-counts-toward-max", action="store_true",
+                         help="count stopping tasks toward maximumPercent")
+    verify_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                            help="text for people (default), json for programs (schema rollproof/result/v1)")
+    verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
+                            help=f"state budget per search; past it the answer is inconclusive "
+                                 f"(default {DEFAULT_MAX_STATES:,})")
+    verify_cmd.add_argument("--check-labels", action="store_true",
+                            help="compare each model's verdict with its expect: label; "
+                                 "exit 0 when all match, 1 otherwise")
+    return parser
+
+
+def _flag_model(args: argparse.Namespace) -> Model:
+    deployment = {}
+    if args.min_healthy_percent is not None:
+        deployment["minimumHealthyPercent"] = args.min_healthy_percent
+    if args.max_percent is not None:
+        deployment["maximumPercent"] = args.max_percent
+    data: dict = {"service": {"desiredCount": args.desired, "deploymentConfiguration": deployment}}
+    if args.capacity is not None:
+        data["cluster"] = {"capacityTasks": args.capacity}
+    timing = {}
+    if args.health_check_seconds is not None:
+        timing["healthCheckSeconds"] = args.health_check_seconds
+    if args.drain_seconds is not None:
+        timing["drainSeconds"] = args.drain_seconds
+    if args.stopping_counts_toward_max:
+        timing["stoppingCountsTowardMax"] = True
+    if timing:
+        data["timing"] = timing
+    name = f"desired{args.desired}-min{args.min_healthy_percent or 100}-max{args.max_percent or 200}"
+    if args.capacity is not None:
+        name += f"-cap{args.capacity}"
+    return model_from_document(Document(data, "<command line>"), default_name=name)
+
+
+def _models(args: argparse.Namespace) -> list[Model]:
+    flags_given = any(getattr(args, name) is not None for name in (
+        "desired", "min_healthy_percent", "max_percent", "capacity", "health_check_seconds", "drain_seconds"))
+    flags_given = flags_given or args.stopping_counts_toward_max
+    if args.models and flags_given:
+        raise UsageError("give model files or model flags (--desired ...), not both")
+    if args.models:
+        return [load_model(path) for path in args.models]
+    if args.desired is None:
+        raise UsageError("nothing to verify: give a model file or --desired D "
+                         "(see 'rollproof verify --help')")
+    return [_flag_model(args)]
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(line: str) -> None:
+        sys.stderr.write(f"\r\033[K{line}")
+        sys.stderr.flush()
+    return show
+
+
+def _label_row(result: Result) -> tuple[str, str, str, bool]:
+    violated = sorted(f.property_id for f in result.findings if f.status is Status.VIOLATED)
+    got = result.verdict.value + (f" ({', '.join(violated)})" if violated else "")
+    expect = result.model.expect
+    if expect is None:
+        return result.model.name, got, "nothing (no expect: label)", False
+    wanted = expect.verdict + (f" ({', '.join(sorted(expect.violated))})" if expect.violated else "")
+    return result.model.name, got, wanted, got == wanted
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    models = _models(args)
+    progress = _progress_printer()
+    results = []
+    for model in models:
+        results.append(verify(model, Options(args.max_states, progress)))
+        if progress:
+            sys.stderr.write("\r\033[K")
+    if args.check_labels:
+        rows = [_label_row(result) for result in results]
+        print(render_labels(rows))
+        return EXIT_HOLDS if all(ok for *_, ok in rows) else EXIT_VIOLATED
+    if args.format == "json":
+        documents = [result_json(result) for result in results]
+        print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    else:
+        print("\n\n".join(render(result) for result in results))
+    verdicts = {result.verdict for result in results}
+    if Verdict.VIOLATED in verdicts:
+        return EXIT_VIOLATED
+    if Verdict.INCONCLUSIVE in verdicts:
+        return EXIT_INCONCLUSIVE
+    return EXIT_HOLDS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse: --help / --version exit 0, mistakes exit 2
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT if stop.code else EXIT_HOLDS
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return run_verify(args)
+    except RollproofError as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("rollproof: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

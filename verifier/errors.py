@@ -1,0 +1,43 @@
+"""The one family of errors rollproof raises for a user's mistake.
+
+Every class also inherits the matching builtin, so a caller that only knows
+Python's exceptions can still catch them. The CLI turns any of these into a
+one-line message and exit code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class RollproofError(Exception):
+    """Base of every error rollproof reports to a user."""
+
+
+class ModelError(RollproofError, ValueError):
+    """A model file or command-line model that cannot be analysed as written."""
+
+    def __init__(self, message: str, source: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.source or "<command line>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: error: {self.message}"
+
+
+class UsageError(RollproofError, ValueError):
+    """A command line that does not say what to check."""
+
+    def __str__(self) -> str:
+        return f"rollproof: error: {self.args[0]}"
+
+
+class ReplayError(RollproofError, AssertionError):
+    """A counterexample that the plain semantics does not reproduce.
+
+    This is never a user's mistake: it means two parts of rollproof disagree,
+    and the finding is withheld rather than reported unchecked.
+    """

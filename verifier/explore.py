@@ -1,0 +1,106 @@
+"""Explicit-state exploration of the interleaving graph into a networkx DiGraph (SPEC section 5.1).
+
+Two graphs over the same states:
+
+* the *batched* graph has an edge for every `stop(j)` and `launch(k)` the
+  scheduler could take, exactly as SPEC section 4 states the actions;
+* the *unit* graph keeps only `stop(1)` and `launch(1)` (events are single
+  anyway).
+
+They have the same reachable states, the same goal reachability and the same
+deadlocks, because every guard is downward closed in its amount: `stop(j)` is
+enabled iff the run `stop(1)` x j is, step by step, and reaches the same state
+(likewise `launch(k)`). A batched path is therefore a unit path with its runs
+of equal actions merged, which is how `counterexample.shortest_path` measures
+length. The unit graph has at most four edges per state instead of O(D), so it
+is the default; tests compare the two on every small model.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import networkx as nx
+
+from .semantics import TRANSITIONS, Action, Bounds, State, initial_state
+
+DEFAULT_MAX_STATES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Exploration:
+    """The graph of states reached from the initial state, and whether the search finished."""
+
+    bounds: Bounds
+    graph: nx.DiGraph
+    initial: State
+    batched: bool
+    complete: bool
+    unexpanded: frozenset[State] = field(default=frozenset())  # discovered, successors unknown
+
+    @property
+    def states(self) -> int:
+        return self.graph.number_of_nodes()
+
+
+def successors(bounds: Bounds, state: State, batched: bool) -> Iterator[tuple[Action, State]]:
+    for transition, unit in _UNIT_ACTIONS:
+        if not all(transition.guard(bounds, state, 1)):
+            continue
+        if batched and transition.controllable:
+            for amount in range(1, transition.largest_amount(bounds, state) + 1):
+                yield Action(transition.name, amount), transition.effect(state, amount)
+        else:
+            yield unit, transition.effect(state, 1)
+
+
+# One shared label per unit edge: a graph of a million states must not hold a
+# million equal Action objects.
+_UNIT_ACTIONS = tuple((t, Action(t.name, 1)) for t in TRANSITIONS)
+
+
+def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool = False,
+            progress: Callable[[int], None] | None = None) -> Exploration:
+    """Breadth-first search from the initial state, stopping once `max_states` states are known.
+
+    Edges are gathered in a plain list and handed to networkx in one call, and
+    the cyclic garbage collector is paused meanwhile: the search allocates
+    millions of small acyclic objects, and the collector's repeated passes
+    over them cost more than the search itself.
+    """
+    start = initial_state(bounds)
+    seen = {start}
+    queue = deque([start])
+    edges: list[tuple[State, State, dict]] = []
+    complete = True
+    next_report = 65536
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        while queue:
+            state = queue.popleft()
+            found = list(successors(bounds, state, batched))
+            if len(seen) + len(found) > max_states and \
+                    len(seen) + len({t for _, t in found if t not in seen}) > max_states:
+                queue.appendleft(state)
+                complete = False
+                break
+            for action, target in found:
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+                edges.append((state, target, {"action": action}))
+            if progress is not None and len(seen) >= next_report:
+                progress(len(seen))
+                next_report *= 2
+        graph = nx.DiGraph()
+        graph.add_node(start)
+        graph.add_edges_from(edges)
+    finally:
+        if collecting:
+            gc.enable()
+    return Exploration(bounds, graph, start, batched, complete,
+                       frozenset(queue) if not complete else frozenset())

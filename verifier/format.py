@@ -1,0 +1,17 @@
+"""Small formatting helpers shared by the reports and the messages."""
+
+from __future__ import annotations
+
+
+def duration(seconds: int | None) -> str:
+    """`1350 s (22 min 30 s)`: exact seconds first, minutes for the reader."""
+    if seconds is None:
+        return "never"
+    minutes, rest = divmod(seconds, 60)
+    if minutes == 0:
+        return f"{seconds} s"
+    return f"{seconds} s ({minutes} min{f' {rest} s' if rest else ''})"
+
+
+def pair_trace(pairs) -> str:
+    return " ".join(f"({old},{new})" for old, new in pairs)

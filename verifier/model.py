@@ -1,0 +1,92 @@
+"""The deployment model a user checks: frozen records, built and validated by `model_file`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ECS's own defaults (DeploymentConfiguration) and the timing defaults of SPEC section 4.
+DEFAULT_MIN_HEALTHY_PERCENT = 100
+DEFAULT_MAX_PERCENT = 200
+DEFAULT_HEALTH_CHECK_SECONDS = 150
+DEFAULT_DRAIN_SECONDS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What ECS is told, plus the cluster's room and how long tasks take to change state."""
+
+    desired: int
+    min_healthy_percent: int = DEFAULT_MIN_HEALTHY_PERCENT
+    max_percent: int = DEFAULT_MAX_PERCENT
+    capacity: int | None = None  # free task slots in total; None is unlimited (Fargate)
+    health_check_seconds: int = DEFAULT_HEALTH_CHECK_SECONDS
+    drain_seconds: int = DEFAULT_DRAIN_SECONDS
+    stopping_counts_toward_max: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCount:
+    """A number of tasks, or a percentage of desiredCount that resolves to one."""
+
+    value: int
+    percent: bool = False
+
+    def resolve(self, desired: int, round_up: bool) -> int:
+        if not self.percent:
+            return self.value
+        if round_up:
+            return (desired * self.value + 99) // 100
+        return (desired * self.value) // 100
+
+    def __str__(self) -> str:
+        return f"{self.value}%" if self.percent else str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    """Service-level objectives a user adds on top of the ECS settings."""
+
+    min_healthy: TaskCount | None = None
+    max_tasks: TaskCount | None = None
+    max_deploy_seconds: int | None = None
+    max_steps: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One step of a hand-written step plan: launch k and wait, or stop j and wait."""
+
+    action: str  # "stop" or "launch"
+    amount: int
+    line: int | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.amount}"
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """The label a corpus model carries: the verdict it should get and what should fail."""
+
+    verdict: str
+    violated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    settings: Settings
+    requirements: Requirements = Requirements()
+    plan: tuple[PlanStep, ...] | None = None
+    description: str = ""
+    expect: Expectation | None = None
+    source: str | None = field(default=None, compare=False)
+    lines: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, *path: str | int) -> int | None:
+        """The line in the model file where `path` was written, if it came from a file."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None

@@ -1,0 +1,8 @@
+"""The properties rollproof checks (SPEC section 6), one module each, in report order."""
+
+from __future__ import annotations
+
+from . import availability, capacity, deadline, plan, progress, steps, surge
+
+PROPERTIES = (availability, surge, capacity, progress, deadline, steps, plan)
+PROPERTY_IDS: tuple[str, ...] = tuple(prop.ID for prop in PROPERTIES)

@@ -1,0 +1,32 @@
+"""deadline: the ECS controller finishes within the user's maxDeploySeconds."""
+
+from __future__ import annotations
+
+from ..context import CheckContext
+from ..counterexample import replay
+from ..findings import Finding, Status
+from ..format import duration
+from ..semantics import goal_state
+
+ID = "deadline"
+DESCRIPTION = "the ECS controller's own run finishes within requirements.maxDeploySeconds"
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
+
+
+def applies(ctx: CheckContext) -> bool:
+    return ctx.model.requirements.max_deploy_seconds is not None
+
+
+def check(ctx: CheckContext) -> Finding:
+    limit = ctx.model.requirements.max_deploy_seconds
+    run = ctx.ecs
+    goal = goal_state(ctx.bounds)
+    if not run.completes:
+        trace = replay(ctx.bounds, run.trace, lambda state: state != goal, ID)
+        return Finding(ID, Status.VIOLATED, f"ECS never finishes the deployment (limit {duration(limit)})", trace)
+    if run.makespan_seconds > limit:
+        trace = replay(ctx.bounds, run.trace, lambda state: state == goal, ID)
+        return Finding(ID, Status.VIOLATED, f"ECS finishes after {duration(run.makespan_seconds)}, "
+                       f"over the {duration(limit)} limit", trace)
+    return Finding(ID, Status.HOLDS, f"ECS finishes after {duration(run.makespan_seconds)} "
+                   f"(limit {duration(limit)})")

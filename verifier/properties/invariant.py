@@ -1,0 +1,27 @@
+"""The shared shape of a safety property: a predicate every reachable state must satisfy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..context import CheckContext
+from ..counterexample import replay, shortest_path
+from ..findings import Finding, Status
+from ..semantics import State
+
+
+def check_invariant(ctx: CheckContext, property_id: str, ok: Callable[[State], bool],
+                    describe_violation: Callable[[State], str], holds_message: str) -> Finding:
+    exploration = ctx.exploration
+    violating = {state for state in exploration.graph if not ok(state)}
+    if violating:
+        trace = shortest_path(exploration.graph, exploration.initial, violating)
+        replay(ctx.bounds, trace, lambda state: not ok(state), property_id)
+        details = () if exploration.complete else (
+            "the search stopped at its budget, so a shorter counterexample may exist; this one is real (replayed)",)
+        return Finding(property_id, Status.VIOLATED, describe_violation(trace.states[-1]), trace, details)
+    if not exploration.complete:
+        return Finding(property_id, Status.UNKNOWN,
+                       f"no violation among the {exploration.states:,} states explored, but not every "
+                       f"reachable state was explored", details=(ctx.budget_advice(),))
+    return Finding(property_id, Status.HOLDS, holds_message)

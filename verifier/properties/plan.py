@@ -1,0 +1,49 @@
+"""plan: every step of the model's hand-written step plan is allowed, and the plan finishes."""
+
+from __future__ import annotations
+
+from ..context import CheckContext
+from ..counterexample import Counterexample, replay
+from ..findings import Finding, Status
+from ..semantics import Action, goal_state, initial_state, refusal_reasons
+
+ID = "plan"
+DESCRIPTION = "each step of the hand-written plan is allowed when it starts, and the plan ends with every task replaced"
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
+
+
+def applies(ctx: CheckContext) -> bool:
+    return ctx.model.plan is not None
+
+
+def check(ctx: CheckContext) -> Finding:
+    """Walk the plan through the interleaving semantics: a step is its action, then its events.
+
+    `launch: k` is launch(k) then k ready events; `stop: j` is stop(j) then j gone
+    events, so the trace replays like any other counterexample.
+    """
+    bounds = ctx.bounds
+    state = initial_state(bounds)
+    states, actions = [state], []
+    for number, step in enumerate(ctx.model.plan, start=1):
+        action = Action(step.action, step.amount)
+        after = action.apply(bounds, state)
+        if after is None:
+            trace = replay(bounds, Counterexample(tuple(states), tuple(actions)),
+                           lambda s: action.apply(bounds, s) is None, ID)
+            where = f" (line {step.line})" if step.line else ""
+            return Finding(ID, Status.VIOLATED, f"step {number}{where}, {step}, is not allowed",
+                           trace, tuple(refusal_reasons(bounds, state, action)))
+        settle = Action("ready" if step.action == "launch" else "gone", step.amount)
+        settled = settle.apply(bounds, after)
+        states += [after, settled]
+        actions += [action, settle]
+        state = settled
+    if state != goal_state(bounds):
+        trace = replay(bounds, Counterexample(tuple(states), tuple(actions)),
+                       lambda s: s != goal_state(bounds), ID)
+        return Finding(ID, Status.VIOLATED, f"the plan ends with {state.old} old and {state.new} new tasks, "
+                       f"not with all {bounds.desired} replaced", trace)
+    return Finding(ID, Status.HOLDS, f"all {len(ctx.model.plan)} steps are allowed and the plan finishes")
+
+

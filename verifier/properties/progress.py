@@ -1,0 +1,80 @@
+"""progress: from every reachable state the deployment can still finish (no deadlock, no livelock)."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from ..context import CheckContext
+from ..counterexample import join, replay, shortest_path
+from ..findings import Finding, Status
+from ..semantics import blocked_reasons, goal_state, is_deadlock
+
+ID = "progress"
+DESCRIPTION = "from every reachable state the goal (all tasks replaced) can still be reached"
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html"
+
+
+def applies(ctx: CheckContext) -> bool:
+    return True
+
+
+def check(ctx: CheckContext) -> Finding:
+    exploration = ctx.exploration
+    graph, bounds = exploration.graph, ctx.bounds
+    goal = goal_state(bounds)
+    if not exploration.complete:
+        return _check_partial(ctx)
+    # One reverse reachability pass from the goal finds every state that can
+    # still finish; everything else is stuck, however it got there.
+    can_finish = nx.ancestors(graph, goal) | {goal} if goal in graph else set()
+    stuck = set(graph) - can_finish
+    if not stuck:
+        return Finding(ID, Status.HOLDS, f"all {len(graph):,} reachable states can still finish the deployment")
+    to_stuck = shortest_path(graph, exploration.initial, stuck)
+    point_of_no_return = to_stuck.states[-1]
+    deadlocks = {state for state in stuck if graph.out_degree(state) == 0}
+    onward = shortest_path(graph, point_of_no_return, deadlocks)
+    if onward is None:
+        # Every continuation stays in a cycle that never reaches the goal.
+        replay(bounds, to_stuck, lambda state: state in stuck, ID)
+        return Finding(ID, Status.VIOLATED,
+                       f"livelock: from {_describe(point_of_no_return)} the deployment can run forever "
+                       f"without finishing", to_stuck)
+    trace = replay(bounds, join(to_stuck, onward), lambda state: is_deadlock(bounds, state), ID)
+    end = trace.states[-1]
+    steps = len(to_stuck.actions)
+    if steps == 0 and point_of_no_return == end:
+        message = f"the deployment is stuck at the start: deadlock with {_describe(end)}"
+    elif steps == 0:
+        message = f"the deployment can never finish: every run ends in a deadlock, such as {_describe(end)}"
+    else:
+        message = (f"the deployment can get stuck: after {steps} action{'s' * (steps != 1)} the goal is "
+                   f"out of reach, and it ends in deadlock with {_describe(end)}")
+    details = tuple(blocked_reasons(bounds, end))
+    if point_of_no_return != end:
+        details = (f"from {_describe(point_of_no_return)} on, the goal can no longer be reached",) + details
+    return Finding(ID, Status.VIOLATED, message, trace, details)
+
+
+def _check_partial(ctx: CheckContext) -> Finding:
+    """With the search cut short, only a deadlock already seen is evidence."""
+    exploration, bounds = ctx.exploration, ctx.bounds
+    deadlocks = {state for state in exploration.graph
+                 if state not in exploration.unexpanded and is_deadlock(bounds, state)}
+    if deadlocks:
+        trace = shortest_path(exploration.graph, exploration.initial, deadlocks)
+        replay(bounds, trace, lambda state: is_deadlock(bounds, state), ID)
+        end = trace.states[-1]
+        return Finding(ID, Status.VIOLATED, f"the deployment can get stuck: deadlock with {_describe(end)}",
+                       trace, tuple(blocked_reasons(bounds, end)))
+    return Finding(ID, Status.UNKNOWN, f"no deadlock among the {exploration.states:,} states explored, "
+                   "but not every reachable state was explored", details=(ctx.budget_advice(),))
+
+
+def _describe(state) -> str:
+    parts = [f"{state.old} old", f"{state.new} new"]
+    if state.pending:
+        parts.append(f"{state.pending} pending")
+    if state.stopping:
+        parts.append(f"{state.stopping} stopping")
+    return ", ".join(parts) + " tasks"

@@ -1,0 +1,29 @@
+"""steps: some step plan finishes the deployment within the user's maxSteps rounds."""
+
+from __future__ import annotations
+
+from ..context import CheckContext
+from ..findings import Finding, Status
+
+ID = "steps"
+DESCRIPTION = "the fewest-step plan needs at most requirements.maxSteps steps"
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
+
+
+def applies(ctx: CheckContext) -> bool:
+    return ctx.model.requirements.max_steps is not None
+
+
+def check(ctx: CheckContext) -> Finding:
+    limit = ctx.model.requirements.max_steps
+    plan = ctx.step_plan
+    if not plan.complete:
+        return Finding(ID, Status.UNKNOWN, "the step-plan search stopped at its budget",
+                       details=(ctx.budget_advice(),))
+    if plan.min_steps is None:
+        return Finding(ID, Status.VIOLATED, f"no step plan finishes the deployment at all (limit {limit} steps)")
+    shown = ", ".join(str(step) for step in plan.steps)
+    if plan.min_steps > limit:
+        return Finding(ID, Status.VIOLATED, f"every plan needs at least {plan.min_steps} steps, over the "
+                       f"limit of {limit}; a shortest one: {shown}")
+    return Finding(ID, Status.HOLDS, f"{plan.min_steps} steps suffice (limit {limit}): {shown}")

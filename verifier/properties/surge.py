@@ -1,0 +1,35 @@
+"""surge: tasks counted toward maximumPercent never exceed the allowed maximum."""
+
+from __future__ import annotations
+
+from ..context import CheckContext
+from ..findings import Finding
+from ..semantics import counted
+from .invariant import check_invariant
+
+ID = "surge"
+DESCRIPTION = "every reachable state keeps the tasks counted toward maximumPercent within the maximum"
+SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html"
+
+
+def applies(ctx: CheckContext) -> bool:
+    return True
+
+
+def _allowed(ctx: CheckContext) -> str:
+    wanted = ctx.model.requirements.max_tasks
+    if wanted is not None:
+        return f"the {ctx.required_max_tasks} that requirement maxTasks {wanted} allows"
+    return f"the {ctx.bounds.max_tasks} that maximumPercent {ctx.bounds.max_percent} allows"
+
+
+def check(ctx: CheckContext) -> Finding:
+    allowed = ctx.required_max_tasks
+    bounds = ctx.bounds
+    highest = max(counted(bounds, state) for state in ctx.exploration.graph)
+    return check_invariant(
+        ctx, ID,
+        ok=lambda state: counted(bounds, state) <= allowed,
+        describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
+        holds_message=f"at most {highest} tasks run or start at once (allowed: {allowed})",
+    )

@@ -1,0 +1,54 @@
+"""The JSON result contract (SPEC section 8, schema rollproof/result/v1).
+
+The keys SPEC section 8 names are stable; the extra keys here (traces, steps,
+schedules, reproduce) may grow but are never renamed.
+"""
+
+from __future__ import annotations
+
+from .reproduce import reproduce_command
+from .verify import SCHEMA, Result
+
+
+def result_json(result: Result, timing: bool = True) -> dict:
+    """The result as plain JSON data; `timing=False` leaves out the wall time for golden files."""
+    bounds, plan, ecs, optimal = result.bounds, result.step_plan, result.ecs, result.optimal
+    data = {
+        "schema": SCHEMA,
+        "model": result.model.name,
+        "source": result.model.source,
+        "bounds": {"desired": bounds.desired, "min_healthy": bounds.min_healthy,
+                   "max_tasks": bounds.max_tasks, "capacity": bounds.capacity},
+        "verdict": result.verdict.value,
+        "properties": [finding.to_json() for finding in result.findings],
+        "plan": {
+            "min_steps": plan.min_steps,
+            "sequential_seconds": plan.sequential_seconds,
+            "trace": [list(pair) for pair in plan.trace],
+            "steps": [str(step) for step in plan.steps],
+            "sequential_trace": [list(pair) for pair in plan.sequential_trace],
+            "sequential_steps": [str(step) for step in plan.sequential_steps],
+            "complete": plan.complete,
+        },
+        "ecs": {
+            "completes": ecs.completes,
+            "makespan_seconds": ecs.makespan_seconds,
+            "min_healthy_seen": ecs.min_healthy_seen,
+            "max_counted_seen": ecs.max_counted_seen,
+            "max_occupied_seen": ecs.max_occupied_seen,
+            "trace": ecs.trace.to_json(),
+        },
+        "optimal": {
+            "makespan_seconds": optimal.makespan_seconds,
+            "schedule": [{"second": d.second, "stop": d.stop, "launch": d.launch} for d in optimal.schedule],
+            "tick_seconds": optimal.tick_seconds,
+            "complete": optimal.complete,
+        },
+        "engine": result.engine,
+        "states": result.states,
+        "seconds": round(result.seconds, 4),
+        "reproduce": reproduce_command(result.model),
+    }
+    if not timing:
+        del data["seconds"]
+    return data

@@ -1,0 +1,101 @@
+"""The report a person reads in a terminal: bounds, a tick or cross per property, the schedules."""
+
+from __future__ import annotations
+
+from .counterexample import Counterexample
+from .findings import Finding, Status
+from .format import duration, pair_trace
+from .reproduce import reproduce_command
+from .verify import Result
+
+MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
+MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
+
+
+def render(result: Result) -> str:
+    model, bounds = result.model, result.bounds
+    shown_source = model.source and model.source != "<command line>"
+    lines = [f"{model.name}" + (f"  ({model.source})" if shown_source else "")]
+    if model.description:
+        lines.append(f"  {model.description}")
+    capacity = "unlimited" if bounds.capacity is None else f"{bounds.capacity} task slots"
+    lines += [
+        f"  desiredCount {bounds.desired}: at least {bounds.min_healthy} healthy "
+        f"(minimumHealthyPercent {bounds.min_healthy_percent}), at most {bounds.max_tasks} tasks "
+        f"(maximumPercent {bounds.max_percent}), capacity {capacity}",
+        "",
+    ]
+    width = max(len(f.property_id) for f in result.findings)
+    for finding in result.findings:
+        lines.append(f"  {MARKS[finding.status]} {finding.property_id:<{width}}  {finding.message}")
+        lines += [f"      {detail}" for detail in finding.details]
+        if finding.counterexample is not None and finding.status is Status.VIOLATED:
+            lines += _trace_table(finding.counterexample, indent="      ")
+    lines += ["", "  schedules"] + _schedules(result)
+    lines += ["", f"  verdict: {result.verdict.value.upper()}   ({result.states:,} state{'s' * (result.states != 1)}, "
+              f"{result.seconds:.2f} s, {result.engine} engine)",
+              f"  reproduce: {reproduce_command(model)}"]
+    return "\n".join(lines)
+
+
+def _trace_table(trace: Counterexample, indent: str) -> list[str]:
+    timed = trace.times is not None
+    header = f"{'step':>4}  {'time':>8}  {'action':<12} {'old':>5} {'stopping':>8} {'pending':>7} {'new':>5}" if timed \
+        else f"{'step':>4}  {'action':<12} {'old':>5} {'stopping':>8} {'pending':>7} {'new':>5}"
+    rows = []
+    for index, state in enumerate(trace.states):
+        action = "(start)" if index == 0 else str(trace.actions[index - 1])
+        when = f"{trace.times[index]:>6} s  " if timed else ""
+        rows.append(f"{index:>4}  {when}{action:<12} {state.old:>5} {state.stopping:>8} "
+                    f"{state.pending:>7} {state.new:>5}")
+    if len(rows) > MAX_TRACE_ROWS:
+        half = MAX_TRACE_ROWS // 2
+        rows = rows[:half] + [f"{'...':>4}  ({len(rows) - 2 * half} more rows; --format json has them all)"] \
+            + rows[-half:]
+    return [indent + header] + [indent + row for row in rows]
+
+
+def _schedules(result: Result) -> list[str]:
+    plan, ecs, optimal = result.step_plan, result.ecs, result.optimal
+    lines = []
+    if not plan.complete:
+        lines.append("    fewest steps     unknown: the step-plan search stopped at its budget")
+    elif plan.min_steps is None:
+        lines.append("    fewest steps     none: no step plan finishes the deployment")
+    else:
+        lines.append(f"    fewest steps     {plan.min_steps}: {pair_trace(plan.trace)}  "
+                     f"[{', '.join(map(str, plan.steps))}]")
+        lines.append(f"    step plan time   {duration(plan.sequential_seconds)}: "
+                     f"{pair_trace(plan.sequential_trace)}  [{', '.join(map(str, plan.sequential_steps))}]")
+    if ecs.completes:
+        lines.append(f"    ECS controller   finishes in {duration(ecs.makespan_seconds)}; lowest healthy "
+                     f"{ecs.min_healthy_seen}, peak {ecs.max_counted_seen} tasks counted, "
+                     f"{ecs.max_occupied_seen} slots used")
+    else:
+        end = ecs.trace.states[-1]
+        lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
+                     f"after {duration(ecs.trace.times[-1])}")
+    lines += _trace_table(ecs.trace, indent="      ")
+    if optimal.makespan_seconds is not None:
+        when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule)
+        lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
+    elif not optimal.complete:
+        lines.append(f"    optimal timed    unknown: the search stopped at {optimal.states:,} timed states")
+    else:
+        lines.append("    optimal timed    none: no schedule finishes the deployment")
+    return lines
+
+
+def render_labels(rows: list[tuple[str, str, str, bool]]) -> str:
+    """The `--check-labels` table: model, verdict got, verdict expected, whether they match."""
+    width = max((len(name) for name, *_ in rows), default=5)
+    lines = [f"  {'✓' if ok else '✗'} {name:<{width}}  {got:<34} expected {expected}"
+             for name, got, expected, ok in rows]
+    matched = sum(ok for *_, ok in rows)
+    lines.append(f"{matched} of {len(rows)} models match their expect: label")
+    return "\n".join(lines)
+
+
+def describe_finding_ids(findings: tuple[Finding, ...]) -> str:
+    violated = [f.property_id for f in findings if f.status is Status.VIOLATED]
+    return ", ".join(violated)

@@ -1,0 +1,25 @@
+"""The command line that re-runs a check, printed beside every result and counterexample."""
+
+from __future__ import annotations
+
+import shlex
+
+from .model import DEFAULT_DRAIN_SECONDS, DEFAULT_HEALTH_CHECK_SECONDS, Model
+
+
+def reproduce_command(model: Model) -> str:
+    if model.source and model.source != "<command line>":
+        return f"rollproof verify {shlex.quote(model.source)}"
+    settings = model.settings
+    words = ["rollproof", "verify", "--desired", str(settings.desired),
+             "--min-healthy-percent", str(settings.min_healthy_percent),
+             "--max-percent", str(settings.max_percent)]
+    if settings.capacity is not None:
+        words += ["--capacity", str(settings.capacity)]
+    if settings.health_check_seconds != DEFAULT_HEALTH_CHECK_SECONDS:
+        words += ["--health-check-seconds", str(settings.health_check_seconds)]
+    if settings.drain_seconds != DEFAULT_DRAIN_SECONDS:
+        words += ["--drain-seconds", str(settings.drain_seconds)]
+    if settings.stopping_counts_toward_max:
+        words.append("--stopping-counts-toward-max")
+    return " ".join(words)

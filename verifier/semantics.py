@@ -1,0 +1,221 @@
+"""The ECS rolling-update semantics (SPEC sections 2-4), defined once.
+
+Guards return their conditions as a tuple of comparisons rather than one bool,
+so the same functions can be applied to plain integers (the explorer, the
+simulators, replay) and to symbolic integers (a solver encoding). Every guard
+is downward closed in its amount: if `stop(j)` is enabled then so is `stop(i)`
+for 1 <= i <= j, and likewise for the other actions. The explorer and the
+largest-amount search below rely on that, and tests check it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+from .model import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The integers every check compares against, computed exactly (SPEC section 2)."""
+
+    desired: int
+    min_healthy: int          # L = ceil(D * minimumHealthyPercent / 100)
+    max_tasks: int            # U = floor(D * maximumPercent / 100)
+    capacity: int | None      # C task slots, None for unlimited
+    min_healthy_percent: int
+    max_percent: int
+    stopping_counts_toward_max: bool = False
+
+
+def ceil_percent(count: int, percent: int) -> int:
+    return (count * percent + 99) // 100
+
+
+def floor_percent(count: int, percent: int) -> int:
+    return (count * percent) // 100
+
+
+def bounds_of(settings: Settings) -> Bounds:
+    return Bounds(
+        desired=settings.desired,
+        min_healthy=ceil_percent(settings.desired, settings.min_healthy_percent),
+        max_tasks=floor_percent(settings.desired, settings.max_percent),
+        capacity=settings.capacity,
+        min_healthy_percent=settings.min_healthy_percent,
+        max_percent=settings.max_percent,
+        stopping_counts_toward_max=settings.stopping_counts_toward_max,
+    )
+
+
+class State(NamedTuple):
+    """Counts of tasks by state; tasks of one revision are interchangeable (SPEC section 3).
+
+    A NamedTuple rather than a dataclass: it is the node type of graphs with a
+    million nodes, where tuple hashing and memory matter.
+    """
+
+    old: int       # old revision, running and healthy
+    stopping: int  # old revision, draining then stopping
+    pending: int   # new revision, launched, not yet healthy
+    new: int       # new revision, running and healthy
+
+    @property
+    def healthy(self) -> int:
+        return self.old + self.new
+
+    @property
+    def occupied(self) -> int:
+        return self.old + self.stopping + self.pending + self.new
+
+    def pair(self) -> tuple[int, int]:
+        return (self.old, self.new)
+
+
+def initial_state(bounds: Bounds) -> State:
+    return State(bounds.desired, 0, 0, 0)
+
+
+def goal_state(bounds: Bounds) -> State:
+    return State(0, 0, 0, bounds.desired)
+
+
+def counted(bounds: Bounds, state: State) -> Any:
+    """Tasks that count toward maximumPercent (stopping ones only under the knob)."""
+    total = state.old + state.pending + state.new
+    return total + state.stopping if bounds.stopping_counts_toward_max else total
+
+
+def _stop_guard(b: Bounds, s: State, j: Any) -> tuple:
+    return (j >= 1, j <= s.old, s.old - j + s.new >= b.min_healthy)
+
+
+def _launch_guard(b: Bounds, s: State, k: Any) -> tuple:
+    conditions = (k >= 1, s.pending + s.new + k <= b.desired, counted(b, s) + k <= b.max_tasks)
+    if b.capacity is not None:
+        conditions += (s.occupied + k <= b.capacity,)
+    return conditions
+
+
+def _ready_guard(b: Bounds, s: State, r: Any) -> tuple:
+    return (r >= 1, r <= s.pending)
+
+
+def _gone_guard(b: Bounds, s: State, g: Any) -> tuple:
+    return (g >= 1, g <= s.stopping)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """An action (controllable) or event (environment) with its guard and effect."""
+
+    name: str
+    controllable: bool
+    guard: Callable[[Bounds, State, Any], tuple]
+    effect: Callable[[State, Any], State]
+
+    def enabled(self, bounds: Bounds, state: State, amount: int = 1) -> bool:
+        return all(self.guard(bounds, state, amount))
+
+    def largest_amount(self, bounds: Bounds, state: State) -> int:
+        """The largest enabled amount (0 if none), by binary search over the monotone guard."""
+        if not self.enabled(bounds, state, 1):
+            return 0
+        low, high = 1, 2
+        while self.enabled(bounds, state, high):
+            low, high = high, high * 2
+        while high - low > 1:  # invariant: enabled(low), not enabled(high)
+            middle = (low + high) // 2
+            if self.enabled(bounds, state, middle):
+                low = middle
+            else:
+                high = middle
+        return low
+
+
+STOP = Transition("stop", True, _stop_guard,
+                  lambda s, j: State(s.old - j, s.stopping + j, s.pending, s.new))
+LAUNCH = Transition("launch", True, _launch_guard,
+                    lambda s, k: State(s.old, s.stopping, s.pending + k, s.new))
+READY = Transition("ready", False, _ready_guard,
+                   lambda s, r: State(s.old, s.stopping, s.pending - r, s.new + r))
+GONE = Transition("gone", False, _gone_guard,
+                  lambda s, g: State(s.old, s.stopping - g, s.pending, s.new))
+
+TRANSITIONS: tuple[Transition, ...] = (STOP, LAUNCH, READY, GONE)
+BY_NAME = {t.name: t for t in TRANSITIONS}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One labelled edge: a transition taken with an amount."""
+
+    name: str
+    amount: int = 1
+
+    def __str__(self) -> str:
+        if not BY_NAME[self.name].controllable and self.amount == 1:
+            return self.name
+        return f"{self.name}({self.amount})"
+
+    def apply(self, bounds: Bounds, state: State) -> State | None:
+        """The successor state, or None when the action is not enabled in `state`."""
+        transition = BY_NAME[self.name]
+        if not transition.enabled(bounds, state, self.amount):
+            return None
+        return transition.effect(state, self.amount)
+
+
+def is_deadlock(bounds: Bounds, state: State) -> bool:
+    """A non-goal state in which no action and no event is enabled."""
+    return state != goal_state(bounds) and not any(t.enabled(bounds, state) for t in TRANSITIONS)
+
+
+def refusal_reasons(bounds: Bounds, state: State, action: Action) -> list[str]:
+    """Why `action` is not enabled in `state`, one plain sentence per failed condition."""
+    amount = action.amount
+    tasks = "one more" if amount == 1 else str(amount)
+    reasons = []
+    if action.name == "stop":
+        if amount > state.old:
+            reasons.append(f"stopping {tasks} old task{'s' * (amount != 1)} is impossible: "
+                           f"{state.old} old task{'s' * (state.old != 1)} left")
+        elif state.healthy - amount < bounds.min_healthy:
+            reasons.append(
+                f"stopping {tasks} old task{'s' * (amount != 1)} would leave {state.healthy - amount} healthy, "
+                f"below the {bounds.min_healthy} that minimumHealthyPercent {bounds.min_healthy_percent} requires")
+    elif action.name == "launch":
+        starting = "starting one" if amount == 1 else f"starting {amount}"
+        if state.pending + state.new + amount > bounds.desired:
+            reasons.append(f"{starting} would make {state.pending + state.new + amount} new tasks, "
+                           f"more than desiredCount {bounds.desired}")
+        if counted(bounds, state) + amount > bounds.max_tasks:
+            reasons.append(
+                f"{starting} would make {counted(bounds, state) + amount} tasks, above the "
+                f"{bounds.max_tasks} that maximumPercent {bounds.max_percent} allows")
+        if bounds.capacity is not None and state.occupied + amount > bounds.capacity:
+            reasons.append(
+                f"{starting} would need {state.occupied + amount} task slots, above the "
+                f"{bounds.capacity} the cluster has")
+    elif action.name == "ready" and amount > state.pending:
+        reasons.append(f"only {state.pending} task{'s' * (state.pending != 1)} pending")
+    elif action.name == "gone" and amount > state.stopping:
+        reasons.append(f"only {state.stopping} task{'s' * (state.stopping != 1)} stopping")
+    return reasons
+
+
+def blocked_reasons(bounds: Bounds, state: State) -> list[str]:
+    """Why nothing moves in `state`: one sentence per blocked scheduler action, with its numbers."""
+    reasons = []
+    if state.old == 0:
+        reasons.append("there is no old task left to stop")
+    else:
+        reasons += refusal_reasons(bounds, state, Action("stop", 1))
+    if state.pending + state.new >= bounds.desired:
+        reasons.append(f"all {bounds.desired} new tasks have already been started")
+    else:
+        reasons += refusal_reasons(bounds, state, Action("launch", 1))
+    if state.pending == 0 and state.stopping == 0:
+        reasons.append("no task is pending or stopping, so no event will change this")
+    return reasons
