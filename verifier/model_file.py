@@ -139,7 +139,8 @@ def _mapping(doc: Document, path: DocPath, allowed: set[str], optional: bool = F
         raise doc.error(path, f"{where} must be a mapping of keys to values, not {shown}")
     for key in value:
         if key not in allowed:
-            raise doc.error(path + (key,), f"unknown key '{key}' in {where}{_suggest(key, allowed)}; "
+            place = f"in {where}" if path else "at the top level"
+            raise doc.error(path + (key,), f"unknown key '{key}' {place}{_suggest(key, allowed)}; "
                             f"allowed: {', '.join(sorted(allowed))}")
     return value
 

@@ -1,0 +1,130 @@
+"""The command line as a pipeline sees it: exit codes, stdout, stderr (SPEC section 8)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*words, cwd=ROOT):
+    completed = subprocess.run([sys.executable, "-m", "verifier.cli", *words], cwd=cwd,
+                               capture_output=True, text=True, timeout=120)
+    return completed.returncode, completed.stdout, completed.stderr
+
+
+def test_reference_scenario_json_has_the_spec_figures():
+    code, out, err = run("verify", "--desired", "6", "--min-healthy-percent", "50", "--max-percent", "200",
+                         "--capacity", "8", "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["schema"] == "rollproof/result/v1"
+    assert set(result) >= {"model", "bounds", "verdict", "properties", "plan", "ecs", "optimal",
+                           "engine", "states", "seconds"}
+    assert result["bounds"] == {"desired": 6, "min_healthy": 3, "max_tasks": 12, "capacity": 8}
+    assert result["verdict"] == "proved"
+    assert {p["id"]: p["status"] for p in result["properties"]} == {
+        "availability": "holds", "surge": "holds", "capacity": "holds", "progress": "holds"}
+    assert result["plan"]["min_steps"] == 4 and result["plan"]["sequential_seconds"] == 900
+    assert len(result["plan"]["trace"]) == 5
+    assert result["ecs"]["completes"] is True and result["ecs"]["makespan_seconds"] == 750
+    assert result["optimal"]["makespan_seconds"] == 750
+    assert result["engine"] == "explicit"
+
+
+def test_violation_exits_1_with_counterexample():
+    code, out, _ = run("verify", str(ROOT / "models" / "both100.yaml"), "--format", "json")
+    assert code == 1
+    progress = [p for p in json.loads(out)["properties"] if p["id"] == "progress"][0]
+    assert progress["status"] == "violated"
+    assert progress["counterexample"]["states"] == [{"old": 6, "stopping": 0, "pending": 0, "new": 0}]
+
+
+def test_text_report_has_ticks_crosses_and_reproduce():
+    code, out, _ = run("verify", "models/both100.yaml", "models/min50-room8.yaml")
+    assert code == 1  # worst of violated and proved
+    assert "✗ progress" in out and "✓ availability" in out
+    assert "starting one would make 7 tasks, above the 6 that maximumPercent 100 allows" in out
+    assert "reproduce: rollproof verify models/min50-room8.yaml" in out
+    assert "750 s (12 min 30 s)" in out
+
+
+def test_several_models_give_a_json_array():
+    code, out, _ = run("verify", "models/min50-room8.yaml", "models/min50-room10.yaml", "--format", "json")
+    assert code == 0
+    assert [r["model"] for r in json.loads(out)] == ["min50-room8", "min50-room10"]
+
+
+def test_budget_exits_3():
+    code, out, err = run("verify", "--desired", "12", "--min-healthy-percent", "50", "--max-states", "300")
+    assert code == 3
+    assert "--max-states" in out and "INCONCLUSIVE" in out
+
+
+def test_check_labels():
+    code, out, _ = run("verify", "--check-labels", *sorted(str(p) for p in (ROOT / "models").glob("*.yaml")))
+    assert code == 0, out
+    assert "models match their expect: label" in out
+
+
+def test_check_labels_fails_on_a_wrong_label(tmp_path):
+    model = tmp_path / "wrong.yaml"
+    model.write_text("service:\n  desiredCount: 6\n  deploymentConfiguration:\n    maximumPercent: 100\n"
+                     "expect:\n  verdict: proved\n")
+    code, out, _ = run("verify", "--check-labels", str(model))
+    assert code == 1 and "✗ wrong" in out
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("service:\n  desiredCount: 6\n  deploymentConfiguration:\n    maximumPercent: two hundred\n", 4,
+     "maximumPercent='two hundred'"),
+    ("service:\n  desiredCount: 6\ncluser:\n  capacityTasks: 8\n", 3, "unknown key 'cluser' at the top level (did you mean 'cluster'?)"),
+    ("", 1, "file is empty"),
+    ("\t- bad\n", 1, "not valid YAML"),
+])
+def test_bad_file_exits_2_with_file_and_line_and_no_traceback(tmp_path, text, line, words):
+    model = tmp_path / "bad.yaml"
+    model.write_text(text)
+    code, out, err = run("verify", str(model))
+    assert code == 2 and out == ""
+    assert err.strip().startswith(f"{model}:{line}: error:")
+    assert words in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("words, message", [
+    (["verify"], "nothing to verify"),
+    (["verify", "--desired", "six"], "'six' is not a whole number"),
+    (["verify", "--desired", "-3"], "must not be negative"),
+    (["verify", "models/both100.yaml", "--desired", "6"], "not both"),
+    (["verify", "--format", "xml", "--desired", "6"], "invalid choice"),
+    (["verify", "--max-states", "0", "--desired", "6"], "must be at least 1"),
+    (["verify", "no/such/file.yaml"], "cannot read file"),
+    (["verify", "models"], "cannot read file"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_exit_2_without_traceback(words, message):
+    code, out, err = run(*words)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_version_and_help():
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("rollproof ")
+    code, out, _ = run("verify", "--help")
+    assert code == 0 and "--min-healthy-percent" in out
+    code, out, _ = run("--help")
+    assert code == 0 and "exit codes: 0 every property holds" in out
+
+
+def test_min_200_is_analysed_not_rejected():
+    # ECS accepts minimumHealthyPercent 200: ceil(2 x 200 / 100) = 4 > 2 healthy tasks,
+    # so availability fails in the initial state, and no old task may ever stop.
+    code, out, _ = run("verify", "--desired", "2", "--min-healthy-percent", "200", "--format", "json")
+    assert code == 1
+    statuses = {p["id"]: p["status"] for p in json.loads(out)["properties"]}
+    assert statuses["availability"] == "violated" and statuses["progress"] == "violated"
