@@ -73,3 +73,38 @@ def test_budget_still_reports_a_real_violation():
     assert result.verdict is Verdict.VIOLATED
     availability = next(f for f in result.findings if f.property_id == "availability")
     assert availability.counterexample.states[-1].healthy < 11
+
+
+@pytest.mark.parametrize("settings", SMALL[::3], ids=str)
+def test_edge_labels_are_determined_by_their_endpoints(settings):
+    from verifier.semantics import action_between
+    bounds = bounds_of(settings)
+    for batched in (False, True):
+        graph = explore(bounds, batched=batched).graph
+        for u, v in graph.edges:
+            assert action_between(u, v).apply(bounds, u) == v
+
+
+@pytest.mark.parametrize("settings", SMALL, ids=str)
+def test_estimate_is_a_lower_bound(settings):
+    from verifier.explore import estimated_states
+    bounds = bounds_of(settings)
+    assert estimated_states(bounds) <= explore(bounds).states
+
+
+def test_hopeless_space_searches_near_the_start_only():
+    # D = 100000 on defaults: K = min(D, U - D) = 100000 new tasks can be launched and
+    # become ready in any split, so at least 100001 * 100002 / 2 states exist.
+    result = verify(make_model(100_000), Options(max_states=1_000_000))
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert result.step_plan.skipped and result.optimal.skipped
+    assert result.states <= 20_000
+    assert "at least 5,000,150,001 states" in " ".join(d for f in result.findings for d in f.details)
+    # The ECS run is a simulation, not a search: it still answers.
+    assert result.ecs.makespan_seconds == 450
+
+
+def test_hopeless_space_still_finds_a_deadlock_at_the_start():
+    result = verify(make_model(100_000, 100, 100), Options(max_states=1_000_000))
+    assert result.verdict is Verdict.VIOLATED
+    assert [f.property_id for f in result.findings if f.status is Status.VIOLATED] == ["progress"]

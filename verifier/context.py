@@ -19,6 +19,7 @@ class CheckContext:
     step_plan: StepPlan
     ecs: EcsRun
     max_states: int
+    estimated_states: int = 0  # a lower bound on the reachable states (explore.estimated_states)
 
     @property
     def required_min_healthy(self) -> int:
@@ -33,6 +34,10 @@ class CheckContext:
         return wanted.resolve(self.bounds.desired, round_up=False) if wanted else self.bounds.max_tasks
 
     def budget_advice(self) -> str:
-        return (f"the search stopped at the state budget of {self.max_states:,} states; "
-                f"raise it with --max-states (about 1 GB of memory per million states) "
-                f"or check a smaller desiredCount")
+        if self.estimated_states > self.max_states:
+            size = (f"the state space has at least {self.estimated_states:,} states, beyond the budget of "
+                    f"{self.max_states:,}, so only the states nearest the start were searched")
+        else:
+            size = f"the search stopped at the state budget of {self.max_states:,} states"
+        return (f"{size}; raise the budget with --max-states (about 2 GB of memory per million "
+                f"states) or check a smaller desiredCount")

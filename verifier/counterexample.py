@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from .errors import ReplayError
-from .semantics import BY_NAME, Action, Bounds, State, initial_state
+from .semantics import BY_NAME, Action, Bounds, State, action_between, initial_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +71,8 @@ def shortest_path(graph: nx.DiGraph, source: State, targets: Collection[State]) 
         state, running = node
         if state in targets:
             return merge_runs(source, _walk_back(parent, node))
-        for target, data in graph.adj[state].items():
-            action = data["action"]
+        for target in graph.adj[state]:
+            action = action_between(state, target)
             cost = 0 if action.name == running else 1
             following = (target, action.name if BY_NAME[action.name].controllable else None)
             if following not in distance or distance[node] + cost < distance[following]:

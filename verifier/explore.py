@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 
 import networkx as nx
 
-from .semantics import TRANSITIONS, Action, Bounds, State, initial_state
+from .semantics import TRANSITIONS, Bounds, State, initial_state
 
 DEFAULT_MAX_STATES = 1_000_000
 
@@ -46,35 +46,49 @@ class Exploration:
         return self.graph.number_of_nodes()
 
 
-def successors(bounds: Bounds, state: State, batched: bool) -> Iterator[tuple[Action, State]]:
-    for transition, unit in _UNIT_ACTIONS:
+def successors(bounds: Bounds, state: State, batched: bool) -> Iterator[State]:
+    for transition in TRANSITIONS:
         if not all(transition.guard(bounds, state, 1)):
             continue
         if batched and transition.controllable:
             for amount in range(1, transition.largest_amount(bounds, state) + 1):
-                yield Action(transition.name, amount), transition.effect(state, amount)
+                yield transition.effect(state, amount)
         else:
-            yield unit, transition.effect(state, 1)
+            yield transition.effect(state, 1)
 
 
-# One shared label per unit edge: a graph of a million states must not hold a
-# million equal Action objects.
-_UNIT_ACTIONS = tuple((t, Action(t.name, 1)) for t in TRANSITIONS)
+def estimated_states(bounds: Bounds) -> int:
+    """A lower bound on the reachable states, cheap enough to ask before searching.
+
+    From the initial state, ECS may launch up to K = min(D, U - D, C - D) new
+    tasks and let any of them become ready, giving (K+1)(K+2)/2 distinct states;
+    likewise it may stop up to J = D - L old tasks and let any be gone. Both sets
+    are reachable, so the larger triangle is a lower bound.
+    """
+    desired = bounds.desired
+    launchable = min(desired, bounds.max_tasks - desired)
+    if bounds.capacity is not None:
+        launchable = min(launchable, bounds.capacity - desired)
+    stoppable = min(desired, desired - bounds.min_healthy)
+    largest = max(launchable, stoppable, 0)
+    return (largest + 1) * (largest + 2) // 2
 
 
 def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool = False,
             progress: Callable[[int], None] | None = None) -> Exploration:
     """Breadth-first search from the initial state, stopping once `max_states` states are known.
 
-    Edges are gathered in a plain list and handed to networkx in one call, and
-    the cyclic garbage collector is paused meanwhile: the search allocates
-    millions of small acyclic objects, and the collector's repeated passes
-    over them cost more than the search itself.
+    Edges go to networkx in chunks, unlabelled (see `semantics.action_between`),
+    and the cyclic garbage collector is paused meanwhile: the search allocates
+    millions of small acyclic objects, and the collector's repeated passes over
+    them cost more than the search itself.
     """
     start = initial_state(bounds)
+    graph = nx.DiGraph()
+    graph.add_node(start)
     seen = {start}
     queue = deque([start])
-    edges: list[tuple[State, State, dict]] = []
+    edges: list[tuple[State, State]] = []
     complete = True
     next_report = 65536
     collecting = gc.isenabled()
@@ -84,23 +98,27 @@ def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool 
             state = queue.popleft()
             found = list(successors(bounds, state, batched))
             if len(seen) + len(found) > max_states and \
-                    len(seen) + len({t for _, t in found if t not in seen}) > max_states:
+                    len(seen) + len({t for t in found if t not in seen}) > max_states:
                 queue.appendleft(state)
                 complete = False
                 break
-            for action, target in found:
+            for target in found:
                 if target not in seen:
                     seen.add(target)
                     queue.append(target)
-                edges.append((state, target, {"action": action}))
+                edges.append((state, target))
+            if len(edges) >= _CHUNK:
+                graph.add_edges_from(edges)
+                edges.clear()
             if progress is not None and len(seen) >= next_report:
                 progress(len(seen))
                 next_report *= 2
-        graph = nx.DiGraph()
-        graph.add_node(start)
         graph.add_edges_from(edges)
     finally:
         if collecting:
             gc.enable()
     return Exploration(bounds, graph, start, batched, complete,
                        frozenset(queue) if not complete else frozenset())
+
+
+_CHUNK = 65536  # edges held outside the graph at once

@@ -29,6 +29,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
             "sequential_trace": [list(pair) for pair in plan.sequential_trace],
             "sequential_steps": [str(step) for step in plan.sequential_steps],
             "complete": plan.complete,
+            "skipped": plan.skipped,
         },
         "ecs": {
             "completes": ecs.completes,
@@ -43,6 +44,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
             "schedule": [{"second": d.second, "stop": d.stop, "launch": d.launch} for d in optimal.schedule],
             "tick_seconds": optimal.tick_seconds,
             "complete": optimal.complete,
+            "skipped": optimal.skipped,
         },
         "engine": result.engine,
         "states": result.states,

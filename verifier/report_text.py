@@ -26,9 +26,11 @@ def render(result: Result) -> str:
         "",
     ]
     width = max(len(f.property_id) for f in result.findings)
+    said: set[str] = set()  # advice shared by several findings is printed once
     for finding in result.findings:
         lines.append(f"  {MARKS[finding.status]} {finding.property_id:<{width}}  {finding.message}")
-        lines += [f"      {detail}" for detail in finding.details]
+        lines += [f"      {detail}" for detail in finding.details if detail not in said]
+        said.update(finding.details)
         if finding.counterexample is not None and finding.status is Status.VIOLATED:
             lines += _trace_table(finding.counterexample, indent="      ")
     lines += ["", "  schedules"] + _schedules(result)
@@ -39,26 +41,33 @@ def render(result: Result) -> str:
 
 
 def _trace_table(trace: Counterexample, indent: str) -> list[str]:
-    timed = trace.times is not None
-    header = f"{'step':>4}  {'time':>8}  {'action':<12} {'old':>5} {'stopping':>8} {'pending':>7} {'new':>5}" if timed \
-        else f"{'step':>4}  {'action':<12} {'old':>5} {'stopping':>8} {'pending':>7} {'new':>5}"
+    columns = ["step"] + (["time"] if trace.times is not None else []) + ["action", "old", "stopping", "pending", "new"]
     rows = []
     for index, state in enumerate(trace.states):
         action = "(start)" if index == 0 else str(trace.actions[index - 1])
-        when = f"{trace.times[index]:>6} s  " if timed else ""
-        rows.append(f"{index:>4}  {when}{action:<12} {state.old:>5} {state.stopping:>8} "
-                    f"{state.pending:>7} {state.new:>5}")
-    if len(rows) > MAX_TRACE_ROWS:
+        when = [f"{trace.times[index]} s"] if trace.times is not None else []
+        rows.append([str(index)] + when + [action, str(state.old), str(state.stopping),
+                                           str(state.pending), str(state.new)])
+    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
+    action_column = columns.index("action")
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) if i == action_column else cell.rjust(width)
+                         for i, (cell, width) in enumerate(zip(cells, widths))).rstrip()
+
+    shown = [line(row) for row in rows]
+    if len(shown) > MAX_TRACE_ROWS:
         half = MAX_TRACE_ROWS // 2
-        rows = rows[:half] + [f"{'...':>4}  ({len(rows) - 2 * half} more rows; --format json has them all)"] \
-            + rows[-half:]
-    return [indent + header] + [indent + row for row in rows]
+        shown = shown[:half] + [f"... {len(shown) - 2 * half} more rows (--format json has them all)"] + shown[-half:]
+    return [indent + line(columns)] + [indent + row for row in shown]
 
 
 def _schedules(result: Result) -> list[str]:
     plan, ecs, optimal = result.step_plan, result.ecs, result.optimal
     lines = []
-    if not plan.complete:
+    if plan.skipped:
+        lines.append("    fewest steps     not searched: the state space is beyond the budget")
+    elif not plan.complete:
         lines.append("    fewest steps     unknown: the step-plan search stopped at its budget")
     elif plan.min_steps is None:
         lines.append("    fewest steps     none: no step plan finishes the deployment")
@@ -79,6 +88,8 @@ def _schedules(result: Result) -> list[str]:
     if optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule)
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
+    elif optimal.skipped:
+        lines.append("    optimal timed    not searched: the state space is beyond the budget")
     elif not optimal.complete:
         lines.append(f"    optimal timed    unknown: the search stopped at {optimal.states:,} timed states")
     else:

@@ -167,6 +167,25 @@ class Action:
         return transition.effect(state, self.amount)
 
 
+def action_between(before: State, after: State) -> Action:
+    """The one action that moves `before` to `after`.
+
+    Each transition changes a different pattern of counts (stop: old down and
+    stopping up; launch: pending up; ready: pending down and new up; gone:
+    stopping down), so an edge's endpoints determine its label. Graphs store
+    no label per edge for that reason: it would cost a dict per edge.
+    """
+    if after.old < before.old:
+        return Action("stop", before.old - after.old)
+    if after.new > before.new:
+        return Action("ready", after.new - before.new)
+    if after.pending > before.pending:
+        return Action("launch", after.pending - before.pending)
+    if after.stopping < before.stopping:
+        return Action("gone", before.stopping - after.stopping)
+    raise ValueError(f"no action moves {tuple(before)} to {tuple(after)}")
+
+
 def is_deadlock(bounds: Bounds, state: State) -> bool:
     """A non-goal state in which no action and no event is enabled."""
     return state != goal_state(bounds) and not any(t.enabled(bounds, state) for t in TRANSITIONS)

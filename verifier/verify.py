@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .context import CheckContext
-from .explore import DEFAULT_MAX_STATES, explore
+from .explore import DEFAULT_MAX_STATES, estimated_states, explore
 from .findings import Finding, Verdict, verdict_of
 from .model import Model
 from .properties import PROPERTIES
@@ -40,16 +40,34 @@ class Result:
 
 
 def verify(model: Model, options: Options = Options()) -> Result:
+    """Check every property of `model` and compute its schedules.
+
+    The schedules are computed first and the interleaving graph last, so their
+    working memory is never held at the same time. When even a lower bound on
+    the state space exceeds the budget, the searches that would only run into
+    it are skipped, and the graph is searched just near the initial state,
+    where a violation is still a real (replayed) counterexample.
+    """
     started = time.perf_counter()
     bounds = bounds_of(model.settings)
+    settings = model.settings
     say = options.progress or (lambda line: None)
-    exploration = explore(bounds, options.max_states,
+    estimate = estimated_states(bounds)
+    hopeless = estimate > options.max_states
+    ecs = simulate(bounds, settings)
+    if hopeless:
+        step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
+        optimal = OptimalSchedule(None, (), False, 0, 0, skipped=True)
+    else:
+        step_plan = plan_steps(bounds, settings, options.max_states)
+        say(f"{model.name}: searching for the optimal timed schedule")
+        optimal = optimal_schedule(bounds, settings, options.max_states, ecs.makespan_seconds)
+    exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                           progress=lambda count: say(f"{model.name}: {count:,} states explored"))
-    step_plan = plan_steps(bounds, model.settings, options.max_states)
-    ecs = simulate(bounds, model.settings)
-    say(f"{model.name}: searching for the optimal timed schedule")
-    optimal = optimal_schedule(bounds, model.settings, options.max_states, ecs.makespan_seconds)
-    context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states)
+    context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
     findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   exploration.states, time.perf_counter() - started)
+
+
+NEAR_START_STATES = 20_000  # searched when the whole space is known to exceed the budget

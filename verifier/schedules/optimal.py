@@ -41,6 +41,7 @@ class OptimalSchedule:
     complete: bool          # False when the state budget stopped the search
     states: int
     tick_seconds: int
+    skipped: bool = False   # not searched at all: known to exceed the budget
 
 
 def _interleaving(state: TimedState) -> State:

@@ -27,6 +27,7 @@ class StepPlan:
     sequential_trace: tuple[tuple[int, int], ...]
     complete: bool = True                 # False when the budget stopped the search
     settled_states: int = 0
+    skipped: bool = False                 # not searched at all: known to exceed the budget
 
 
 def step_seconds(settings: Settings, action: str) -> int:
