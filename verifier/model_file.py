@@ -22,9 +22,9 @@ VERDICTS = ("proved", "violated", "inconclusive")
 _PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
 
 
-def load_model(path: Path) -> Model:
-    """Read and validate one model file."""
-    return model_from_document(read_yaml(path), default_name=path.stem)
+def load_model(path: Path, shown_as: str | None = None) -> Model:
+    """Read and validate one model file; `shown_as` is the name used in messages and results."""
+    return model_from_document(read_yaml(path, shown_as), default_name=path.stem)
 
 
 def model_from_document(doc: Document, default_name: str = "model") -> Model:

@@ -12,7 +12,8 @@ MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
 MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
 
 
-def render(result: Result) -> str:
+def render(result: Result, timing: bool = True) -> str:
+    """The report; `timing=False` leaves out the wall time, for reports kept in the repository."""
     model, bounds = result.model, result.bounds
     shown_source = model.source and model.source != "<command line>"
     lines = [f"{model.name}" + (f"  ({model.source})" if shown_source else "")]
@@ -34,8 +35,9 @@ def render(result: Result) -> str:
         if finding.counterexample is not None and finding.status is Status.VIOLATED:
             lines += _trace_table(finding.counterexample, indent="      ")
     lines += ["", "  schedules"] + _schedules(result)
+    spent = f"{result.seconds:.2f} s, " if timing else ""
     lines += ["", f"  verdict: {result.verdict.value.upper()}   ({result.states:,} state{'s' * (result.states != 1)}, "
-              f"{result.seconds:.2f} s, {result.engine} engine)",
+              f"{spent}{result.engine} engine)",
               f"  reproduce: {reproduce_command(model)}"]
     return "\n".join(lines)
 

@@ -118,14 +118,16 @@ def parse_yaml(text: str, source: str) -> Document:
     return Document(data, source, walker.lines)
 
 
-def read_yaml(path: Path) -> Document:
+def read_yaml(path: Path, shown_as: str | None = None) -> Document:
+    """Read `path`; errors and results name it `shown_as` (default: the path as given)."""
+    source = shown_as or str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ModelError(f"cannot read file: {exc.strerror}", str(path)) from None
+        raise ModelError(f"cannot read file: {exc.strerror}", source) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ModelError("file is not UTF-8 text", str(path), line) from None
-    return parse_yaml(text, str(path))
+        raise ModelError("file is not UTF-8 text", source, line) from None
+    return parse_yaml(text, source)

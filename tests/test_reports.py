@@ -1,0 +1,8 @@
+"""reports/ holds the current report of every model in models/ (refresh with `make reports`)."""
+
+from verifier.golden import ROOT, stale_reports
+
+
+def test_reports_are_current():
+    stale = stale_reports(ROOT / "models", ROOT / "reports")
+    assert not stale, f"stale reports (run 'make reports'): {stale}"

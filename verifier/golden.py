@@ -1,0 +1,70 @@
+"""Keep reports/ current: one text and one JSON report per model in models/.
+
+    python -m verifier.golden --update   # rewrite reports/ (make reports)
+    python -m verifier.golden --check    # exit 1 and name the stale files
+
+Reports leave out wall time so that they change only when a verdict, a figure
+or a message does; the test suite runs --check, so a change that alters any
+report must update reports/ in the same commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .model_file import load_model
+from .report_json import result_json
+from .report_text import render
+from .verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def expected_reports(models_dir: Path) -> dict[str, str]:
+    """File name in reports/ -> its content, for every model file."""
+    reports = {}
+    for path in sorted(models_dir.glob("*.yaml")):
+        model = load_model(path, shown_as=f"{models_dir.name}/{path.name}")
+        result = verify(model)
+        reports[f"{path.stem}.txt"] = render(result, timing=False) + "\n"
+        reports[f"{path.stem}.json"] = json.dumps(result_json(result, timing=False), indent=2) + "\n"
+    return reports
+
+
+def stale_reports(models_dir: Path, reports_dir: Path) -> list[str]:
+    wanted = expected_reports(models_dir)
+    stale = [name for name, text in wanted.items()
+             if not (reports_dir / name).exists() or (reports_dir / name).read_text() != text]
+    extra = [p.name for p in reports_dir.glob("*") if p.suffix in (".txt", ".json") and p.name not in wanted]
+    return sorted(stale + extra)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m verifier.golden", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--update", action="store_true", help="rewrite reports/ from models/")
+    mode.add_argument("--check", action="store_true", help="exit 1 if reports/ is stale")
+    args = parser.parse_args(argv)
+    models_dir, reports_dir = ROOT / "models", ROOT / "reports"
+    if args.check:
+        stale = stale_reports(models_dir, reports_dir)
+        for name in stale:
+            print(f"reports/{name} is stale: run 'make reports'", file=sys.stderr)
+        return 1 if stale else 0
+    reports_dir.mkdir(exist_ok=True)
+    wanted = expected_reports(models_dir)
+    for old in reports_dir.glob("*"):
+        if old.suffix in (".txt", ".json") and old.name not in wanted:
+            old.unlink()
+    for name, text in wanted.items():
+        (reports_dir / name).write_text(text)
+    print(f"wrote {len(wanted)} reports to reports/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
