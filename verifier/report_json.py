@@ -20,7 +20,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
         "bounds": {"desired": bounds.desired, "min_healthy": bounds.min_healthy,
                    "max_tasks": bounds.max_tasks, "capacity": bounds.capacity},
         "verdict": result.verdict.value,
-        "properties": [finding.to_json() for finding in result.findings],
+        "properties": [_with_reproduce(finding.to_json(), result) for finding in result.findings],
         "plan": {
             "min_steps": plan.min_steps,
             "sequential_seconds": plan.sequential_seconds,
@@ -41,7 +41,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
         },
         "optimal": {
             "makespan_seconds": optimal.makespan_seconds,
-            "schedule": [{"second": d.second, "stop": d.stop, "launch": d.launch} for d in optimal.schedule],
+            "schedule": [{"second": d.second, "actions": [str(a) for a in d.actions]} for d in optimal.schedule],
             "tick_seconds": optimal.tick_seconds,
             "complete": optimal.complete,
             "skipped": optimal.skipped,
@@ -54,3 +54,10 @@ def result_json(result: Result, timing: bool = True) -> dict:
     if not timing:
         del data["seconds"]
     return data
+
+
+def _with_reproduce(finding: dict, result: Result) -> dict:
+    """Every counterexample carries the command line that shows it again."""
+    if finding["counterexample"] is not None:
+        finding["counterexample"]["reproduce"] = reproduce_command(result.model)
+    return finding

@@ -88,7 +88,7 @@ def _schedules(result: Result) -> list[str]:
                      f"after {duration(ecs.trace.times[-1])}")
     lines += _trace_table(ecs.trace, indent="      ")
     if optimal.makespan_seconds is not None:
-        when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule)
+        when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
     elif optimal.skipped:
         lines.append("    optimal timed    not searched: the state space is beyond the budget")

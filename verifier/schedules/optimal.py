@@ -16,7 +16,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from ..semantics import LAUNCH, STOP, Bounds, State
+from ..semantics import LAUNCH, STOP, Action, Bounds, State
 from ..model import Settings
 
 # (old, new, stopping by ticks left, pending by ticks left)
@@ -25,13 +25,14 @@ TimedState = tuple[int, int, tuple[int, ...], tuple[int, ...]]
 
 @dataclass(frozen=True, slots=True)
 class TimedDecision:
+    """What the scheduler does at one instant, in order (the order matters only when a
+    duration is 0 and a launched task is healthy, or a stopped one gone, at once)."""
+
     second: int
-    stop: int
-    launch: int
+    actions: tuple[Action, ...]
 
     def __str__(self) -> str:
-        parts = [f"stop({self.stop})" if self.stop else "", f"launch({self.launch})" if self.launch else ""]
-        return ", ".join(p for p in parts if p)
+        return ", ".join(str(action) for action in self.actions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +116,12 @@ def optimal_schedule(bounds: Bounds, settings: Settings, max_states: int,
                                    True, len(ticks_to), tick)
         moves = []
         plain = _interleaving(state)
-        if STOP.enabled(bounds, plain):
-            moves.append((_stop_one(state, drain_ticks), "stop", 0))
+        # Launch before stop here, so that stop lands at the front of the deque and
+        # schedules read as ECS acts: stop first, then launch.
         if LAUNCH.enabled(bounds, plain):
             moves.append((_launch_one(state, health_ticks), "launch", 0))
+        if STOP.enabled(bounds, plain):
+            moves.append((_stop_one(state, drain_ticks), "stop", 0))
         if plain.stopping or plain.pending:
             moves.append((_tick(state), "tick", 1))
         for following, label, cost in moves:
@@ -144,9 +147,13 @@ def _decisions(parent: dict, state: TimedState, ticks_to: dict, tick: int) -> tu
         state, label = parent[state]
         labels.append((ticks_to[state], label))
     labels.reverse()
-    decisions: dict[int, list[int]] = {}
+    decisions: dict[int, list[Action]] = {}
     for ticks, label in labels:
-        if label != "tick":
-            counts = decisions.setdefault(ticks * tick, [0, 0])
-            counts[0 if label == "stop" else 1] += 1
-    return tuple(TimedDecision(second, stop, launch) for second, (stop, launch) in sorted(decisions.items()))
+        if label == "tick":
+            continue
+        actions = decisions.setdefault(ticks * tick, [])
+        if actions and actions[-1].name == label:
+            actions[-1] = Action(label, actions[-1].amount + 1)
+        else:
+            actions.append(Action(label, 1))
+    return tuple(TimedDecision(second, tuple(actions)) for second, actions in sorted(decisions.items()))
