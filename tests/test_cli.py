@@ -59,7 +59,8 @@ def test_several_models_give_a_json_array():
 
 
 def test_budget_exits_3():
-    code, out, err = run("verify", "--desired", "12", "--min-healthy-percent", "50", "--max-states", "300")
+    code, out, err = run("verify", "--desired", "12", "--min-healthy-percent", "50", "--max-states", "300",
+                         "--engine", "explicit")
     assert code == 3
     assert "--max-states" in out and "INCONCLUSIVE" in out
 

@@ -57,7 +57,7 @@ def test_counterexamples_are_as_short_on_both_graphs():
 
 
 def test_budget_gives_inconclusive_with_advice():
-    result = verify(make_model(12, 50, 200), Options(max_states=500))
+    result = verify(make_model(12, 50, 200), Options(max_states=500, engine="explicit"))
     assert result.verdict is Verdict.INCONCLUSIVE
     unknown = [f for f in result.findings if f.status is Status.UNKNOWN]
     assert unknown and all("--max-states" in " ".join(f.details) for f in unknown)
@@ -69,7 +69,7 @@ def test_budget_still_reports_a_real_violation():
     # that counterexample is real even though the search did not finish.
     from verifier.model import Requirements, TaskCount
     model = make_model(12, 50, 200, requirements=Requirements(min_healthy=TaskCount(11)))
-    result = verify(model, Options(max_states=200))
+    result = verify(model, Options(max_states=200, engine="explicit"))
     assert result.verdict is Verdict.VIOLATED
     availability = next(f for f in result.findings if f.property_id == "availability")
     assert availability.counterexample.states[-1].healthy < 11
@@ -95,7 +95,7 @@ def test_estimate_is_a_lower_bound(settings):
 def test_hopeless_space_searches_near_the_start_only():
     # D = 100000 on defaults: K = min(D, U - D) = 100000 new tasks can be launched and
     # become ready in any split, so at least 100001 * 100002 / 2 states exist.
-    result = verify(make_model(100_000), Options(max_states=1_000_000))
+    result = verify(make_model(100_000), Options(max_states=1_000_000, engine="explicit"))
     assert result.verdict is Verdict.INCONCLUSIVE
     assert result.step_plan.skipped and result.optimal.skipped
     assert result.states <= 20_000
@@ -105,6 +105,6 @@ def test_hopeless_space_searches_near_the_start_only():
 
 
 def test_hopeless_space_still_finds_a_deadlock_at_the_start():
-    result = verify(make_model(100_000, 100, 100), Options(max_states=1_000_000))
+    result = verify(make_model(100_000, 100, 100), Options(max_states=1_000_000, engine="explicit"))
     assert result.verdict is Verdict.VIOLATED
     assert [f.property_id for f in result.findings if f.status is Status.VIOLATED] == ["progress"]

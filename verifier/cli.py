@@ -15,7 +15,8 @@ from .model import Model
 from .model_file import load_model, model_from_document
 from .report_json import result_json
 from .report_text import render, render_labels
-from .verify import Options, Result, verify
+from .solver import DEFAULT_TIMEOUT_MS
+from .verify import ENGINES, Options, Result, verify
 from .yamlsource import Document
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -91,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
                             help=f"state budget per search; past it the answer is inconclusive "
                                  f"(default {DEFAULT_MAX_STATES:,})")
+    verify_cmd.add_argument("--engine", choices=ENGINES, default="auto",
+                            help="explicit: search every state (exact, small services); smt: Z3 proofs "
+                                 "(any size); auto (default): explicit when the states surely fit the budget")
+    verify_cmd.add_argument("--solver-timeout", type=_positive, default=DEFAULT_TIMEOUT_MS // 1000, metavar="S",
+                            help="seconds per Z3 query before the answer is inconclusive (default "
+                                 f"{DEFAULT_TIMEOUT_MS // 1000})")
     verify_cmd.add_argument("--check-labels", action="store_true",
                             help="compare each model's verdict with its expect: label; "
                                  "exit 0 when all match, 1 otherwise")
@@ -160,7 +167,8 @@ def run_verify(args: argparse.Namespace) -> int:
     progress = _progress_printer()
     results = []
     for model in models:
-        results.append(verify(model, Options(args.max_states, progress)))
+        results.append(verify(model, Options(args.max_states, progress, args.engine,
+                                             args.solver_timeout * 1000)))
         if progress:
             sys.stderr.write("\r\033[K")
     if args.check_labels:
@@ -200,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rollproof: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rollproof verify ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return EXIT_HOLDS
 
 
 if __name__ == "__main__":

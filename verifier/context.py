@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .encoding import SymbolicModel
 from .explore import Exploration
 from .model import Model
 from .schedules.ecs_controller import EcsRun
@@ -15,11 +16,14 @@ from .semantics import Bounds
 class CheckContext:
     model: Model
     bounds: Bounds
-    exploration: Exploration
+    exploration: Exploration | None   # the explicit engine's graph; None under the SMT engine
     step_plan: StepPlan
     ecs: EcsRun
     max_states: int
     estimated_states: int = 0  # a lower bound on the reachable states (explore.estimated_states)
+    smt: SymbolicModel | None = None  # the SMT engine's encoding; None under the explicit engine
+    timeout_ms: int = 20_000
+    invariant_proved: bool = False
 
     @property
     def required_min_healthy(self) -> int:

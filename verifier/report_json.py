@@ -47,6 +47,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
             "skipped": optimal.skipped,
         },
         "engine": result.engine,
+        "invariants": list(result.invariants),
         "states": result.states,
         "seconds": round(result.seconds, 4),
         "reproduce": reproduce_command(result.model),

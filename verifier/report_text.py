@@ -34,10 +34,13 @@ def render(result: Result, timing: bool = True) -> str:
         said.update(finding.details)
         if finding.counterexample is not None and finding.status is Status.VIOLATED:
             lines += _trace_table(finding.counterexample, indent="      ")
+    if result.invariants:
+        lines += ["", "  inductive invariant (checked by Z3; every proof above rests on it)"]
+        lines += [f"    {text}" for text in result.invariants]
     lines += ["", "  schedules"] + _schedules(result)
     spent = f"{result.seconds:.2f} s, " if timing else ""
-    lines += ["", f"  verdict: {result.verdict.value.upper()}   ({result.states:,} state{'s' * (result.states != 1)}, "
-              f"{spent}{result.engine} engine)",
+    searched = f"{result.states:,} state{'s' * (result.states != 1)}, " if result.engine == "explicit" else ""
+    lines += ["", f"  verdict: {result.verdict.value.upper()}   ({searched}{spent}{result.engine} engine)",
               f"  reproduce: {reproduce_command(model)}"]
     return "\n".join(lines)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .context import CheckContext
+from .encoding import concrete, state_vars
+from .invariants import invariant
+from .smt_check import invariant_is_inductive
+from .solver import DEFAULT_TIMEOUT_MS, SolverUnknown
 from .explore import DEFAULT_MAX_STATES, estimated_states, explore
 from .findings import Finding, Verdict, verdict_of
 from .model import Model
@@ -19,10 +23,27 @@ from .semantics import Bounds, bounds_of
 SCHEMA = "rollproof/result/v1"
 
 
+ENGINES = ("auto", "explicit", "smt")
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     max_states: int = DEFAULT_MAX_STATES
     progress: Callable[[str], None] | None = None  # receives short status lines for a terminal
+    engine: str = "auto"
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+
+
+def choose_engine(requested: str, bounds: Bounds, max_states: int) -> str:
+    """`auto` takes the explicit engine when even a generous count of states fits the budget.
+
+    The count is every (o, s, p, n) with o + s <= D and p + n <= D, which bounds
+    the reachable states from above, so `auto` never picks a search it cannot finish.
+    """
+    if requested != "auto":
+        return requested
+    triangle = (bounds.desired + 1) * (bounds.desired + 2) // 2
+    return "explicit" if triangle * triangle <= max_states else "smt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +58,7 @@ class Result:
     states: int
     seconds: float
     engine: str = "explicit"
+    invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
 
 
 def verify(model: Model, options: Options = Options()) -> Result:
@@ -52,6 +74,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     bounds = bounds_of(model.settings)
     settings = model.settings
     say = options.progress or (lambda line: None)
+    engine = choose_engine(options.engine, bounds, options.max_states)
     estimate = estimated_states(bounds)
     hopeless = estimate > options.max_states
     ecs = simulate(bounds, settings)
@@ -62,12 +85,30 @@ def verify(model: Model, options: Options = Options()) -> Result:
         step_plan = plan_steps(bounds, settings, options.max_states)
         say(f"{model.name}: searching for the optimal timed schedule")
         optimal = optimal_schedule(bounds, settings, options.max_states, ecs.makespan_seconds)
-    exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
-                          progress=lambda count: say(f"{model.name}: {count:,} states explored"))
-    context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
-    findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
+    if engine == "explicit":
+        exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
+                              progress=lambda count: say(f"{model.name}: {count:,} states explored"))
+        context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
+        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
+        states, invariants = exploration.states, ()
+    else:
+        symbolic = concrete(settings)
+        context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
+                               smt=symbolic, timeout_ms=options.timeout_ms)
+        context = replace(context, invariant_proved=_inductive(context))
+        findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
+                         if prop.applies(context))
+        states = 0
+        invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
-                  exploration.states, time.perf_counter() - started)
+                  states, time.perf_counter() - started, engine, invariants)
+
+
+def _inductive(context: CheckContext) -> bool:
+    try:
+        return invariant_is_inductive(context)
+    except SolverUnknown:
+        return False
 
 
 NEAR_START_STATES = 20_000  # searched when the whole space is known to exceed the budget

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..context import CheckContext
 from ..findings import Finding
+from ..smt_check import check_invariant_smt
 from .invariant import check_invariant
 
 ID = "availability"
@@ -29,6 +30,17 @@ def check(ctx: CheckContext) -> Finding:
     return check_invariant(
         ctx, ID,
         ok=lambda state: state.healthy >= required,
+        describe_violation=lambda state: f"healthy tasks drop to {state.healthy}, below {_required(ctx)}",
+        holds_message=f"healthy tasks never drop below {lowest} (required: {required})",
+    )
+
+
+def check_smt(ctx: CheckContext) -> Finding:
+    required = ctx.required_min_healthy
+    lowest = min(ctx.bounds.desired, ctx.bounds.min_healthy)
+    return check_invariant_smt(
+        ctx, ID,
+        bad=lambda state: state.healthy < required,
         describe_violation=lambda state: f"healthy tasks drop to {state.healthy}, below {_required(ctx)}",
         holds_message=f"healthy tasks never drop below {lowest} (required: {required})",
     )

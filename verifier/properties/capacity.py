@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..context import CheckContext
 from ..findings import Finding, Status
+from ..smt_check import check_invariant_smt
 from .invariant import check_invariant
 
 ID = "capacity"
@@ -15,15 +16,31 @@ def applies(ctx: CheckContext) -> bool:
     return True
 
 
+UNLIMITED = "no capacity limit was given (unlimited, as on Fargate)"
+
+
+def _describe(capacity: int):
+    return lambda state: (f"{state.occupied} tasks hold slots at once, more than the "
+                          f"{capacity} the cluster has")
+
+
 def check(ctx: CheckContext) -> Finding:
     capacity = ctx.bounds.capacity
     if capacity is None:
-        return Finding(ID, Status.HOLDS, "no capacity limit was given (unlimited, as on Fargate)")
+        return Finding(ID, Status.HOLDS, UNLIMITED)
     highest = max(state.occupied for state in ctx.exploration.graph)
     return check_invariant(
         ctx, ID,
         ok=lambda state: state.occupied <= capacity,
-        describe_violation=lambda state: (f"{state.occupied} tasks hold slots at once, more than the "
-                                          f"{capacity} the cluster has"),
+        describe_violation=_describe(capacity),
         holds_message=f"at most {highest} of the cluster's {capacity} task slots are used",
     )
+
+
+def check_smt(ctx: CheckContext) -> Finding:
+    capacity = ctx.bounds.capacity
+    if capacity is None:
+        return Finding(ID, Status.HOLDS, UNLIMITED)
+    return check_invariant_smt(ctx, ID, bad=lambda state: state.occupied > capacity,
+                               describe_violation=_describe(capacity),
+                               holds_message=f"the service never needs more than the cluster's {capacity} task slots")

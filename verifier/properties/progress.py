@@ -78,3 +78,9 @@ def _describe(state) -> str:
     if state.stopping:
         parts.append(f"{state.stopping} stopping")
     return ", ".join(parts) + " tasks"
+
+
+def check_smt(ctx: CheckContext) -> Finding:
+    from ..smt_check import check_progress_smt
+    return check_progress_smt(ctx, explain=lambda state: tuple(blocked_reasons(ctx.bounds, state)),
+                              describe=_describe)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..context import CheckContext
 from ..findings import Finding
 from ..semantics import counted
+from ..smt_check import check_invariant_smt
 from .invariant import check_invariant
 
 ID = "surge"
@@ -32,4 +33,15 @@ def check(ctx: CheckContext) -> Finding:
         ok=lambda state: counted(bounds, state) <= allowed,
         describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
         holds_message=f"at most {highest} tasks run or start at once (allowed: {allowed})",
+    )
+
+
+def check_smt(ctx: CheckContext) -> Finding:
+    allowed = ctx.required_max_tasks
+    bounds = ctx.bounds
+    return check_invariant_smt(
+        ctx, ID,
+        bad=lambda state: counted(bounds, state) > allowed,
+        describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
+        holds_message=f"tasks running or starting never exceed {allowed}",
     )

@@ -1,0 +1,62 @@
+"""The one place rollproof talks to Z3.
+
+Every query goes through `Query`: a fresh solver with a timeout, assertions
+that may carry names (so an unsat core comes back as those names), and an
+`unknown` answer that raises `SolverUnknown` instead of passing for a bool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+DEFAULT_TIMEOUT_MS = 20_000
+
+
+class SolverUnknown(Exception):
+    """Z3 answered neither sat nor unsat (a timeout or an incomplete theory)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    sat: bool
+    model: z3.ModelRef | None = None
+    core: tuple[str, ...] = ()   # names of the tracked assertions in an unsat core
+
+
+class Query:
+    """Assert, then ask once: `Query(timeout).add(...).named("id", f).check()`."""
+
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+        self.names: dict[str, z3.BoolRef] = {}
+
+    def add(self, *formulas) -> "Query":
+        for formula in formulas:
+            self.solver.add(formula)
+        return self
+
+    def named(self, name: str, formula) -> "Query":
+        marker = z3.Bool(f"track:{name}")
+        self.names[str(marker)] = name
+        self.solver.assert_and_track(formula, marker)
+        return self
+
+    def check(self) -> Answer:
+        verdict = self.solver.check()
+        if verdict == z3.sat:
+            return Answer(True, self.solver.model())
+        if verdict == z3.unsat:
+            core = tuple(self.names[str(marker)] for marker in self.solver.unsat_core()
+                         if str(marker) in self.names)
+            return Answer(False, core=core)
+        raise SolverUnknown(self.solver.reason_unknown())
+
+
+def value(model: z3.ModelRef, term) -> int:
+    """The integer a model gives `term` (0 for a term the model leaves free)."""
+    if isinstance(term, int):
+        return term
+    return model.eval(term, model_completion=True).as_long()
