@@ -52,7 +52,7 @@ def test_good_model_with_defaults(tmp_path):
     ("service:\n  desiredCount: 6.5\n", 2, "desiredCount=6.5 must be a whole number (a whole number, no decimals)"),
     ("service:\n  desiredCount: -1\n", 2, "desiredCount=-1 must not be negative"),
     ("service:\n  desiredCount: true\n", 2, "desiredCount=True must be a whole number"),
-    ("service:\n  deploymentConfiguration: {}\n", 1, "missing required key 'service.desiredCount'"),
+    ("service:\n  deploymentConfiguration: {}\n", 1, "service needs exactly one of 'desiredCount'"),
     ("cluster:\n  capacityTasks: 8\n", 1, "missing required key 'service'"),
     ("- 1\n- 2\n", 1, "the document must be a mapping"),
     ("", 1, "file is empty"),
@@ -107,3 +107,21 @@ def test_percentages_outside_ecs_range_are_analysed_not_rejected(tmp_path):
     model = load_model(write(tmp_path, "service:\n  desiredCount: 2\n  deploymentConfiguration:\n"
                                        "    minimumHealthyPercent: 200\n    maximumPercent: 0\n"))
     assert (model.settings.min_healthy_percent, model.settings.max_percent) == (200, 0)
+
+
+def test_desired_range_and_headroom(tmp_path):
+    model = load_model(write(tmp_path, "service:\n  desiredRange: [1, 50]\ncluster:\n  capacityHeadroomTasks: 2\n"))
+    assert model.desired_range == (1, 50) and model.capacity_headroom == 2
+    assert model.at(10).settings.capacity == 12 and model.at(10).desired_range is None
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("service:\n  desiredRange: [5, 1]\n", 2, "is empty"),
+    ("service:\n  desiredRange: 5\n", 2, "must be [lowest, highest]"),
+    ("service:\n  desiredCount: 3\n  desiredRange: [1, 5]\n", 1, "exactly one of"),
+    ("service:\n  desiredRange: [1, 5]\nplan:\n  - stop: 1\n", 3, "needs one desiredCount"),
+    ("service:\n  desiredCount: 3\ncluster:\n  capacityTasks: 4\n  capacityHeadroomTasks: 1\n", 5, "not both"),
+])
+def test_bad_ranges(tmp_path, text, line, words):
+    error = error_of(tmp_path, text)
+    assert error.line == line and words in str(error)

@@ -13,7 +13,9 @@ from .explore import DEFAULT_MAX_STATES
 from .findings import Status, Verdict
 from .model import Model
 from .model_file import load_model, model_from_document
+from .desired_range import RangeResult, verify_range
 from .report_json import result_json
+from .report_range import range_json, render_range
 from .report_text import render, render_labels
 from .solver import DEFAULT_TIMEOUT_MS
 from .verify import ENGINES, Options, Result, verify
@@ -62,6 +64,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _desired_range(text: str) -> tuple[int, int]:
+    low, dots, high = text.partition("..")
+    try:
+        bounds = int(low), int(high)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range such as 1..5000") from None
+    if not dots or bounds[0] < 0 or bounds[0] > bounds[1]:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range such as 1..5000 (lowest first, not negative)")
+    return bounds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rollproof", description=DESCRIPTION, epilog=EXAMPLES,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,11 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="model files (SPEC section 9 format); omit to give the numbers as flags")
     numbers = verify_cmd.add_argument_group("a model from flags (instead of a file)")
     numbers.add_argument("--desired", type=_non_negative, metavar="D", help="desiredCount")
+    numbers.add_argument("--desired-range", type=_desired_range, metavar="LOW..HIGH",
+                         help="check every desiredCount from LOW to HIGH (autoscaling), with Z3")
     numbers.add_argument("--min-healthy-percent", type=_non_negative, metavar="M",
                          help="minimumHealthyPercent (default 100)")
     numbers.add_argument("--max-percent", type=_non_negative, metavar="X", help="maximumPercent (default 200)")
     numbers.add_argument("--capacity", type=_non_negative, metavar="C",
                          help="free task slots in the cluster (default: unlimited)")
+    numbers.add_argument("--capacity-headroom", type=_non_negative, metavar="H",
+                         help="free task slots as desiredCount + H (follows the desired count)")
     numbers.add_argument("--health-check-seconds", type=_non_negative, metavar="S",
                          help="seconds for a new task to become healthy (default 150)")
     numbers.add_argument("--drain-seconds", type=_non_negative, metavar="S",
@@ -110,9 +127,18 @@ def _flag_model(args: argparse.Namespace) -> Model:
         deployment["minimumHealthyPercent"] = args.min_healthy_percent
     if args.max_percent is not None:
         deployment["maximumPercent"] = args.max_percent
-    data: dict = {"service": {"desiredCount": args.desired, "deploymentConfiguration": deployment}}
+    service: dict = {"deploymentConfiguration": deployment}
+    if args.desired_range is not None:
+        service["desiredRange"] = list(args.desired_range)
+    else:
+        service["desiredCount"] = args.desired
+    data: dict = {"service": service}
+    if args.capacity is not None and args.capacity_headroom is not None:
+        raise UsageError("give --capacity or --capacity-headroom, not both")
     if args.capacity is not None:
         data["cluster"] = {"capacityTasks": args.capacity}
+    if args.capacity_headroom is not None:
+        data["cluster"] = {"capacityHeadroomTasks": args.capacity_headroom}
     timing = {}
     if args.health_check_seconds is not None:
         timing["healthCheckSeconds"] = args.health_check_seconds
@@ -122,23 +148,33 @@ def _flag_model(args: argparse.Namespace) -> Model:
         timing["stoppingCountsTowardMax"] = True
     if timing:
         data["timing"] = timing
-    name = f"desired{args.desired}-min{args.min_healthy_percent or 100}-max{args.max_percent or 200}"
+    desired = "{}-{}".format(*args.desired_range) if args.desired_range else args.desired
+    name = f"desired{desired}-min{_or(args.min_healthy_percent, 100)}-max{_or(args.max_percent, 200)}"
     if args.capacity is not None:
         name += f"-cap{args.capacity}"
+    if args.capacity_headroom is not None:
+        name += f"-headroom{args.capacity_headroom}"
     return model_from_document(Document(data, "<command line>"), default_name=name)
+
+
+def _or(value, default):
+    return default if value is None else value
 
 
 def _models(args: argparse.Namespace) -> list[Model]:
     flags_given = any(getattr(args, name) is not None for name in (
-        "desired", "min_healthy_percent", "max_percent", "capacity", "health_check_seconds", "drain_seconds"))
+        "desired", "desired_range", "min_healthy_percent", "max_percent", "capacity", "capacity_headroom",
+        "health_check_seconds", "drain_seconds"))
     flags_given = flags_given or args.stopping_counts_toward_max
     if args.models and flags_given:
         raise UsageError("give model files or model flags (--desired ...), not both")
     if args.models:
         return [load_model(path) for path in args.models]
-    if args.desired is None:
-        raise UsageError("nothing to verify: give a model file or --desired D "
+    if args.desired is None and args.desired_range is None:
+        raise UsageError("nothing to verify: give a model file, --desired D or --desired-range LOW..HIGH "
                          "(see 'rollproof verify --help')")
+    if args.desired is not None and args.desired_range is not None:
+        raise UsageError("give --desired or --desired-range, not both")
     return [_flag_model(args)]
 
 
@@ -152,7 +188,7 @@ def _progress_printer():
     return show
 
 
-def _label_row(result: Result) -> tuple[str, str, str, bool]:
+def _label_row(result) -> tuple[str, str, str, bool]:
     violated = sorted(f.property_id for f in result.findings if f.status is Status.VIOLATED)
     got = result.verdict.value + (f" ({', '.join(violated)})" if violated else "")
     expect = result.model.expect
@@ -162,13 +198,18 @@ def _label_row(result: Result) -> tuple[str, str, str, bool]:
     return result.model.name, got, wanted, got == wanted
 
 
+def _check(model: Model, args: argparse.Namespace, progress):
+    if model.desired_range is not None:
+        return verify_range(model, args.solver_timeout * 1000)
+    return verify(model, Options(args.max_states, progress, args.engine, args.solver_timeout * 1000))
+
+
 def run_verify(args: argparse.Namespace) -> int:
     models = _models(args)
     progress = _progress_printer()
     results = []
     for model in models:
-        results.append(verify(model, Options(args.max_states, progress, args.engine,
-                                             args.solver_timeout * 1000)))
+        results.append(_check(model, args, progress))
         if progress:
             sys.stderr.write("\r\033[K")
     if args.check_labels:
@@ -176,10 +217,10 @@ def run_verify(args: argparse.Namespace) -> int:
         print(render_labels(rows))
         return EXIT_HOLDS if all(ok for *_, ok in rows) else EXIT_VIOLATED
     if args.format == "json":
-        documents = [result_json(result) for result in results]
+        documents = [range_json(r) if isinstance(r, RangeResult) else result_json(r) for r in results]
         print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     else:
-        print("\n\n".join(render(result) for result in results))
+        print("\n\n".join(render_range(r) if isinstance(r, RangeResult) else render(r) for r in results))
     verdicts = {result.verdict for result in results}
     if Verdict.VIOLATED in verdicts:
         return EXIT_VIOLATED

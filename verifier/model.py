@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # ECS's own defaults (DeploymentConfiguration) and the timing defaults of SPEC section 4.
 DEFAULT_MIN_HEALTHY_PERCENT = 100
@@ -82,6 +82,14 @@ class Model:
     expect: Expectation | None = None
     source: str | None = field(default=None, compare=False)
     lines: dict = field(default_factory=dict, compare=False, repr=False)
+    desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
+    capacity_headroom: int | None = None          # capacity = desiredCount + headroom
+
+    def at(self, desired: int) -> "Model":
+        """This model with one desired count (capacity follows it when given as headroom)."""
+        capacity = desired + self.capacity_headroom if self.capacity_headroom is not None else self.settings.capacity
+        return replace(self, settings=replace(self.settings, desired=desired, capacity=capacity),
+                       desired_range=None)
 
     def line_of(self, *path: str | int) -> int | None:
         """The line in the model file where `path` was written, if it came from a file."""

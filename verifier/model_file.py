@@ -32,30 +32,47 @@ def model_from_document(doc: Document, default_name: str = "model") -> Model:
                              "requirements", "plan", "expect"})
     name = _text(doc, ("name",), top.get("name", default_name))
     description = _text(doc, ("description",), top.get("description", ""))
+    settings, desired_range, headroom = _settings(doc, top)
+    plan = _plan(doc, top["plan"]) if "plan" in top else None
+    if desired_range is not None and plan is not None:
+        raise doc.error(("plan",), "a hand-written plan needs one desiredCount, not a desiredRange")
     return Model(
         name=name,
         description=description,
-        settings=_settings(doc, top),
+        settings=settings,
+        desired_range=desired_range,
+        capacity_headroom=headroom,
         requirements=_requirements(doc, top.get("requirements")),
-        plan=_plan(doc, top["plan"]) if "plan" in top else None,
+        plan=plan,
         expect=_expect(doc, top["expect"]) if "expect" in top else None,
         source=doc.source,
         lines=dict(doc.lines),
     )
 
 
-def _settings(doc: Document, top: dict[str, Any]) -> Settings:
+def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, int] | None, int | None]:
+    """The settings, plus the desired range and capacity headroom when the model gives them."""
     if "service" not in top:
-        raise doc.error((), "missing required key 'service' (with at least 'desiredCount')")
-    service = _mapping(doc, ("service",), {"desiredCount", "deploymentConfiguration"})
-    if "desiredCount" not in service:
-        raise doc.error(("service",), "missing required key 'service.desiredCount' (the number of tasks)")
+        raise doc.error((), "missing required key 'service' (with 'desiredCount' or 'desiredRange')")
+    service = _mapping(doc, ("service",), {"desiredCount", "desiredRange", "deploymentConfiguration"})
+    if ("desiredCount" in service) == ("desiredRange" in service):
+        raise doc.error(("service",), "service needs exactly one of 'desiredCount' (the number of tasks) "
+                        "or 'desiredRange' ([lowest, highest])")
     deployment = _mapping(doc, ("service", "deploymentConfiguration"),
                           {"minimumHealthyPercent", "maximumPercent"}, optional=True)
-    cluster = _mapping(doc, ("cluster",), {"capacityTasks"}, optional=True)
+    cluster = _mapping(doc, ("cluster",), {"capacityTasks", "capacityHeadroomTasks"}, optional=True)
+    if "capacityTasks" in cluster and "capacityHeadroomTasks" in cluster:
+        raise doc.error(("cluster", "capacityHeadroomTasks"),
+                        "give capacityTasks (fixed slots) or capacityHeadroomTasks (slots above desiredCount), not both")
     timing = _mapping(doc, ("timing",), {"healthCheckSeconds", "drainSeconds",
                                          "stoppingCountsTowardMax"}, optional=True)
-    values: dict[str, Any] = {"desired": _count(doc, ("service", "desiredCount"), service["desiredCount"])}
+    desired_range = None
+    if "desiredRange" in service:
+        desired_range = _range(doc, ("service", "desiredRange"), service["desiredRange"])
+        desired = desired_range[0]
+    else:
+        desired = _count(doc, ("service", "desiredCount"), service["desiredCount"])
+    values: dict[str, Any] = {"desired": desired}
     optional_counts = (
         ("min_healthy_percent", deployment, ("service", "deploymentConfiguration", "minimumHealthyPercent")),
         ("max_percent", deployment, ("service", "deploymentConfiguration", "maximumPercent")),
@@ -66,13 +83,26 @@ def _settings(doc: Document, top: dict[str, Any]) -> Settings:
     for field_name, section, path in optional_counts:
         if path[-1] in section and not (field_name == "capacity" and section[path[-1]] is None):
             values[field_name] = _count(doc, path, section[path[-1]])
+    headroom = None
+    if "capacityHeadroomTasks" in cluster:
+        headroom = _count(doc, ("cluster", "capacityHeadroomTasks"), cluster["capacityHeadroomTasks"])
+        values["capacity"] = desired + headroom
     if "stoppingCountsTowardMax" in timing:
         flag = timing["stoppingCountsTowardMax"]
         if not isinstance(flag, bool):
             raise doc.error(("timing", "stoppingCountsTowardMax"),
                             f"stoppingCountsTowardMax={flag!r} must be true or false")
         values["stopping_counts_toward_max"] = flag
-    return Settings(**values)
+    return Settings(**values), desired_range, headroom
+
+
+def _range(doc: Document, path: DocPath, value: Any) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise doc.error(path, f"desiredRange={value!r} must be [lowest, highest], such as [1, 5000]")
+    low, high = (_count(doc, path + (i,), v) for i, v in enumerate(value))
+    if low > high:
+        raise doc.error(path, f"desiredRange=[{low}, {high}] is empty: the lowest count comes first")
+    return low, high
 
 
 def _requirements(doc: Document, raw: Any) -> Requirements:

@@ -11,10 +11,15 @@ def reproduce_command(model: Model) -> str:
     if model.source and model.source != "<command line>":
         return f"rollproof verify {shlex.quote(model.source)}"
     settings = model.settings
-    words = ["rollproof", "verify", "--desired", str(settings.desired),
-             "--min-healthy-percent", str(settings.min_healthy_percent),
-             "--max-percent", str(settings.max_percent)]
-    if settings.capacity is not None:
+    if model.desired_range is not None:
+        words = ["rollproof", "verify", "--desired-range", "{}..{}".format(*model.desired_range)]
+    else:
+        words = ["rollproof", "verify", "--desired", str(settings.desired)]
+    words += ["--min-healthy-percent", str(settings.min_healthy_percent),
+              "--max-percent", str(settings.max_percent)]
+    if model.capacity_headroom is not None:
+        words += ["--capacity-headroom", str(model.capacity_headroom)]
+    elif settings.capacity is not None:
         words += ["--capacity", str(settings.capacity)]
     if settings.health_check_seconds != DEFAULT_HEALTH_CHECK_SECONDS:
         words += ["--health-check-seconds", str(settings.health_check_seconds)]

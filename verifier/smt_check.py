@@ -21,7 +21,7 @@ from .encoding import deadlock, initial, state_vars, step
 from .findings import Finding, Status
 from .invariants import holds
 from .semantics import State, action_between, is_deadlock
-from .solver import Query, SolverUnknown, value
+from .solver import Incremental, Query, SolverUnknown, value
 
 MAX_DEPTH = 8  # bounded search depth for counterexamples; deeper ones fall back to the ECS run
 
@@ -37,14 +37,18 @@ def invariant_is_inductive(ctx: CheckContext) -> bool:
 
 
 def shortest_violation(ctx: CheckContext, bad: Callable[[State], object]) -> Counterexample | None:
-    """Bounded model checking, depth 0, 1, ...: the first depth with a path into `bad`."""
+    """Bounded model checking, depth 0, 1, ...: the first depth with a path into `bad`.
+
+    One incremental solver holds the unrolled steps; each depth only asks about its last state.
+    """
     model = ctx.smt
+    states = [state_vars("bmc0")]
+    solver = Incremental(ctx.timeout_ms).add(*model.facts, initial(model, states[0]))
     for depth in range(MAX_DEPTH + 1):
-        states = [state_vars(f"bmc{depth}_{i}") for i in range(depth + 1)]
-        query = Query(ctx.timeout_ms).add(*model.facts, initial(model, states[0]), bad(states[-1]))
-        for before, after in zip(states, states[1:]):
-            query.add(step(model, before, after))
-        answer = query.check()
+        if depth:
+            states.append(state_vars(f"bmc{depth}"))
+            solver.add(step(model, states[-2], states[-1]))
+        answer = solver.ask(bad(states[-1]))
         if answer.sat:
             path = [State(*(value(answer.model, term) for term in state)) for state in states]
             actions = tuple(action_between(a, b) for a, b in zip(path, path[1:]))

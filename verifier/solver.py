@@ -55,6 +55,37 @@ class Query:
         raise SolverUnknown(self.solver.reason_unknown())
 
 
+class Incremental:
+    """A solver kept across questions: facts stay, each `ask` adds its own under push/pop.
+
+    Used for bounded model checking, where depth k+1 reuses everything Z3
+    learned at depth k.
+    """
+
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+
+    def add(self, *formulas) -> "Incremental":
+        for formula in formulas:
+            self.solver.add(formula)
+        return self
+
+    def ask(self, *formulas) -> Answer:
+        self.solver.push()
+        try:
+            for formula in formulas:
+                self.solver.add(formula)
+            verdict = self.solver.check()
+            if verdict == z3.sat:
+                return Answer(True, self.solver.model())
+            if verdict == z3.unsat:
+                return Answer(False)
+            raise SolverUnknown(self.solver.reason_unknown())
+        finally:
+            self.solver.pop()
+
+
 def value(model: z3.ModelRef, term) -> int:
     """The integer a model gives `term` (0 for a term the model leaves free)."""
     if isinstance(term, int):

@@ -18,7 +18,7 @@ from .properties import PROPERTIES
 from .schedules.ecs_controller import EcsRun, simulate
 from .schedules.optimal import OptimalSchedule, optimal_schedule
 from .schedules.step_plan import StepPlan, plan_steps
-from .semantics import Bounds, bounds_of
+from .semantics import Bounds, bounds_of, goal_state
 
 SCHEMA = "rollproof/result/v1"
 
@@ -42,8 +42,12 @@ def choose_engine(requested: str, bounds: Bounds, max_states: int) -> str:
     """
     if requested != "auto":
         return requested
+    return "explicit" if _fits(bounds, max_states) else "smt"
+
+
+def _fits(bounds: Bounds, max_states: int) -> bool:
     triangle = (bounds.desired + 1) * (bounds.desired + 2) // 2
-    return "explicit" if triangle * triangle <= max_states else "smt"
+    return triangle * triangle <= max_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +68,8 @@ class Result:
 def verify(model: Model, options: Options = Options()) -> Result:
     """Check every property of `model` and compute its schedules.
 
-    The schedules are computed first and the interleaving graph last, so their
-    working memory is never held at the same time. When even a lower bound on
+    The interleaving graph is released before the optimal timed search starts,
+    so the two are never held in memory together. When even a lower bound on
     the state space exceeds the budget, the searches that would only run into
     it are skipped, and the graph is searched just near the initial state,
     where a violation is still a real (replayed) counterexample.
@@ -76,21 +80,25 @@ def verify(model: Model, options: Options = Options()) -> Result:
     say = options.progress or (lambda line: None)
     engine = choose_engine(options.engine, bounds, options.max_states)
     estimate = estimated_states(bounds)
-    hopeless = estimate > options.max_states
+    # The exact schedule searches run where the states surely fit the budget; the
+    # explicit engine also tries them up to the budget as long as it is not hopeless.
+    hopeless = estimate > options.max_states or (engine == "smt" and not _fits(bounds, options.max_states))
     ecs = simulate(bounds, settings)
     if hopeless:
         step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
-        optimal = OptimalSchedule(None, (), False, 0, 0, skipped=True)
     else:
         step_plan = plan_steps(bounds, settings, options.max_states)
-        say(f"{model.name}: searching for the optimal timed schedule")
-        optimal = optimal_schedule(bounds, settings, options.max_states, ecs.makespan_seconds)
+    goal_unreachable = False
     if engine == "explicit":
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"))
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
         findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
         states, invariants = exploration.states, ()
+        # Every timed schedule is a path of the interleaving graph: with the whole graph
+        # known and no path to the goal, there is no schedule to search for.
+        goal_unreachable = exploration.complete and goal_state(bounds) not in exploration.graph
+        del exploration, context
     else:
         symbolic = concrete(settings)
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
@@ -100,6 +108,14 @@ def verify(model: Model, options: Options = Options()) -> Result:
                          if prop.applies(context))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
+    if hopeless:
+        optimal = OptimalSchedule(None, (), False, 0, 0, skipped=True)
+    elif goal_unreachable:
+        optimal = OptimalSchedule(None, (), True, 0, 0)
+    else:
+        say(f"{model.name}: searching for the optimal timed schedule")
+        known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
+        optimal = optimal_schedule(bounds, settings, options.max_states, min(known) if known else None)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
 

@@ -50,7 +50,7 @@ def check(ctx: CheckContext) -> Finding:
     else:
         message = (f"the deployment can get stuck: after {steps} action{'s' * (steps != 1)} the goal is "
                    f"out of reach, and it ends in deadlock with {_describe(end)}")
-    details = tuple(blocked_reasons(bounds, end))
+    details = _causes(ctx, end) + tuple(blocked_reasons(bounds, end))
     if point_of_no_return != end:
         details = (f"from {_describe(point_of_no_return)} on, the goal can no longer be reached",) + details
     return Finding(ID, Status.VIOLATED, message, trace, details)
@@ -66,9 +66,16 @@ def _check_partial(ctx: CheckContext) -> Finding:
         replay(bounds, trace, lambda state: is_deadlock(bounds, state), ID)
         end = trace.states[-1]
         return Finding(ID, Status.VIOLATED, f"the deployment can get stuck: deadlock with {_describe(end)}",
-                       trace, tuple(blocked_reasons(bounds, end)))
+                       trace, _causes(ctx, end) + tuple(blocked_reasons(bounds, end)))
     return Finding(ID, Status.UNKNOWN, f"no deadlock among the {exploration.states:,} states explored, "
                    "but not every reachable state was explored", details=(ctx.budget_advice(),))
+
+
+def _causes(ctx: CheckContext, state) -> tuple[str, ...]:
+    """The settings that together make `state` stuck, from an unsat core (see explain.py)."""
+    from ..explain import stuck_because
+    cause = stuck_because(ctx.model.settings, state)
+    return (f"cause: {cause}",) if cause else ()
 
 
 def _describe(state) -> str:
@@ -82,5 +89,5 @@ def _describe(state) -> str:
 
 def check_smt(ctx: CheckContext) -> Finding:
     from ..smt_check import check_progress_smt
-    return check_progress_smt(ctx, explain=lambda state: tuple(blocked_reasons(ctx.bounds, state)),
+    return check_progress_smt(ctx, explain=lambda state: _causes(ctx, state) + tuple(blocked_reasons(ctx.bounds, state)),
                               describe=_describe)

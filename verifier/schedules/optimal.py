@@ -92,8 +92,8 @@ def optimal_schedule(bounds: Bounds, settings: Settings, max_states: int,
     """Search for the least makespan.
 
     `upper_bound_seconds` is the makespan of a schedule known to exist (the ECS
-    controller's run, which decides only at event instants, so it is one of the
-    schedules searched here). States that cannot finish within it even in the
+    controller's run, or a step plan: both decide only at multiples of g, so
+    they are among the schedules searched here). States that cannot finish within it even in the
     best case are not expanded: this is branch and bound, and keeps the answer exact.
     """
     tick = math.gcd(settings.health_check_seconds, settings.drain_seconds)
