@@ -17,7 +17,9 @@ from .desired_range import RangeResult, verify_range
 from .report_json import result_json
 from .report_range import range_json, render_range
 from .report_text import render, render_labels
-from .solver import DEFAULT_TIMEOUT_MS
+from .report_suggest import render_suggestion, suggestion_json
+from .solver import DEFAULT_TIMEOUT_MS, SolverUnknown
+from .suggest import suggest
 from .verify import ENGINES, Options, Result, verify
 from .yamlsource import Document
 
@@ -38,6 +40,8 @@ examples:
   rollproof verify --desired 6 --min-healthy-percent 50 --max-percent 200 --capacity 8
   rollproof verify models/*.yaml --format json > results.json
   rollproof verify --check-labels models/*.yaml
+  rollproof verify --desired-range 1..5000 --min-healthy-percent 50 --max-percent 150
+  rollproof suggest models/both100.yaml
 """
 
 
@@ -85,9 +89,42 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check each model: every property with a verdict, a shortest counterexample "
                     "for each violation, and the schedules.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    verify_cmd.add_argument("models", nargs="*", metavar="MODEL.yaml", type=Path,
-                            help="model files (SPEC section 9 format); omit to give the numbers as flags")
-    numbers = verify_cmd.add_argument_group("a model from flags (instead of a file)")
+    _model_arguments(verify_cmd)
+    verify_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                            help="text for people (default), json for programs (schema rollproof/result/v1)")
+    verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
+                            help=f"state budget per search; past it the answer is inconclusive "
+                                 f"(default {DEFAULT_MAX_STATES:,})")
+    verify_cmd.add_argument("--engine", choices=ENGINES, default="auto",
+                            help="explicit: search every state (exact, small services); smt: Z3 proofs "
+                                 "(any size); auto (default): explicit when the states surely fit the budget")
+    _timeout_argument(verify_cmd)
+    verify_cmd.add_argument("--check-labels", action="store_true",
+                            help="compare each model's verdict with its expect: label; "
+                                 "exit 0 when all match, 1 otherwise")
+    suggest_cmd = commands.add_parser(
+        "suggest", help="find the smallest settings change that makes every property hold",
+        description="Find, with Z3 Optimize, the smallest change to minimumHealthyPercent and "
+                    "maximumPercent (and, as an alternative, to the capacity) that makes every property "
+                    "and requirement hold over the whole desired range; verify it before printing it. "
+                    "Exit 0 when a verified change is printed (or none is needed), 1 when none was found.")
+    _model_arguments(suggest_cmd)
+    suggest_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                             help="text (default), or json (schema rollproof/suggestion/v1)")
+    _timeout_argument(suggest_cmd)
+    return parser
+
+
+def _timeout_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--solver-timeout", type=_positive, default=DEFAULT_TIMEOUT_MS // 1000, metavar="S",
+                         help="seconds per Z3 query before the answer is inconclusive (default "
+                              f"{DEFAULT_TIMEOUT_MS // 1000})")
+
+
+def _model_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("models", nargs="*", metavar="MODEL.yaml", type=Path,
+                         help="model files (SPEC section 9 format); omit to give the numbers as flags")
+    numbers = command.add_argument_group("a model from flags (instead of a file)")
     numbers.add_argument("--desired", type=_non_negative, metavar="D", help="desiredCount")
     numbers.add_argument("--desired-range", type=_desired_range, metavar="LOW..HIGH",
                          help="check every desiredCount from LOW to HIGH (autoscaling), with Z3")
@@ -104,21 +141,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="seconds for a stopping task to be gone (default 300)")
     numbers.add_argument("--stopping-counts-toward-max", action="store_true",
                          help="count stopping tasks toward maximumPercent")
-    verify_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                            help="text for people (default), json for programs (schema rollproof/result/v1)")
-    verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
-                            help=f"state budget per search; past it the answer is inconclusive "
-                                 f"(default {DEFAULT_MAX_STATES:,})")
-    verify_cmd.add_argument("--engine", choices=ENGINES, default="auto",
-                            help="explicit: search every state (exact, small services); smt: Z3 proofs "
-                                 "(any size); auto (default): explicit when the states surely fit the budget")
-    verify_cmd.add_argument("--solver-timeout", type=_positive, default=DEFAULT_TIMEOUT_MS // 1000, metavar="S",
-                            help="seconds per Z3 query before the answer is inconclusive (default "
-                                 f"{DEFAULT_TIMEOUT_MS // 1000})")
-    verify_cmd.add_argument("--check-labels", action="store_true",
-                            help="compare each model's verdict with its expect: label; "
-                                 "exit 0 when all match, 1 otherwise")
-    return parser
 
 
 def _flag_model(args: argparse.Namespace) -> Model:
@@ -229,6 +251,17 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_HOLDS
 
 
+def run_suggest(args: argparse.Namespace) -> int:
+    results = [suggest(model, args.solver_timeout * 1000) for model in _models(args)]
+    if args.format == "json":
+        documents = [suggestion_json(result) for result in results]
+        print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    else:
+        print("\n\n".join(render_suggestion(result) for result in results))
+    helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
+    return EXIT_HOLDS if helped else EXIT_VIOLATED
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -242,7 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return run_verify(args)
+        return run_suggest(args) if args.command == "suggest" else run_verify(args)
+    except SolverUnknown as unknown:
+        print(f"rollproof: inconclusive: the solver gave no answer ({unknown}); "
+              "try a longer --solver-timeout", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
     except RollproofError as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT

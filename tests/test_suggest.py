@@ -1,0 +1,74 @@
+"""`rollproof suggest`: every stuck model in models/ gets a fix that `verify` then proves."""
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from verifier.findings import Status, Verdict
+from verifier.model_file import load_model
+from verifier.suggest import suggest
+from verifier.verify import Options, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+STUCK = [p for p in sorted((ROOT / "models").glob("*.yaml"))
+         if "progress" in (load_model(p).expect.violated if load_model(p).expect else ())]
+
+
+def apply(model, fix):
+    settings = replace(model.settings, min_healthy_percent=fix.min_healthy_percent,
+                       max_percent=fix.max_percent,
+                       capacity=fix.capacity if fix.capacity is not None else model.settings.capacity)
+    return replace(model, settings=settings, plan=None)
+
+
+def test_there_are_stuck_models():
+    assert len(STUCK) >= 4
+
+
+@pytest.mark.parametrize("path", STUCK, ids=[p.stem for p in STUCK])
+def test_every_stuck_model_gets_a_fix_that_verify_proves(path):
+    model = load_model(path)
+    result = suggest(model)
+    fixes = [fix for fix in (result.fix, result.capacity_fix) if fix is not None]
+    assert fixes, result.note
+    for fix in fixes:
+        for engine in ("explicit", "smt"):
+            assert verify(apply(model, fix), Options(engine=engine)).verdict is Verdict.PROVED
+
+
+def test_both100_needs_maximum_117():
+    # D = 6, minimum stays 100 (no requirement lets it drop), so ECS must start one new task
+    # first: floor(6 x / 100) >= 7 needs x >= 117 (6 x 1.16 = 6.96 rounds down to 6).
+    result = suggest(load_model(ROOT / "models" / "both100.yaml"))
+    assert (result.fix.min_healthy_percent, result.fix.max_percent) == (100, 117)
+    assert result.fix.total_change == 17
+
+
+def test_one_task_stuck_at_min50_max150_needs_max_200():
+    # D = 1: L = ceil(m / 100) = 1 for any m >= 50, so the new task must start first:
+    # floor(x / 100) >= 2 needs x = 200. A change of 50 points, and nothing smaller works.
+    from verifier.model import Model, Settings
+    model = Model("one", Settings(1, 50, 150), desired_range=(1, 5000))
+    result = suggest(model)
+    assert (result.fix.min_healthy_percent, result.fix.max_percent) == (50, 200)
+
+
+def test_no_lowering_of_minimum_without_requirement():
+    # no-spare-room: 4 tasks, 4 slots, minimum 100. Only a lower minimum or one more slot helps;
+    # without a minHealthy requirement the minimum may not drop, so only capacity is offered.
+    result = suggest(load_model(ROOT / "models" / "no-spare-room.yaml"))
+    assert result.fix is None and result.capacity_fix.capacity == 5
+
+
+def test_suggest_json_and_exit_code():
+    completed = subprocess.run([sys.executable, "-m", "verifier.cli", "suggest", "models/both100.yaml",
+                                "--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0
+    document = json.loads(completed.stdout)
+    assert document["schema"] == "rollproof/suggestion/v1"
+    assert document["changes"] == {"minimumHealthyPercent": 100, "maximumPercent": 117}
+    assert document["verified"] is True
