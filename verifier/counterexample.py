@@ -28,6 +28,7 @@ class Counterexample:
     actions: tuple[Action, ...]
     times: tuple[int, ...] | None = None  # seconds at each state, for timed traces
     note: str = ""
+    repeats: tuple = ()   # periodic.Repeat records, one per `repeat` action in `actions`
 
     def to_json(self) -> dict:
         result: dict = {
@@ -36,6 +37,10 @@ class Counterexample:
         }
         if self.times is not None:
             result["times"] = list(self.times)
+        if self.repeats:
+            result["repeats"] = [{"first_step": r.first, "last_step": r.last, "periods": r.periods,
+                                  "delta": r.delta._asdict(), "seconds_per_period": r.seconds}
+                                 for r in self.repeats]
         return result
 
 
@@ -113,8 +118,12 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     if not trace.states or trace.states[0] != initial_state(bounds):
         raise ReplayError(f"{what}: counterexample does not start in the initial state")
     state = trace.states[0]
+    repeats = {r.last: r for r in trace.repeats}
     for index, action in enumerate(trace.actions):
-        following = action.apply(bounds, state)
+        if action.name == "repeat":
+            following = _replay_repeat(bounds, trace, repeats.get(index), state, what)
+        else:
+            following = action.apply(bounds, state)
         if following is None:
             raise ReplayError(f"{what}: step {index + 1} ({action}) is not enabled in {tuple(state)}")
         if following != trace.states[index + 1]:
@@ -124,3 +133,16 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     if not final_check(state):
         raise ReplayError(f"{what}: replayed counterexample ends in {tuple(state)}, which is not a violation")
     return trace
+
+
+def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat, state: State, what: str) -> State:
+    """A repeated period replays when Z3 confirms every repetition of its steps is allowed."""
+    from .periodic import repeats_for, shifted
+    if repeat is None:
+        raise ReplayError(f"{what}: a repeat step without its period")
+    period = list(zip(trace.states[repeat.first:repeat.last], trace.actions[repeat.first:repeat.last]))
+    if any(action.name == "repeat" for _, action in period) or \
+            not repeats_for(bounds, period, repeat.delta, repeat.periods):
+        raise ReplayError(f"{what}: the period of steps {repeat.first}..{repeat.last} does not repeat "
+                          f"{repeat.periods} times")
+    return shifted(state, repeat.delta, repeat.periods)

@@ -30,6 +30,9 @@ def result_json(result: Result, timing: bool = True) -> dict:
             "sequential_steps": [str(step) for step in plan.sequential_steps],
             "complete": plan.complete,
             "skipped": plan.skipped,
+            "certificate": plan.certificate or None,
+            "upper_steps": plan.upper_steps,
+            "upper_seconds": plan.upper_seconds,
         },
         "ecs": {
             "completes": ecs.completes,

@@ -70,7 +70,11 @@ def _trace_table(trace: Counterexample, indent: str) -> list[str]:
 def _schedules(result: Result) -> list[str]:
     plan, ecs, optimal = result.step_plan, result.ecs, result.optimal
     lines = []
-    if plan.skipped:
+    if plan.certificate:
+        lines.append(f"    fewest steps     {plan.min_steps if plan.min_steps is not None else 'not exact'}; "
+                     f"step plan time {duration(plan.sequential_seconds)}")
+        lines.append(f"      certificate: {plan.certificate}")
+    elif plan.skipped:
         lines.append("    fewest steps     not searched: the state space is beyond the budget")
     elif not plan.complete:
         lines.append("    fewest steps     unknown: the step-plan search stopped at its budget")

@@ -155,13 +155,17 @@ class Action:
     amount: int = 1
 
     def __str__(self) -> str:
+        if self.name == "repeat":  # a verified period repeated (see periodic.py), not a transition
+            return f"repeat x{self.amount:,}"
         if not BY_NAME[self.name].controllable and self.amount == 1:
             return self.name
         return f"{self.name}({self.amount})"
 
     def apply(self, bounds: Bounds, state: State) -> State | None:
         """The successor state, or None when the action is not enabled in `state`."""
-        transition = BY_NAME[self.name]
+        transition = BY_NAME.get(self.name)
+        if transition is None:
+            return None
         if not transition.enabled(bounds, state, self.amount):
             return None
         return transition.effect(state, self.amount)

@@ -17,6 +17,7 @@ from .model import Model
 from .properties import PROPERTIES
 from .schedules.ecs_controller import EcsRun, simulate
 from .schedules.optimal import OptimalSchedule, optimal_schedule
+from .schedules.certified import certified_plan
 from .schedules.step_plan import StepPlan, plan_steps
 from .semantics import Bounds, bounds_of, goal_state
 
@@ -84,10 +85,12 @@ def verify(model: Model, options: Options = Options()) -> Result:
     # explicit engine also tries them up to the budget as long as it is not hopeless.
     hopeless = estimate > options.max_states or (engine == "smt" and not _fits(bounds, options.max_states))
     ecs = simulate(bounds, settings)
-    if hopeless:
-        step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
-    else:
+    if not hopeless:
         step_plan = plan_steps(bounds, settings, options.max_states)
+    elif engine == "smt":
+        step_plan = certified_plan(bounds, settings, options.timeout_ms)
+    else:
+        step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
     goal_unreachable = False
     if engine == "explicit":
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,

@@ -17,6 +17,14 @@ def applies(ctx: CheckContext) -> bool:
 def check(ctx: CheckContext) -> Finding:
     limit = ctx.model.requirements.max_steps
     plan = ctx.step_plan
+    if plan.min_steps is None and plan.upper_steps is not None and plan.upper_steps <= limit:
+        return Finding(ID, Status.HOLDS, f"a plan of {plan.upper_steps} steps exists (limit {limit}; "
+                       f"{plan.certificate})")
+    if plan.certificate and plan.min_steps is not None:
+        if plan.min_steps > limit:
+            return Finding(ID, Status.VIOLATED, f"every plan needs at least {plan.min_steps} steps, over the "
+                           f"limit of {limit} ({plan.certificate})")
+        return Finding(ID, Status.HOLDS, f"{plan.min_steps} steps suffice (limit {limit})")
     if not plan.complete:
         return Finding(ID, Status.UNKNOWN, "the step-plan search stopped at its budget",
                        details=(ctx.budget_advice(),))

@@ -5,17 +5,32 @@ as the minimum allows, then launches as many new ones as the maximum, the
 desired count and the cluster allow. Events that complete at the same instant
 are applied together before the controller looks again; ready and gone events
 never tighten a guard, so their order within an instant cannot matter. Events
-are kept as counts per instant, so a service of a million tasks costs a handful
-of steps per round, not one per task.
+are kept as counts per instant, so a round costs a few steps however many
+tasks it moves.
+
+Long runs repeat themselves (one free slot and a million tasks is a million
+identical rounds). When the queue of pending events looks the same, relative
+to now, as it did some rounds ago, those rounds are a candidate period; Z3
+checks (see `periodic`) for how many repetitions every event stays allowed and
+every choice stays the largest the controller may make, and the simulation
+jumps over them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import z3
+
 from ..counterexample import Counterexample
 from ..model import Settings
+from ..periodic import Repeat, longest_repeat, shifted
 from ..semantics import GONE, LAUNCH, READY, STOP, Action, Bounds, State, counted, goal_state, initial_state
+
+# Short runs are simulated step by step, so that a report shows every round; a
+# jump is tried once a run is long, and only kept when it skips many periods.
+MIN_STEPS_BEFORE_JUMP = 64
+MIN_PERIODS_TO_JUMP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,46 +43,111 @@ class EcsRun:
     trace: Counterexample  # with `times`: the second at which each state is reached
 
 
+@dataclass(slots=True)
+class _Round:
+    now: int
+    step: int              # index in the trace of the state at the start of the round
+    decisions: list        # (step index of the state decided in, transition, amount chosen)
+
+
+class _Simulation:
+    def __init__(self, bounds: Bounds, settings: Settings):
+        self.bounds, self.settings = bounds, settings
+        self.state = initial_state(bounds)
+        self.states, self.actions, self.times = [self.state], [], [0]
+        self.repeats: list[Repeat] = []
+        self.due: dict[int, list[int]] = {}  # second -> [tasks becoming ready, tasks gone]
+        self.rounds: list[_Round] = []
+
+    def record(self, action: Action, now: int) -> None:
+        following = action.apply(self.bounds, self.state)
+        assert following is not None, f"controller chose a disabled {action} in {self.state}"
+        self.state = following
+        self.states.append(following)
+        self.actions.append(action)
+        self.times.append(now)
+
+    def control(self, now: int, decisions: list) -> None:
+        for transition, delay, slot in ((STOP, self.settings.drain_seconds, 1),
+                                        (LAUNCH, self.settings.health_check_seconds, 0)):
+            amount = transition.largest_amount(self.bounds, self.state)
+            decisions.append((len(self.states) - 1, transition, amount))
+            if amount:
+                self.record(Action(transition.name, amount), now)
+                self.due.setdefault(now + delay, [0, 0])[slot] += amount
+
+    def signature(self, now: int) -> tuple:
+        return tuple(sorted((when - now, ready, gone) for when, (ready, gone) in self.due.items()))
+
+    def try_jump(self, earlier: _Round, now: int) -> bool:
+        """Repeat the rounds since `earlier` as often as Z3 confirms they stay the same."""
+        first, last = earlier.step, len(self.states) - 1
+        delta = State(*(a - b for a, b in zip(self.state, self.states[first])))
+        if not any(delta):
+            return False
+        period = list(zip(self.states[first:last], self.actions[first:last]))
+        decisions = [d for r in self.rounds if r.step >= first for d in r.decisions]
+        bounds = self.bounds
+
+        def still_largest(at) -> list:
+            conditions = []
+            for step, transition, amount in decisions:
+                conditions.append(z3.Not(z3.And(*transition.guard(bounds, at(self.states[step]), amount + 1))))
+            return conditions
+
+        periods = longest_repeat(bounds, period, delta, still_largest)
+        if periods < MIN_PERIODS_TO_JUMP:
+            return False
+        seconds = now - earlier.now
+        jumped = shifted(self.state, delta, periods)
+        self.repeats.append(Repeat(first, last, periods, delta, seconds))
+        self.state = jumped
+        self.states.append(jumped)
+        self.actions.append(Action("repeat", periods))
+        # The jumped state is the last recorded one, `periods` periods later.
+        self.times.append(self.times[-1] + periods * seconds)
+        self.due = {when + periods * seconds: counts for when, counts in self.due.items()}
+        self.rounds.clear()
+        return True
+
+    def run(self) -> EcsRun:
+        now = 0
+        decisions: list = []
+        self.rounds.append(_Round(0, 0, decisions))
+        self.control(0, decisions)
+        seen: dict[tuple, _Round] = {}
+        while self.due:
+            now = min(self.due)
+            signature = self.signature(now)
+            earlier = seen.get(signature)
+            if earlier is not None and len(self.states) > MIN_STEPS_BEFORE_JUMP and self.try_jump(earlier, now):
+                seen.clear()
+                continue
+            round_ = _Round(now, len(self.states) - 1, [])
+            seen[signature] = round_
+            self.rounds.append(round_)
+            ready, gone = self.due.pop(now)
+            if gone:
+                self.record(Action(GONE.name, gone), now)
+            if ready:
+                self.record(Action(READY.name, ready), now)
+            self.control(now, round_.decisions)
+        return self.result(now)
+
+    def result(self, now: int) -> EcsRun:
+        completes = self.state == goal_state(self.bounds)
+        # Over a repeated period every count moves linearly, so its extremes are at the
+        # period's ends, which are recorded states; the states inside the first period are too.
+        return EcsRun(
+            completes=completes,
+            makespan_seconds=now if completes else None,
+            min_healthy_seen=min(s.healthy for s in self.states),
+            max_counted_seen=max(counted(self.bounds, s) for s in self.states),
+            max_occupied_seen=max(s.occupied for s in self.states),
+            trace=Counterexample(tuple(self.states), tuple(self.actions), tuple(self.times),
+                                 repeats=tuple(self.repeats)),
+        )
+
+
 def simulate(bounds: Bounds, settings: Settings) -> EcsRun:
-    state = initial_state(bounds)
-    states, actions, times = [state], [], [0]
-    due: dict[int, list[int]] = {}  # second -> [tasks becoming ready, tasks gone]
-
-    def record(action: Action, now: int) -> None:
-        nonlocal state
-        following = action.apply(bounds, state)
-        assert following is not None, f"controller chose a disabled {action} in {state}"
-        state = following
-        states.append(state)
-        actions.append(action)
-        times.append(now)
-
-    def control(now: int) -> None:
-        stop = STOP.largest_amount(bounds, state)
-        if stop:
-            record(Action("stop", stop), now)
-            due.setdefault(now + settings.drain_seconds, [0, 0])[1] += stop
-        launch = LAUNCH.largest_amount(bounds, state)
-        if launch:
-            record(Action("launch", launch), now)
-            due.setdefault(now + settings.health_check_seconds, [0, 0])[0] += launch
-
-    now = 0
-    control(now)
-    while due:
-        now = min(due)
-        ready, gone = due.pop(now)
-        if gone:
-            record(Action(GONE.name, gone), now)
-        if ready:
-            record(Action(READY.name, ready), now)
-        control(now)
-    completes = state == goal_state(bounds)
-    return EcsRun(
-        completes=completes,
-        makespan_seconds=now if completes else None,
-        min_healthy_seen=min(s.healthy for s in states),
-        max_counted_seen=max(counted(bounds, s) for s in states),
-        max_occupied_seen=max(s.occupied for s in states),
-        trace=Counterexample(tuple(states), tuple(actions), tuple(times)),
-    )
+    return _Simulation(bounds, settings).run()

@@ -28,6 +28,9 @@ class StepPlan:
     complete: bool = True                 # False when the budget stopped the search
     settled_states: int = 0
     skipped: bool = False                 # not searched at all: known to exceed the budget
+    certificate: str = ""                 # at scale: how the figures were bounded (certified.py)
+    upper_steps: int | None = None        # at scale: steps of the best plan found
+    upper_seconds: int | None = None      # at scale: seconds of the fastest plan found
 
 
 def step_seconds(settings: Settings, action: str) -> int:

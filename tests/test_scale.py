@@ -1,0 +1,66 @@
+"""Answers at scale: accelerated ECS runs and certified step plans, against plain computation."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from verifier.counterexample import replay
+from verifier.model import Settings
+from verifier.schedules import ecs_controller
+from verifier.schedules.certified import certified_plan
+from verifier.schedules.step_plan import plan_steps
+from verifier.semantics import bounds_of, goal_state
+from verifier.verify import Options, verify
+from conftest import make_model
+
+
+def test_a_million_tasks_with_one_free_slot():
+    # min 100 with D + 1 slots: every round launches 1 (150 s), then stops 1 (300 s).
+    # So 2 x 10^6 steps, 10^6 x 450 s, and ECS does the same rounds back to back.
+    result = verify(make_model(1_000_000, 100, 200, 1_000_001), Options(engine="smt"))
+    assert result.step_plan.min_steps == 2_000_000
+    assert result.step_plan.sequential_seconds == 450_000_000
+    assert result.ecs.makespan_seconds == 450_000_000
+    assert (result.ecs.min_healthy_seen, result.ecs.max_counted_seen) == (1_000_000, 1_000_001)
+    replay(result.bounds, result.ecs.trace, lambda state: state == goal_state(result.bounds), "ecs")
+    assert any(action.name == "repeat" for action in result.ecs.trace.actions)
+
+
+def test_a_million_tasks_at_min_50():
+    # U = 2 x 10^6: launch all 10^6 at once, stop all once they are healthy: 2 steps, 450 s.
+    result = verify(make_model(1_000_000, 50, 200), Options(engine="smt"))
+    assert (result.step_plan.min_steps, result.step_plan.sequential_seconds) == (2, 450)
+
+
+def _unaccelerated(bounds, settings, monkeypatch):
+    monkeypatch.setattr(ecs_controller, "MIN_STEPS_BEFORE_JUMP", 10**12)
+    return ecs_controller.simulate(bounds, settings)
+
+
+@pytest.mark.parametrize("desired, min_pct, max_pct, capacity", [
+    (400, 100, 200, 401), (300, 100, 200, 303), (500, 100, 101, None), (250, 90, 100, None),
+    (333, 100, 125, 340), (200, 50, 150, 205),
+])
+def test_accelerated_run_equals_step_by_step_run(desired, min_pct, max_pct, capacity, monkeypatch):
+    settings = Settings(desired, min_pct, max_pct, capacity)
+    bounds = bounds_of(settings)
+    fast = ecs_controller.simulate(bounds, settings)
+    slow = _unaccelerated(bounds, settings, monkeypatch)
+    assert (fast.completes, fast.makespan_seconds, fast.min_healthy_seen, fast.max_counted_seen,
+            fast.max_occupied_seen) == (slow.completes, slow.makespan_seconds, slow.min_healthy_seen,
+                                        slow.max_counted_seen, slow.max_occupied_seen)
+    assert fast.trace.states[-1] == slow.trace.states[-1]
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 14), st.integers(0, 200), st.integers(0, 200), st.none() | st.integers(0, 30))
+def test_certified_figures_are_exact_where_they_are_given(desired, min_pct, max_pct, capacity):
+    settings = Settings(desired, min_pct, max_pct, capacity)
+    bounds = bounds_of(settings)
+    exact = plan_steps(bounds, settings, 10**6)
+    certified = certified_plan(bounds, settings, 20_000)
+    if certified.min_steps is not None:
+        assert certified.min_steps == exact.min_steps
+    if certified.sequential_seconds is not None:
+        assert certified.sequential_seconds == exact.sequential_seconds
+    if exact.min_steps is not None and certified.upper_steps is not None:
+        assert certified.upper_steps >= exact.min_steps
