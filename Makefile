@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-slow bench reports clean
+.PHONY: demo test test-slow bench bench-smt reports clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test-slow: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_explicit.py
+
+bench-smt: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_smt.py
 
 reports: $(VENV)/.installed
 	$(BIN)/python -m verifier.golden --update

@@ -11,7 +11,7 @@ import pytest
 from verifier.findings import Status, Verdict
 from verifier.model_file import load_model
 from verifier.suggest import suggest
-from verifier.verify import Options, verify
+from verifier.verify import Options, check_model
 
 ROOT = Path(__file__).resolve().parent.parent
 STUCK = [p for p in sorted((ROOT / "models").glob("*.yaml"))
@@ -37,7 +37,7 @@ def test_every_stuck_model_gets_a_fix_that_verify_proves(path):
     assert fixes, result.note
     for fix in fixes:
         for engine in ("explicit", "smt"):
-            assert verify(apply(model, fix), Options(engine=engine)).verdict is Verdict.PROVED
+            assert check_model(apply(model, fix), Options(engine=engine)).verdict is Verdict.PROVED
 
 
 def test_both100_needs_maximum_117():

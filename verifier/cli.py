@@ -13,14 +13,14 @@ from .explore import DEFAULT_MAX_STATES
 from .findings import Status, Verdict
 from .model import Model
 from .model_file import load_model, model_from_document
-from .desired_range import RangeResult, verify_range
+from .desired_range import RangeResult
 from .report_json import result_json
 from .report_range import range_json, render_range
 from .report_text import render, render_labels
 from .report_suggest import render_suggestion, suggestion_json
 from .solver import DEFAULT_TIMEOUT_MS, SolverUnknown
 from .suggest import suggest
-from .verify import ENGINES, Options, Result, verify
+from .verify import ENGINES, Options, check_model
 from .yamlsource import Document
 
 EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -221,9 +221,7 @@ def _label_row(result) -> tuple[str, str, str, bool]:
 
 
 def _check(model: Model, args: argparse.Namespace, progress):
-    if model.desired_range is not None:
-        return verify_range(model, args.solver_timeout * 1000)
-    return verify(model, Options(args.max_states, progress, args.engine, args.solver_timeout * 1000))
+    return check_model(model, Options(args.max_states, progress, args.engine, args.solver_timeout * 1000))
 
 
 def run_verify(args: argparse.Namespace) -> int:

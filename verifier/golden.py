@@ -18,7 +18,9 @@ from pathlib import Path
 from .model_file import load_model
 from .report_json import result_json
 from .report_text import render
-from .verify import verify
+from .desired_range import RangeResult
+from .report_range import range_json, render_range
+from .verify import check_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,9 +30,13 @@ def expected_reports(models_dir: Path) -> dict[str, str]:
     reports = {}
     for path in sorted(models_dir.glob("*.yaml")):
         model = load_model(path, shown_as=f"{models_dir.name}/{path.name}")
-        result = verify(model)
-        reports[f"{path.stem}.txt"] = render(result, timing=False) + "\n"
-        reports[f"{path.stem}.json"] = json.dumps(result_json(result, timing=False), indent=2) + "\n"
+        result = check_model(model)
+        if isinstance(result, RangeResult):
+            text, data = render_range(result, timing=False), range_json(result, timing=False)
+        else:
+            text, data = render(result, timing=False), result_json(result, timing=False)
+        reports[f"{path.stem}.txt"] = text + "\n"
+        reports[f"{path.stem}.json"] = json.dumps(data, indent=2) + "\n"
     return reports
 
 

@@ -27,7 +27,7 @@ from .model import Model
 from .schedules.ecs_controller import simulate
 from .semantics import Bounds, bounds_of
 from .solver import DEFAULT_TIMEOUT_MS, SolverUnknown
-from .verify import Options, verify
+from .verify import Options, check_model
 
 MAX_ROUNDS = 40          # counterexample-guided rounds before giving up
 MAX_TIES = 8             # least-change candidates compared by deploy time
@@ -61,9 +61,7 @@ def _desired_counts(model: Model) -> range:
 
 
 def _check(model: Model, timeout_ms: int) -> Verdict:
-    if model.desired_range is not None:
-        return verify_range(model, timeout_ms).verdict
-    return verify(model, Options(engine="smt", timeout_ms=timeout_ms)).verdict
+    return check_model(model, Options(engine="smt", timeout_ms=timeout_ms)).verdict
 
 
 def _failing_counts(model: Model, timeout_ms: int) -> list[int]:

@@ -123,6 +123,14 @@ def verify(model: Model, options: Options = Options()) -> Result:
                   states, time.perf_counter() - started, engine, invariants)
 
 
+def check_model(model: Model, options: Options = Options()):
+    """A Result for one desired count, or a RangeResult for a model with a desiredRange."""
+    if model.desired_range is not None:
+        from .desired_range import verify_range
+        return verify_range(model, options.timeout_ms)
+    return verify(model, options)
+
+
 def _inductive(context: CheckContext) -> bool:
     try:
         return invariant_is_inductive(context)
