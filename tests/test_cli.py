@@ -106,6 +106,13 @@ def test_bad_file_exits_2_with_file_and_line_and_no_traceback(tmp_path, text, li
     (["verify", "no/such/file.yaml"], "cannot read file"),
     (["verify", "models"], "cannot read file"),
     (["frobnicate"], "invalid choice"),
+    (["verify", "--desired-range", "5..1"], "not a range such as 1..5000"),
+    (["verify", "--desired-range", "ten"], "not a range such as 1..5000"),
+    (["verify", "--desired", "3", "--desired-range", "1..4"], "not both"),
+    (["verify", "--desired", "3", "--capacity", "4", "--capacity-headroom", "1"], "not both"),
+    (["verify", "--engine", "magic", "--desired", "3"], "invalid choice"),
+    (["suggest"], "nothing to verify"),
+    (["suggest", "no/such/file.yaml"], "cannot read file"),
 ])
 def test_usage_errors_exit_2_without_traceback(words, message):
     code, out, err = run(*words)
@@ -129,3 +136,21 @@ def test_min_200_is_analysed_not_rejected():
     assert code == 1
     statuses = {p["id"]: p["status"] for p in json.loads(out)["properties"]}
     assert statuses["availability"] == "violated" and statuses["progress"] == "violated"
+
+
+def test_range_json_lists_failing_intervals():
+    code, out, _ = run("verify", "--desired-range", "1..200", "--min-healthy-percent", "100",
+                       "--max-percent", "125", "--format", "json")
+    assert code == 1
+    result = json.loads(out)
+    assert result["range"]["desired"] == [1, 200]
+    assert result["range"]["properties"]["progress"]["failing_desired"] == [[1, 3]]
+    assert result["range"]["properties"]["availability"]["failing_desired"] == []
+
+
+def test_engine_flag_and_invariants_in_json():
+    code, out, _ = run("verify", "--desired", "6", "--min-healthy-percent", "50", "--capacity", "8",
+                       "--engine", "smt", "--format", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["engine"] == "smt" and "old + new >= 3" in result["invariants"]

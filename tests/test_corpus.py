@@ -7,6 +7,7 @@ import pytest
 from verifier.counterexample import replay
 from verifier.findings import Status
 from verifier.model_file import load_model
+from verifier.semantics import bounds_of
 from verifier.verify import check_model
 
 MODELS = sorted((Path(__file__).resolve().parent.parent / "models").glob("*.yaml"))
@@ -31,7 +32,6 @@ def test_model_matches_its_label(path):
         if model.desired_range is not None:
             for interval in finding.failing:
                 example = model.at(interval.example)
-                from verifier.semantics import bounds_of
                 replay(bounds_of(example.settings), interval.counterexample, lambda state: True,
                        finding.property_id)
         elif finding.status is Status.VIOLATED and finding.counterexample is not None:

@@ -24,7 +24,7 @@ from .invariants import holds, invariant
 from .model import Model, TaskCount
 from .schedules.ecs_controller import simulate
 from .explain import stuck_because
-from .semantics import Action, Bounds, blocked_reasons, bounds_of, initial_state, is_deadlock
+from .semantics import Action, Bounds, blocked_reasons, bounds_of, counted, initial_state, is_deadlock
 from .solver import DEFAULT_TIMEOUT_MS, Query, SolverUnknown, value
 
 MAX_REPAIRS = 20            # counts Z3 may add to a scan before the property is left unknown
@@ -198,7 +198,6 @@ def _surge(check: _RangeCheck) -> RangeFinding:
         bounds = check.bounds(desired)
         limit = allowed(bounds)
         actions = [] if desired > limit else [Action("launch", limit - desired + 1)]
-        from .semantics import counted
         return _replayed(bounds, actions, lambda s: counted(bounds, s) > limit, "surge")
 
     term, facts = check.requirement(wanted, check.symbolic.bounds.max_tasks, round_up=False)
