@@ -81,3 +81,15 @@ def test_percent_requirement_over_a_range():
 
 def test_intervals_merge():
     assert intervals([5, 1, 2, 3, 9, 10]) == [(1, 3), (5, 5), (9, 10)]
+
+
+# Settings whose state space stays small at every count (stuck at the start, or one or two free
+# slots), so the explicit search of every reachable state can be run for each count up to 200.
+SMALL_SPACES = [(100, 100, None, None), (150, 100, None, None), (100, 200, 10, None), (100, 200, None, 0),
+                (100, 200, None, 2)]
+
+
+@pytest.mark.parametrize("min_pct, max_pct, capacity, headroom", SMALL_SPACES)
+def test_range_matches_brute_force_explicit_search_to_two_hundred(min_pct, max_pct, capacity, headroom):
+    model = range_model(1, 200, min_pct, max_pct, capacity, headroom)
+    assert failing_in_range(model) == failing_by_count(model, 1, 200, "explicit")
