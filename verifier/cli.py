@@ -112,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     suggest_cmd.add_argument("--format", choices=("text", "json"), default="text",
                              help="text (default), or json (schema rollproof/suggestion/v1)")
     _timeout_argument(suggest_cmd)
+    gate_cmd = commands.add_parser(
+        "gate", help="verify every ECS service in CloudFormation templates and ECS JSON files",
+        description="Find every AWS::ECS::Service (CloudFormation YAML or JSON) and every ECS service in "
+                    "CreateService / UpdateService input or describe-services output under the given files "
+                    "and folders, verify each, and exit 0 (all hold), 1 (a violation), 2 (a file could not "
+                    "be read) or 3 (inconclusive).")
+    gate_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to search")
+    gate_cmd.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                          help="text (default), json (rollproof/gate/v1) or sarif (SARIF 2.1.0)")
+    gate_cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    _timeout_argument(gate_cmd)
     return parser
 
 
@@ -260,6 +271,26 @@ def run_suggest(args: argparse.Namespace) -> int:
     return EXIT_HOLDS if helped else EXIT_VIOLATED
 
 
+def run_gate(args: argparse.Namespace) -> int:
+    from .gate import gate
+    from .report_gate import gate_json, gate_sarif, render_gate
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    report = gate(args.paths, Options(timeout_ms=args.solver_timeout * 1000))
+    if args.format == "text":
+        text = render_gate(report)
+    else:
+        text = json.dumps(gate_sarif(report) if args.format == "sarif" else gate_json(report), indent=2)
+    if args.output:
+        args.output.write_text(text + "\n")
+        for error in report.errors:
+            print(error, file=sys.stderr)
+    else:
+        print(text)
+    return report.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -273,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return run_suggest(args) if args.command == "suggest" else run_verify(args)
+        runner = {"suggest": run_suggest, "gate": run_gate}.get(args.command, run_verify)
+        return runner(args)
     except SolverUnknown as unknown:
         print(f"rollproof: inconclusive: the solver gave no answer ({unknown}); "
               "try a longer --solver-timeout", file=sys.stderr)

@@ -33,6 +33,7 @@ class Document:
     data: Any
     source: str
     lines: dict[DocPath, int] = field(default_factory=dict, compare=False)
+    columns: dict[DocPath, int] = field(default_factory=dict, compare=False)
 
     def line_of(self, path: DocPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -52,6 +53,7 @@ class _Walker:
         self.loader = loader
         self.visited = 0
         self.lines: dict[DocPath, int] = {}
+        self.columns: dict[DocPath, int] = {}
 
     def fail(self, node: yaml.Node, message: str) -> ModelError:
         return ModelError(message, self.source, node.start_mark.line + 1)
@@ -86,6 +88,7 @@ class _Walker:
                 raise self.fail(key_node, f"duplicate key '{key}' (first given on line {first}); "
                                 "YAML keeps only one of them, so remove the other")
             self.lines[path + (key,)] = key_node.start_mark.line + 1
+            self.columns[path + (key,)] = key_node.start_mark.column + 1
             result[key] = self.walk(value_node, path + (key,), depth + 1)
         return result
 
@@ -115,7 +118,7 @@ def parse_yaml(text: str, source: str) -> Document:
         raise ModelError("file is empty; a model is a mapping with at least a 'service:' key", source, 1)
     walker = _Walker(source, loader)
     data = walker.walk(root, (), 0)
-    return Document(data, source, walker.lines)
+    return Document(data, source, walker.lines, walker.columns)
 
 
 def read_yaml(path: Path, shown_as: str | None = None) -> Document:

@@ -1,0 +1,142 @@
+"""`rollproof gate` on realistic infrastructure code in tests/fixtures/infra/."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from verifier.gate import gate, read_services
+from verifier.ingest import IngestError
+from verifier.report_gate import gate_sarif
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA = ROOT / "tests" / "fixtures" / "infra"
+SARIF_SCHEMA = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
+
+
+def run(*words):
+    done = subprocess.run([sys.executable, "-m", "verifier.cli", *words], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def report():
+    return gate([INFRA])
+
+
+def rows_by_name(report):
+    return {row.spec.name: row for row in report.rows}
+
+
+def test_every_service_gets_the_right_verdict(report):
+    verdicts = {name: (row.verdict.value if row.verdict else "not analysed")
+                for name, row in rows_by_name(report).items()}
+    assert verdicts == {
+        # D = 4..., range 2..40 from the scalable target, min 50 (parameter default), max 200.
+        "WebService": "proved",
+        # 3 tasks, min 100 / max 100: L = U = 3, nothing may stop or start.
+        "WorkerService": "violated",
+        "LogAgent": "not analysed",        # DAEMON
+        "Canary": "not analysed",          # CODE_DEPLOY
+        # DesiredCount is !Ref to a parameter with no Default: never guessed.
+        "ApiService": "inconclusive",
+        # One task at min 50 / max 150: ceil(0.5) = 1 = floor(1.5).
+        "BatchService": "violated",
+        # 6 tasks on defaults (Fargate, unlimited room).
+        "checkout": "proved",
+        # 4 tasks, min 75 / max 100: stop one (3 >= 3 healthy), replace it, four times.
+        "search": "proved",
+        # 2 tasks, min 100 / max 125: floor(2.5) = 2 = L, stuck.
+        "reports": "violated",
+    }
+    assert report.unrecognised == (str(INFRA / "ecs" / "package.json"),)
+    assert report.exit_code == 1
+
+
+def test_desired_range_comes_from_the_scalable_target(report):
+    web = rows_by_name(report)["WebService"]
+    assert web.spec.desired_range == (2, 40)
+    assert web.spec.min_healthy_percent.value == 50
+
+
+def test_findings_point_at_the_setting_to_change(report):
+    rows = rows_by_name(report)
+    # The line and column of MinimumHealthyPercent / minimumHealthyPercent in each file,
+    # counted by hand in the fixtures.
+    assert (rows["WorkerService"].spec.min_healthy_percent.line,
+            rows["WorkerService"].spec.min_healthy_percent.column) == (11, 9)
+    assert rows["BatchService"].spec.min_healthy_percent.line == 26
+    assert (rows["reports"].spec.min_healthy_percent.line, rows["reports"].spec.min_healthy_percent.column) == (19, 9)
+
+
+def test_sarif_validates_and_points_at_lines(report):
+    if not SARIF_SCHEMA.exists():
+        pytest.skip(f"the SARIF schema is read from {SARIF_SCHEMA}, which is absent here")
+    import jsonschema
+    document = gate_sarif(report)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(document)
+    errors = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].split("/")[-1],
+               r["locations"][0]["physicalLocation"]["region"]["startLine"])
+              for r in document["runs"][0]["results"] if r["level"] == "error"}
+    assert errors == {("worker-stuck.yaml", 11), ("api.json", 26), ("describe-services.json", 19)}
+
+
+def test_gate_cli_formats_and_exit_codes(tmp_path):
+    code, out, err = run("gate", str(INFRA / "ecs" / "create-service.json"))
+    assert code == 0 and "checkout" in out and "proved" in out
+    code, out, _ = run("gate", str(INFRA), "--format", "json")
+    assert code == 1 and json.loads(out)["schema"] == "rollproof/gate/v1"
+    target = tmp_path / "out.sarif"
+    code, out, _ = run("gate", str(INFRA), "--format", "sarif", "--output", str(target))
+    assert code == 1 and out == "" and json.loads(target.read_text())["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n    Properties: [\n",
+     "cannot read the template"),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n  S:\n    Type: X\n",
+     "cannot read the template"),
+])
+def test_malformed_template_exits_2_with_file_and_line(tmp_path, text, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    code, out, err = run("gate", str(path))
+    assert code == 2 and "Traceback" not in err + out
+    assert f"{path}:" in out + err and words in out + err
+
+
+def test_missing_path_is_a_usage_error():
+    code, _, err = run("gate", "no/such/folder")
+    assert code == 2 and "no such file or folder" in err
+
+
+documents = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 300) | st.text(max_size=8) | st.sampled_from(
+        ["AWS::ECS::Service", "DAEMON", "CODE_DEPLOY", "ecs:service:DesiredCount"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["Resources", "Type", "Properties", "DesiredCount", "DeploymentConfiguration",
+                         "MinimumHealthyPercent", "MaximumPercent", "services", "serviceName",
+                         "desiredCount", "deploymentConfiguration", "minimumHealthyPercent", "Ref",
+                         "AWS::ECS::Service", "SchedulingStrategy"]), children, max_size=5),
+    max_leaves=20)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                    HealthCheck.function_scoped_fixture])
+@given(documents, st.sampled_from(["json", "yaml"]), st.booleans())
+def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, form, template):
+    if template and isinstance(document, dict):
+        document = {"AWSTemplateFormatVersion": "2010-09-09", **document}
+    path = tmp_path / f"random.{form}"
+    text = json.dumps(document)
+    path.write_text(text)
+    try:
+        specs = read_services(path)
+    except IngestError as error:
+        assert error.message and error.source == str(path)
+        return
+    assert specs is None or all(spec.status in ("analysable", "inconclusive", "not analysed") for spec in specs)

@@ -1,0 +1,60 @@
+"""Read ECS services out of infrastructure code, keeping the file and line of every value.
+
+Each reader returns `ServiceSpec` records: what the service says (or the AWS
+default it gets when it says nothing), where it says it, and whether rollproof
+can analyse it. A value that cannot be resolved statically makes the service
+`inconclusive` with the reason; a service the model does not cover (DAEMON,
+blue/green) is `not analysed` with the reason. Nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One value and where it was written; `default` when AWS supplies it because the file is silent."""
+
+    value: int | None
+    line: int | None = field(default=None, compare=False)
+    column: int | None = field(default=None, compare=False)
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    file: str
+    kind: str                  # "cloudformation" | "ecs-json"
+    name: str                  # logical id, or serviceName
+    line: int | None           # where the service is declared
+    status: str
+    reason: str = ""
+    desired: Setting = Setting(None)
+    min_healthy_percent: Setting = Setting(100, default=True)
+    max_percent: Setting = Setting(200, default=True)
+    desired_range: tuple[int, int] | None = None
+    desired_range_line: int | None = None
+
+
+class IngestError(Exception):
+    """A file that is not the infrastructure code it looks like; reported with its line."""
+
+    def __init__(self, message: str, source: str, line: int | None = None):
+        super().__init__(message)
+        self.message, self.source, self.line = message, source, line
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """The template and JSON files under `paths`, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template")
+                            and p.is_file() and ".git" not in p.parts)
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,161 @@
+"""AWS::ECS::Service resources from CloudFormation templates, YAML (short-form tags too) or JSON.
+
+Decoding is cfn-lint's: it understands the intrinsic-function tags and keeps
+the mark of every key, so each value can be traced to its line and column.
+
+What the service gets when a property is absent (the ECS defaults for rolling
+updates): MinimumHealthyPercent 100, MaximumPercent 200. An absent
+DesiredCount is 1 when CloudFormation creates the service but stays whatever it
+was when it updates it, so without a linked scalable target it is inconclusive.
+A `Ref` resolves to the template parameter's Default; without one it is
+inconclusive. DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers
+are listed as not analysed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting
+
+MAX_BYTES = 5_000_000
+
+
+class _Unresolved(Exception):
+    pass
+
+
+def _line(node: Any) -> tuple[int | None, int | None]:
+    mark = getattr(node, "start_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+
+def _key_of(mapping: dict, name: str):
+    for key in mapping:
+        if key == name:
+            return key
+    return None
+
+
+def _resolve(value: Any, parameters: dict, what: str) -> int:
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        parameter = parameters.get(name) if isinstance(parameters, dict) else None
+        if not isinstance(parameter, dict) or "Default" not in parameter:
+            raise _Unresolved(f"{what} is !Ref {name}, a parameter with no Default")
+        value = parameter["Default"]
+    if isinstance(value, dict):
+        function = next(iter(value), "?")
+        raise _Unresolved(f"{what} is computed by {function}, which rollproof does not evaluate")
+    if isinstance(value, bool):
+        raise _Unresolved(f"{what} is {value!r}, not a number")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)  # CloudFormation passes Number parameters as strings
+    if not isinstance(value, int):
+        raise _Unresolved(f"{what} is {value!r}, not a whole number")
+    return value
+
+
+def _setting(props: dict, path: tuple[str, ...], parameters: dict, default: int | None) -> Setting:
+    node, key = props, None
+    for name in path:
+        if not isinstance(node, dict):
+            return Setting(default, default=True)
+        key = _key_of(node, name)
+        if key is None:
+            line, column = _line(node) if node is not props else (None, None)
+            return Setting(default, line, column, default=True)
+        node = node[key]
+    line, column = _line(key)
+    return Setting(_resolve(node, parameters, path[-1]), line, column)
+
+
+def read_template(text: str, source: str) -> list[ServiceSpec]:
+    from cfnlint.decode import decode_str  # imported here: it takes about a second to load
+
+    if len(text) > MAX_BYTES:
+        raise IngestError(f"template is larger than {MAX_BYTES // 1_000_000} MB", source, 1)
+    template, matches = decode_str(text)
+    if matches or template is None:
+        first = matches[0] if matches else None
+        message = first.message if first else "not a template"
+        raise IngestError(f"cannot read the template: {message}", source,
+                          getattr(first, "linenumber", None) if first else 1)
+    if not isinstance(template, dict):
+        raise IngestError("a template must be a mapping", source, 1)
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        return []
+    parameters = template.get("Parameters") or {}
+    ranges = _scalable_targets(resources, parameters)
+    specs = []
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
+            continue
+        specs.append(_service(str(logical_id), resource, parameters, ranges, source, _line(logical_id)[0]))
+    return specs
+
+
+def _scalable_targets(resources: dict, parameters: dict) -> dict[str, tuple[int, int, int | None]]:
+    """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget."""
+    found = {}
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
+            continue
+        props = resource.get("Properties") or {}
+        if props.get("ScalableDimension") != "ecs:service:DesiredCount":
+            continue
+        service = _referenced_service(props.get("ResourceId"), resources)
+        if service is None:
+            continue
+        try:
+            low = _resolve(props.get("MinCapacity"), parameters, "MinCapacity")
+            high = _resolve(props.get("MaxCapacity"), parameters, "MaxCapacity")
+        except _Unresolved:
+            continue
+        found[service] = (low, high, _line(logical_id)[0])
+    return found
+
+
+def _referenced_service(resource_id: Any, resources: dict) -> str | None:
+    """The ECS service a ResourceId such as !Sub service/${Cluster}/${Service.Name} points at."""
+    text = ""
+    if isinstance(resource_id, dict) and "Fn::Sub" in resource_id:
+        text = resource_id["Fn::Sub"] if isinstance(resource_id["Fn::Sub"], str) else str(resource_id["Fn::Sub"])
+    elif isinstance(resource_id, dict) and "Fn::Join" in resource_id:
+        text = str(resource_id["Fn::Join"])
+    elif isinstance(resource_id, str):
+        text = resource_id
+    for logical_id, resource in resources.items():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::ECS::Service":
+            if f"${{{logical_id}.Name}}" in text or f"'{logical_id}'" in text or f"/{logical_id}" in text:
+                return str(logical_id)
+    return None
+
+
+def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, source: str,
+             line: int | None) -> ServiceSpec:
+    props = resource.get("Properties") or {}
+    base = dict(file=source, kind="cloudformation", name=logical_id, line=line)
+    if props.get("SchedulingStrategy") == "DAEMON":
+        return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
+                           "the rolling-update model covers REPLICA services")
+    controller = (props.get("DeploymentController") or {}).get("Type", "ECS") if isinstance(
+        props.get("DeploymentController"), dict) else "ECS"
+    if controller != "ECS":
+        return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {controller} "
+                           "(blue/green or external) is not the rolling update this model covers")
+    try:
+        minimum = _setting(props, ("DeploymentConfiguration", "MinimumHealthyPercent"), parameters, 100)
+        maximum = _setting(props, ("DeploymentConfiguration", "MaximumPercent"), parameters, 200)
+        desired = _setting(props, ("DesiredCount",), parameters, None)
+    except _Unresolved as unresolved:
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    span = ranges.get(logical_id)
+    if desired.value is None and span is None:
+        return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
+                           reason="DesiredCount is absent: CloudFormation starts a new service at 1 but keeps "
+                                  "the running count on update, so the count to check is unknown")
+    return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
+                       max_percent=maximum, desired_range=(span[0], span[1]) if span else None,
+                       desired_range_line=span[2] if span else None)
