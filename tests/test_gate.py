@@ -140,3 +140,21 @@ def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, for
         assert error.message and error.source == str(path)
         return
     assert specs is None or all(spec.status in ("analysable", "inconclusive", "not analysed") for spec in specs)
+
+
+def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(report):
+    import xml.etree.ElementTree as ET
+    from verifier.report_gate import gate_junit
+    suite = ET.fromstring(gate_junit(report)).find("testsuite")
+    cases = suite.findall("testcase")
+    # 6 analysed services x 4 properties, 2 not analysed (skipped), 1 inconclusive (error).
+    assert len(cases) == 6 * 4 + 2 + 1 == int(suite.get("tests"))
+    assert int(suite.get("failures")) == 3 and int(suite.get("skipped")) == 2 and int(suite.get("errors")) == 1
+    failure = next(c for c in cases if c.get("classname").endswith(":WorkerService") and c.get("name") == "progress")
+    assert "worker-stuck.yaml:11:9" in failure.find("failure").text
+
+
+def test_markdown_summary(report):
+    from verifier.report_gate import gate_markdown
+    text = gate_markdown(report)
+    assert "| `WorkerService` (" in text and "❌ violated" in text and "Exit code 1" in text

@@ -119,9 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "and folders, verify each, and exit 0 (all hold), 1 (a violation), 2 (a file could not "
                     "be read) or 3 (inconclusive).")
     gate_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to search")
-    gate_cmd.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                          help="text (default), json (rollproof/gate/v1) or sarif (SARIF 2.1.0)")
+    gate_cmd.add_argument("--format", choices=("text", "json", "sarif", "junit", "markdown"), default="text",
+                          help="text (default), json (rollproof/gate/v1), sarif (SARIF 2.1.0), junit (JUnit "
+                               "XML) or markdown (for a pull-request comment)")
     gate_cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    gate_cmd.add_argument("--policy", type=Path, metavar="FILE",
+                          help="policy file (capacity, requirements, desired ranges, waivers); "
+                               "default: rollproof.yaml in the current folder, if there is one")
     _timeout_argument(gate_cmd)
     return parser
 
@@ -273,15 +277,18 @@ def run_suggest(args: argparse.Namespace) -> int:
 
 def run_gate(args: argparse.Namespace) -> int:
     from .gate import gate
-    from .report_gate import gate_json, gate_sarif, render_gate
+    from .report_gate import gate_json, gate_junit, gate_markdown, gate_sarif, render_gate
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    report = gate(args.paths, Options(timeout_ms=args.solver_timeout * 1000))
-    if args.format == "text":
-        text = render_gate(report)
-    else:
-        text = json.dumps(gate_sarif(report) if args.format == "sarif" else gate_json(report), indent=2)
+    from .policy import Policy, load_policy
+    policy_path = args.policy or (Path("rollproof.yaml") if Path("rollproof.yaml").exists() else None)
+    policy = load_policy(policy_path) if policy_path else Policy()
+    report = gate(args.paths, Options(timeout_ms=args.solver_timeout * 1000), policy)
+    writers = {"text": render_gate, "junit": gate_junit, "markdown": gate_markdown,
+               "json": lambda r: json.dumps(gate_json(r), indent=2),
+               "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
+    text = writers[args.format](report)
     if args.output:
         args.output.write_text(text + "\n")
         for error in report.errors:

@@ -9,6 +9,7 @@ resource when the file leaves a value to its default).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting,
 from .ingest.cloudformation import read_template
 from .ingest.ecs_json import looks_like_ecs, read_ecs_json
 from .model import Model, Settings
+from .policy import Policy
 from .verify import Options, check_model
 from .yamlsource import parse_yaml
 
@@ -27,6 +29,8 @@ class GateRow:
     spec: ServiceSpec
     verdict: Verdict | None        # None for a service that is not analysed
     result: object | None          # Result or RangeResult
+    waived: tuple = ()             # (property id, waiver) for violations a policy waiver accepts
+    notes: tuple[str, ...] = ()    # e.g. an expired waiver
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +72,44 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
     return None
 
 
-def model_of(spec: ServiceSpec) -> Model:
-    settings = Settings(spec.desired.value if spec.desired.value is not None else spec.desired_range[0],
-                        spec.min_healthy_percent.value, spec.max_percent.value)
-    return Model(name=spec.name, settings=settings, source=spec.file, desired_range=spec.desired_range)
+def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
+    overrides = policy.for_service(spec.names, spec.cluster)
+    desired_range = overrides.desired_range or spec.desired_range
+    desired = spec.desired.value if spec.desired.value is not None else desired_range[0]
+    if desired_range is not None:
+        desired = desired_range[0]
+    capacity = overrides.capacity
+    if overrides.capacity_headroom is not None:
+        capacity = desired + overrides.capacity_headroom
+    settings = Settings(desired, spec.min_healthy_percent.value, spec.max_percent.value, capacity)
+    return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
+                 source=spec.file, desired_range=desired_range, capacity_headroom=overrides.capacity_headroom)
 
 
-def gate(paths: list[Path], options: Options = Options()) -> GateReport:
+def _waive(spec: ServiceSpec, result, policy: Policy, today: datetime.date) -> tuple[Verdict, tuple, tuple]:
+    """The verdict once active waivers accept their violations; expired ones are noted, not applied."""
+    waived, notes = [], []
+    left = []
+    for finding in result.findings:
+        if finding.status is not Status.VIOLATED:
+            continue
+        covering = [w for w in policy.waivers if w.covers(spec.names, finding.property_id)]
+        active = [w for w in covering if w.expires >= today]
+        if active:
+            waived.append((finding.property_id, active[0]))
+        else:
+            left.append(finding)
+            notes += [f"waiver for {finding.property_id} expired on {w.expires.isoformat()}" for w in covering]
+    verdict = result.verdict
+    if verdict is Verdict.VIOLATED and not left:
+        unknown = any(f.status is Status.UNKNOWN for f in result.findings)
+        verdict = Verdict.INCONCLUSIVE if unknown else Verdict.PROVED
+    return verdict, tuple(waived), tuple(notes)
+
+
+def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
+         today: datetime.date | None = None) -> GateReport:
+    today = today or datetime.date.today()
     rows, unrecognised, errors = [], [], []
     for path in discover(paths):
         try:
@@ -90,8 +125,9 @@ def gate(paths: list[Path], options: Options = Options()) -> GateReport:
                 verdict = Verdict.INCONCLUSIVE if spec.status == INCONCLUSIVE else None
                 rows.append(GateRow(spec, verdict, None))
                 continue
-            result = check_model(model_of(spec), options)
-            rows.append(GateRow(spec, result.verdict, result))
+            result = check_model(model_of(spec, policy), options)
+            verdict, waived, notes = _waive(spec, result, policy, today)
+            rows.append(GateRow(spec, verdict, result, waived, notes))
     return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))
 
 
@@ -105,6 +141,8 @@ def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:
 
 
 def violated(row: GateRow) -> list:
+    """The violations that count: those no active waiver accepts."""
     if row.result is None:
         return []
-    return [f for f in row.result.findings if f.status is Status.VIOLATED]
+    waived = {property_id for property_id, _ in row.waived}
+    return [f for f in row.result.findings if f.status is Status.VIOLATED and f.property_id not in waived]

@@ -160,7 +160,12 @@ def _expect(doc: Document, raw: Any) -> Expectation:
 def _mapping(doc: Document, path: DocPath, allowed: set[str], optional: bool = False) -> dict[str, Any]:
     value = doc.data
     for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            value = None
     if value is None and optional:
         return {}
     where = ".".join(map(str, path)) or "the document"

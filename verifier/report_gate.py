@@ -20,11 +20,19 @@ def _verdict(row: GateRow) -> str:
 def _message(row: GateRow) -> str:
     if row.result is None:
         return row.spec.reason
+    extra = [f"{pid} waived until {w.expires.isoformat()}: {w.reason}" for pid, w in row.waived] + list(row.notes)
+    if extra:
+        return "; ".join(extra + [_findings_message(row)])
+    return _findings_message(row)
+
+
+def _findings_message(row: GateRow) -> str:
     bad = violated(row)
     if bad:
         return "; ".join(f"{f.property_id}: {f.message}" for f in bad)
     unknown = [f for f in row.result.findings if f.status is Status.UNKNOWN]
-    return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or "every property holds"
+    holds = "every other property holds" if row.waived else "every property holds"
+    return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
 
 
 def render_gate(report: GateReport) -> str:
@@ -60,6 +68,8 @@ def gate_json(report: GateReport) -> dict:
             "findings": [{"id": f.property_id, "status": f.status.value, "message": f.message,
                           "line": location_for(row.spec, f.property_id)[0]}
                          for f in (row.result.findings if row.result else ())],
+            "waived": [{"id": pid, "reason": w.reason, "expires": w.expires.isoformat()} for pid, w in row.waived],
+            "notes": list(row.notes),
         } for row in report.rows],
         "unrecognised_files": list(report.unrecognised),
         "errors": list(report.errors),
@@ -110,3 +120,58 @@ def gate_sarif(report: GateReport) -> dict:
             "results": results,
         }],
     }
+
+
+def gate_junit(report: GateReport) -> str:
+    """JUnit XML: one test case per service and property; not analysed services are skipped."""
+    import xml.etree.ElementTree as ET
+
+    suite = ET.Element("testsuite", name="rollproof gate")
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for error in report.errors:
+        case = ET.SubElement(suite, "testcase", classname="rollproof", name="read files")
+        ET.SubElement(case, "error", message=error)
+        counts["tests"] += 1
+        counts["errors"] += 1
+    for row in report.rows:
+        classname = f"{row.spec.file}:{row.spec.name}"
+        if row.result is None:
+            case = ET.SubElement(suite, "testcase", classname=classname, name="deployment")
+            kind = "skipped" if row.verdict is None else "error"
+            ET.SubElement(case, kind, message=f"{_verdict(row)}: {row.spec.reason}")
+            counts["tests"] += 1
+            counts["skipped" if kind == "skipped" else "errors"] += 1
+            continue
+        for finding in row.result.findings:
+            case = ET.SubElement(suite, "testcase", classname=classname, name=finding.property_id)
+            counts["tests"] += 1
+            if finding.status is Status.VIOLATED:
+                line, column = location_for(row.spec, finding.property_id)
+                failure = ET.SubElement(case, "failure", message=finding.message)
+                failure.text = f"{row.spec.file}:{line}:{column}: {finding.message}"
+                counts["failures"] += 1
+            elif finding.status is Status.UNKNOWN:
+                ET.SubElement(case, "error", message=f"inconclusive: {finding.message}")
+                counts["errors"] += 1
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    root = ET.Element("testsuites")
+    root.append(suite)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def gate_markdown(report: GateReport) -> str:
+    """A summary sized for a pull-request comment."""
+    icon = {"proved": "✅", "violated": "❌", "inconclusive": "⚠️", "not analysed": "➖"}
+    lines = ["### rollproof", "", "| service | verdict | details |", "|---|---|---|"]
+    for row in report.rows:
+        details = _message(row).replace("|", "\\|")
+        lines.append(f"| `{row.spec.name}` ({row.spec.file}:{row.spec.line or 1}) | "
+                     f"{icon[_verdict(row)]} {_verdict(row)} | {details} |")
+    if not report.rows:
+        lines.append("| (none) | | no ECS service found |")
+    for error in report.errors:
+        lines.append(f"\n> ❌ {error}")
+    lines += ["", f"Exit code {report.exit_code}. Reproduce a finding with `rollproof verify`, "
+                  "fix it with `rollproof suggest`."]
+    return "\n".join(lines)

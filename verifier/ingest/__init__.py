@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
+POLICY_FILE = "rollproof.yaml"  # the gate's own policy, never a template
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,12 @@ class ServiceSpec:
     max_percent: Setting = Setting(200, default=True)
     desired_range: tuple[int, int] | None = None
     desired_range_line: int | None = None
+    aliases: tuple[str, ...] = ()   # other names a policy may match: the service name
+    cluster: str | None = None      # the cluster, where the file names it statically
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,) + self.aliases
 
 
 class IngestError(Exception):
@@ -54,7 +61,7 @@ def discover(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template")
-                            and p.is_file() and ".git" not in p.parts)
+                            and p.is_file() and ".git" not in p.parts and p.name != POLICY_FILE)
         else:
             found.append(path)
     return found

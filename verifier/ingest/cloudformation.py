@@ -56,6 +56,17 @@ def _resolve(value: Any, parameters: dict, what: str) -> int:
     return value
 
 
+def _resolve_text(value: Any, parameters: dict) -> str:
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        parameter = parameters.get(value["Ref"]) if isinstance(parameters, dict) else None
+        if not isinstance(parameter, dict) or "Default" not in parameter:
+            raise _Unresolved("no default")
+        value = parameter["Default"]
+    if not isinstance(value, str):
+        raise _Unresolved("not text")
+    return value
+
+
 def _setting(props: dict, path: tuple[str, ...], parameters: dict, default: int | None) -> Setting:
     node, key = props, None
     for name in path:
@@ -136,7 +147,13 @@ def _referenced_service(resource_id: Any, resources: dict) -> str | None:
 def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, source: str,
              line: int | None) -> ServiceSpec:
     props = resource.get("Properties") or {}
-    base = dict(file=source, kind="cloudformation", name=logical_id, line=line)
+    aliases = (props["ServiceName"],) if isinstance(props.get("ServiceName"), str) else ()
+    try:
+        cluster = str(_resolve_text(props.get("Cluster"), parameters))
+    except _Unresolved:
+        cluster = None
+    base = dict(file=source, kind="cloudformation", name=logical_id, line=line, aliases=aliases,
+                cluster=cluster if props.get("Cluster") is not None else None)
     if props.get("SchedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")

@@ -42,7 +42,9 @@ def _setting(doc: Document, path: tuple, value: Any, default: int | None) -> tup
 
 def _service(doc: Document, path: tuple, data: dict) -> ServiceSpec:
     name = str(data.get("serviceName") or data.get("service") or "service")
-    base = dict(file=doc.source, kind="ecs-json", name=name, line=doc.line_of(path) if path else 1)
+    cluster = data.get("cluster") if isinstance(data.get("cluster"), str) else None
+    base = dict(file=doc.source, kind="ecs-json", name=name, line=doc.line_of(path) if path else 1,
+                cluster=cluster.rsplit("/", 1)[-1] if cluster else None)
     if data.get("schedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")
