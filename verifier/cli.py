@@ -126,7 +126,23 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_argument("--policy", type=Path, metavar="FILE",
                           help="policy file (capacity, requirements, desired ranges, waivers); "
                                "default: rollproof.yaml in the current folder, if there is one")
+    gate_cmd.add_argument("--base", metavar="GIT_REF",
+                          help="also compare with the same paths at this git revision (see 'rollproof diff')")
+    gate_cmd.add_argument("--fail-on-less-safe", action="store_true",
+                          help="with --base: exit 1 when a service becomes less safe")
     _timeout_argument(gate_cmd)
+    diff_cmd = commands.add_parser(
+        "diff", help="compare the ECS services of two files or folders: safer, less safe, mixed, unchanged",
+        description="Per service: what the change does to the lowest healthy count, the peak task count, "
+                    "the deploy time and the stuck desired counts, and a verdict safer / less safe / mixed / "
+                    "unchanged (added / removed for services on one side only).")
+    diff_cmd.add_argument("old", type=Path, metavar="OLD", help="file or folder before the change")
+    diff_cmd.add_argument("new", type=Path, metavar="NEW", help="file or folder after the change")
+    diff_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                          help="text (default) or json (rollproof/diff/v1)")
+    diff_cmd.add_argument("--policy", type=Path, metavar="FILE", help="policy file, as for gate")
+    diff_cmd.add_argument("--fail-on-less-safe", action="store_true", help="exit 1 when a service becomes less safe")
+    _timeout_argument(diff_cmd)
     return parser
 
 
@@ -275,16 +291,37 @@ def run_suggest(args: argparse.Namespace) -> int:
     return EXIT_HOLDS if helped else EXIT_VIOLATED
 
 
+def _policy(args: argparse.Namespace):
+    from .policy import Policy, load_policy
+    policy_path = args.policy or (Path("rollproof.yaml") if Path("rollproof.yaml").exists() else None)
+    return load_policy(policy_path) if policy_path else Policy()
+
+
+def _print_changes(changes, form: str) -> None:
+    from .compare import changes_json, render_changes
+    print(json.dumps(changes_json(changes), indent=2) if form == "json" else render_changes(changes))
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from .compare import compare
+    missing = [str(p) for p in (args.old, args.new) if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    changes = compare([args.old], [args.new], _policy(args), Options(timeout_ms=args.solver_timeout * 1000))
+    _print_changes(changes, args.format)
+    less_safe = any(c.verdict == "less safe" for c in changes)
+    return EXIT_VIOLATED if args.fail_on_less_safe and less_safe else EXIT_HOLDS
+
+
 def run_gate(args: argparse.Namespace) -> int:
     from .gate import gate
     from .report_gate import gate_json, gate_junit, gate_markdown, gate_sarif, render_gate
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    from .policy import Policy, load_policy
-    policy_path = args.policy or (Path("rollproof.yaml") if Path("rollproof.yaml").exists() else None)
-    policy = load_policy(policy_path) if policy_path else Policy()
-    report = gate(args.paths, Options(timeout_ms=args.solver_timeout * 1000), policy)
+    policy = _policy(args)
+    options = Options(timeout_ms=args.solver_timeout * 1000)
+    report = gate(args.paths, options, policy)
     writers = {"text": render_gate, "junit": gate_junit, "markdown": gate_markdown,
                "json": lambda r: json.dumps(gate_json(r), indent=2),
                "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
@@ -295,7 +332,21 @@ def run_gate(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
     else:
         print(text)
-    return report.exit_code
+    code = report.exit_code
+    if args.base:
+        from .compare import compare
+        from .revision import paths_at
+        with paths_at(args.base, args.paths) as base_paths:
+            changes = compare(base_paths, list(args.paths), policy, options)
+        print(f"\ncompared with {args.base}:", file=sys.stderr if args.format != "text" else sys.stdout)
+        if args.format == "text":
+            _print_changes(changes, "text")
+        else:
+            from .compare import render_changes
+            print(render_changes(changes), file=sys.stderr)
+        if args.fail_on_less_safe and any(c.verdict == "less safe" for c in changes) and code == EXIT_HOLDS:
+            code = EXIT_VIOLATED
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        runner = {"suggest": run_suggest, "gate": run_gate}.get(args.command, run_verify)
+        runner = {"suggest": run_suggest, "gate": run_gate, "diff": run_diff}.get(args.command, run_verify)
         return runner(args)
     except SolverUnknown as unknown:
         print(f"rollproof: inconclusive: the solver gave no answer ({unknown}); "

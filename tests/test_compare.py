@@ -1,0 +1,75 @@
+"""`rollproof diff` and `gate --base` on hand-built before/after pairs, each expectation explained."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from verifier.compare import Metrics, classify, compare
+
+ROOT = Path(__file__).resolve().parent.parent
+DIFF = ROOT / "tests" / "fixtures" / "diff"
+
+
+def test_fixture_pairs():
+    changes = {c.name: c for c in compare([DIFF / "before"], [DIFF / "after"])}
+    # Api: minimum 100 -> 50 at 6 tasks: ECS may now drop to ceil(3) = 3 healthy. Nothing else
+    # moves (Fargate, so ECS launches all 6 at once either way: 450 s).
+    assert changes["Api"].verdict == "less safe"
+    assert (changes["Api"].old.lowest_healthy, changes["Api"].new.lowest_healthy) == (6, 3)
+    # Worker: identical settings.
+    assert changes["Worker"].verdict == "unchanged"
+    # Batch: 3 tasks at 100/100 are stuck; maximum 134 lets one extra task start
+    # (floor(4.02) = 4): no longer stuck and it finishes, but the peak rises from 3 to 4 tasks.
+    assert changes["Batch"].verdict == "mixed"
+    assert changes["Batch"].old.stuck == ((3, 3),) and changes["Batch"].new.stuck == ()
+    # Search: 8 tasks, 75/150 -> 100/125: never below 8 healthy instead of 6, peak 10 instead
+    # of 12, but slower. Before: stop 2 and launch 6 at once, stop the other 6 when those are
+    # healthy at 150 s, all gone at 450 s. After: nothing may stop first and only 2 may start,
+    # so ECS goes in rounds of 2: 900 s.
+    assert changes["Search"].verdict == "mixed"
+    assert (changes["Search"].old.deploy_seconds, changes["Search"].new.deploy_seconds) == (450, 900)
+    assert changes["Legacy"].verdict == "removed" and changes["Reports"].verdict == "added"
+
+
+def test_classification_rules():
+    base = Metrics(lowest_healthy=4, peak_tasks=8, deploy_seconds=600, stuck=())
+    # Only better figures: safer.
+    assert classify(base, Metrics(5, 8, 600, ()))[0] == "safer"
+    assert classify(base, Metrics(4, 8, 450, ()))[0] == "safer"
+    # Only worse: less safe; a desired count that becomes stuck is worse.
+    assert classify(base, Metrics(4, 8, 600, ((1, 1),)))[0] == "less safe"
+    assert classify(base, Metrics(4, 8, None, ()))[0] == "less safe"   # never finishes
+    # Both: mixed. Neither: unchanged.
+    assert classify(base, Metrics(5, 9, 600, ()))[0] == "mixed"
+    assert classify(base, base)[0] == "unchanged"
+
+
+def test_diff_cli_exit_codes():
+    words = [sys.executable, "-m", "verifier.cli", "diff", str(DIFF / "before"), str(DIFF / "after")]
+    plain = subprocess.run(words, cwd=ROOT, capture_output=True, text=True)
+    assert plain.returncode == 0 and "Api" in plain.stdout
+    strict = subprocess.run(words + ["--fail-on-less-safe", "--format", "json"], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert strict.returncode == 1
+    assert {s["name"]: s["verdict"] for s in json.loads(strict.stdout)["services"]}["Api"] == "less safe"
+
+
+def test_gate_base_compares_with_a_git_revision(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    template = repo / "infra" / "service.yaml"
+    template.write_text((DIFF / "before" / "services.yaml").read_text())
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(git + ["add", "."], cwd=repo, check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], cwd=repo, check=True)
+    template.write_text((DIFF / "after" / "services.yaml").read_text())
+    done = subprocess.run([sys.executable, "-m", "verifier.cli", "gate", "infra", "--base", "HEAD",
+                           "--fail-on-less-safe"], cwd=repo, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert "compared with HEAD:" in done.stdout and "less safe" in done.stdout
+    assert done.returncode == 1
+    bad = subprocess.run([sys.executable, "-m", "verifier.cli", "gate", "infra", "--base", "no-such-ref"],
+                         cwd=repo, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
