@@ -52,6 +52,14 @@ def test_every_service_gets_the_right_verdict(report):
         "search": "proved",
         # 2 tasks, min 100 / max 125: floor(2.5) = 2 = L, stuck.
         "reports": "violated",
+        # Terraform: 4 tasks, min 50 from var.api_min_healthy's default, range 2..20 from the
+        # aws_appautoscaling_target naming aws_ecs_service.api.
+        "api": "proved",
+        # 2 tasks at 100 / 120: floor(2.4) = 2 = L, stuck.
+        "ledger": "violated",
+        "agent": "not analysed",           # DAEMON
+        # The plan changes payments to 100 / 100 at 3 tasks: stuck. The deleted service is gone.
+        "aws_ecs_service.payments": "violated",
     }
     assert report.unrecognised == (str(INFRA / "ecs" / "package.json"),)
     assert report.exit_code == 1
@@ -61,6 +69,8 @@ def test_desired_range_comes_from_the_scalable_target(report):
     web = rows_by_name(report)["WebService"]
     assert web.spec.desired_range == (2, 40)
     assert web.spec.min_healthy_percent.value == 50
+    api = rows_by_name(report)["api"]
+    assert api.spec.desired_range == (2, 20) and api.spec.min_healthy_percent.value == 50
 
 
 def test_findings_point_at_the_setting_to_change(report):
@@ -71,6 +81,8 @@ def test_findings_point_at_the_setting_to_change(report):
             rows["WorkerService"].spec.min_healthy_percent.column) == (11, 9)
     assert rows["BatchService"].spec.min_healthy_percent.line == 26
     assert (rows["reports"].spec.min_healthy_percent.line, rows["reports"].spec.min_healthy_percent.column) == (19, 9)
+    assert (rows["ledger"].spec.min_healthy_percent.line, rows["ledger"].spec.min_healthy_percent.column) == (34, 3)
+    assert rows["aws_ecs_service.payments"].spec.min_healthy_percent.line == 14
 
 
 def test_sarif_validates_and_points_at_lines(report):
@@ -82,7 +94,8 @@ def test_sarif_validates_and_points_at_lines(report):
     errors = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].split("/")[-1],
                r["locations"][0]["physicalLocation"]["region"]["startLine"])
               for r in document["runs"][0]["results"] if r["level"] == "error"}
-    assert errors == {("worker-stuck.yaml", 11), ("api.json", 26), ("describe-services.json", 19)}
+    assert errors == {("worker-stuck.yaml", 11), ("api.json", 26), ("describe-services.json", 19),
+                      ("main.tf", 34), ("plan.json", 14)}
 
 
 def test_gate_cli_formats_and_exit_codes(tmp_path):
@@ -125,6 +138,19 @@ documents = st.recursive(
     max_leaves=20)
 
 
+def test_bad_hcl_exits_2_with_file(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "aws_ecs_service" "x" {\n  desired_count = \n')
+    code, out, err = run("gate", str(tmp_path))
+    assert code == 2 and f"{tmp_path / 'main.tf'}:" in err + out and "Traceback" not in err + out
+
+
+def test_terraform_variable_without_default_is_inconclusive(tmp_path):
+    (tmp_path / "main.tf").write_text('variable "n" {}\nresource "aws_ecs_service" "x" {\n  desired_count = var.n\n}\n')
+    report = gate([tmp_path])
+    assert report.rows[0].verdict.value == "inconclusive"
+    assert "var.n, a variable with no default" in report.rows[0].spec.reason
+
+
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
 @given(documents, st.sampled_from(["json", "yaml"]), st.booleans())
@@ -147,9 +173,9 @@ def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(rep
     from verifier.report_gate import gate_junit
     suite = ET.fromstring(gate_junit(report)).find("testsuite")
     cases = suite.findall("testcase")
-    # 6 analysed services x 4 properties, 2 not analysed (skipped), 1 inconclusive (error).
-    assert len(cases) == 6 * 4 + 2 + 1 == int(suite.get("tests"))
-    assert int(suite.get("failures")) == 3 and int(suite.get("skipped")) == 2 and int(suite.get("errors")) == 1
+    # 9 analysed services x 4 properties, 3 not analysed (skipped), 1 inconclusive (error).
+    assert len(cases) == 9 * 4 + 3 + 1 == int(suite.get("tests"))
+    assert int(suite.get("failures")) == 5 and int(suite.get("skipped")) == 3 and int(suite.get("errors")) == 1
     failure = next(c for c in cases if c.get("classname").endswith(":WorkerService") and c.get("name") == "progress")
     assert "worker-stuck.yaml:11:9" in failure.find("failure").text
 

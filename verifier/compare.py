@@ -117,7 +117,7 @@ def read_all(paths: list[Path]) -> dict[str, ServiceSpec]:
     specs: dict[str, ServiceSpec] = {}
     for path in discover(paths):
         for spec in read_services(path) or []:
-            specs[spec.name] = spec
+            specs[spec.name] = spec  # a Terraform module read twice gives the same services
     return specs
 
 

@@ -18,6 +18,7 @@ from .findings import Status, Verdict
 from .ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
 from .ingest.cloudformation import read_template
 from .ingest.ecs_json import looks_like_ecs, read_ecs_json
+from .ingest.terraform import looks_like_plan, read_module, read_plan
 from .model import Model, Settings
 from .policy import Policy
 from .verify import Options, check_model
@@ -58,6 +59,8 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise IngestError(f"cannot read file: {exc}", str(path), 1) from None
     source = str(path)
+    if path.suffix == ".tf":
+        return read_module(path.parent) or None
     if "AWSTemplateFormatVersion" in text or "AWS::ECS::Service" in text:
         specs = read_template(text, source)
         if specs or "AWS::ECS::Service" not in text:
@@ -69,6 +72,8 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
             raise IngestError(error.message, source, error.line) from None
         if looks_like_ecs(doc.data):
             return read_ecs_json(doc)
+        if looks_like_plan(doc.data):
+            return read_plan(doc) or None
     return None
 
 
@@ -111,7 +116,12 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
          today: datetime.date | None = None) -> GateReport:
     today = today or datetime.date.today()
     rows, unrecognised, errors = [], [], []
+    modules_read: set[Path] = set()
     for path in discover(paths):
+        if path.suffix == ".tf":  # a Terraform module is its folder: read it once
+            if path.parent in modules_read:
+                continue
+            modules_read.add(path.parent)
         try:
             specs = read_services(path)
         except IngestError as error:

@@ -60,7 +60,7 @@ def discover(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template")
+            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template", ".tf")
                             and p.is_file() and ".git" not in p.parts and p.name != POLICY_FILE)
         else:
             found.append(path)

@@ -1,0 +1,182 @@
+"""ECS services from Terraform: `.tf` modules (read with python-hcl2) and `terraform show -json` plans.
+
+A module is a folder: variables and resources may sit in different files, so
+all `.tf` files of a folder are read together. python-hcl2 gives the values;
+the line of each attribute is found in its resource block's text, since the
+parser keeps none. Provider defaults apply to absent attributes:
+deployment_minimum_healthy_percent 100, deployment_maximum_percent 200, and
+desired_count 0. A `var.x` resolves to the variable's default; any other
+expression is inconclusive. An aws_appautoscaling_target on
+ecs:service:DesiredCount whose resource_id names the service gives its range.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..yamlsource import Document
+from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting
+
+_VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
+
+
+class _Unresolved(Exception):
+    pass
+
+
+def _resolve(value: Any, variables: dict[str, Any], what: str) -> int:
+    if isinstance(value, str):
+        match = _VAR.match(value)
+        if match:
+            name = match.group(1)
+            if name not in variables or variables[name] is None:
+                raise _Unresolved(f"{what} is var.{name}, a variable with no default")
+            value = variables[name]
+        elif value.startswith("${"):
+            raise _Unresolved(f"{what} is the expression {value[2:-1]}, which rollproof does not evaluate")
+        elif value.strip().isdigit():
+            value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Unresolved(f"{what} is {value!r}, not a whole number")
+    return value
+
+
+def _blocks(parsed: dict, kind: str) -> list[tuple[str, str, dict]]:
+    found = []
+    for entry in parsed.get("resource", []) or []:
+        for resource_type, named in entry.items():
+            if resource_type != kind or not isinstance(named, dict):
+                continue
+            for name, body in named.items():
+                if isinstance(body, dict):
+                    found.append((resource_type, name, body))
+    return found
+
+
+def _block_lines(text: str, kind: str, name: str) -> tuple[int | None, dict[str, tuple[int, int]]]:
+    """The line of `resource "kind" "name" {` and of each attribute at the block's top level."""
+    lines = text.splitlines()
+    header = re.compile(rf'^\s*resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"\s*\{{')
+    for number, line in enumerate(lines):
+        if header.match(line):
+            attributes, depth = {}, 0
+            for offset, body in enumerate(lines[number:], start=number):
+                if offset > number and depth == 1:
+                    found = re.match(r"^(\s*)([A-Za-z0-9_]+)\s*=", body)
+                    if found:
+                        attributes.setdefault(found.group(2), (offset + 1, len(found.group(1)) + 1))
+                depth += body.count("{") - body.count("}")
+                if offset > number and depth <= 0:
+                    break
+            return number + 1, attributes
+    return None, {}
+
+
+def read_module(folder: Path) -> list[ServiceSpec]:
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
+    options = SerializationOptions(strip_string_quotes=True, with_comments=False)
+    files: list[tuple[Path, str, dict]] = []
+    for path in sorted(folder.glob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            parsed = hcl2.loads(text, serialization_options=options)
+        except Exception as error:  # the parser raises lark's many exception types
+            line = getattr(error, "line", None)
+            raise IngestError(f"not valid HCL: {str(error).splitlines()[0][:200]}", str(path), line) from None
+        files.append((path, text, parsed))
+    variables: dict[str, Any] = {}
+    for _, _, parsed in files:
+        for entry in parsed.get("variable", []) or []:
+            for name, body in entry.items():
+                variables[name] = body.get("default") if isinstance(body, dict) else None
+    ranges = {}
+    for _, _, parsed in files:
+        for _, _, body in _blocks(parsed, "aws_appautoscaling_target"):
+            if body.get("scalable_dimension") != "ecs:service:DesiredCount":
+                continue
+            found = re.search(r"aws_ecs_service\.([A-Za-z0-9_-]+)\.", str(body.get("resource_id", "")))
+            try:
+                span = (_resolve(body.get("min_capacity"), variables, "min_capacity"),
+                        _resolve(body.get("max_capacity"), variables, "max_capacity"))
+            except _Unresolved:
+                continue
+            if found:
+                ranges[found.group(1)] = span
+    specs = []
+    for path, text, parsed in files:
+        for _, name, body in _blocks(parsed, "aws_ecs_service"):
+            line, attributes = _block_lines(text, "aws_ecs_service", name)
+            specs.append(_service(str(path), name, body, line, attributes, variables, ranges.get(name)))
+    return specs
+
+
+def _service(source: str, name: str, body: dict, line: int | None, attributes: dict, variables: dict,
+             span: tuple[int, int] | None) -> ServiceSpec:
+    aliases = (body["name"],) if isinstance(body.get("name"), str) and not body["name"].startswith("${") else ()
+    base = dict(file=source, kind="terraform", name=name, line=line, aliases=aliases)
+    if body.get("scheduling_strategy") == "DAEMON":
+        return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
+                           "the rolling-update model covers REPLICA services")
+    controllers = body.get("deployment_controller") or []
+    controller = controllers[0] if isinstance(controllers, list) and controllers else controllers
+    kind = controller.get("type", "ECS") if isinstance(controller, dict) else "ECS"
+    if kind != "ECS":
+        return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {kind} "
+                           "(blue/green or external) is not the rolling update this model covers")
+
+    def setting(attribute: str, default: int) -> Setting:
+        if attribute not in body:
+            return Setting(default, line, 1, default=True)
+        where = attributes.get(attribute, (line, 1))
+        return Setting(_resolve(body[attribute], variables, attribute), where[0], where[1])
+
+    try:
+        minimum = setting("deployment_minimum_healthy_percent", 100)
+        maximum = setting("deployment_maximum_percent", 200)
+        desired = setting("desired_count", 0)
+    except _Unresolved as unresolved:
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
+                       max_percent=maximum, desired_range=span)
+
+
+def looks_like_plan(data: Any) -> bool:
+    return isinstance(data, dict) and ("resource_changes" in data or "planned_values" in data) and \
+        ("format_version" in data or "terraform_version" in data)
+
+
+def read_plan(doc: Document) -> list[ServiceSpec]:
+    """`terraform show -json PLAN`: each aws_ecs_service's values after the change."""
+    specs = []
+    for index, change in enumerate(doc.data.get("resource_changes") or []):
+        if not isinstance(change, dict) or change.get("type") != "aws_ecs_service":
+            continue
+        after = (change.get("change") or {}).get("after")
+        if not isinstance(after, dict):
+            continue  # a deletion: nothing left to deploy
+        path = ("resource_changes", index, "change", "after")
+        name = str(change.get("address", f"aws_ecs_service.{index}"))
+        base = dict(file=doc.source, kind="terraform-plan", name=name, line=doc.line_of(("resource_changes", index)))
+        if after.get("scheduling_strategy") == "DAEMON":
+            specs.append(ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance"))
+            continue
+
+        def setting(attribute: str, default: int) -> Setting:
+            value = after.get(attribute)
+            if value is None:
+                return Setting(default, doc.line_of(path), 1, default=True)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _Unresolved(f"{attribute} is {value!r}, not a whole number (unknown until apply?)")
+            return Setting(value, doc.lines.get(path + (attribute,)), doc.columns.get(path + (attribute,)))
+
+        try:
+            specs.append(ServiceSpec(**base, status=ANALYSABLE, desired=setting("desired_count", 0),
+                                     min_healthy_percent=setting("deployment_minimum_healthy_percent", 100),
+                                     max_percent=setting("deployment_maximum_percent", 200)))
+        except _Unresolved as unresolved:
+            specs.append(ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved)))
+    return specs
