@@ -131,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_argument("--fail-on-less-safe", action="store_true",
                           help="with --base: exit 1 when a service becomes less safe")
     _timeout_argument(gate_cmd)
+    report_cmd = commands.add_parser(
+        "report", help="write an HTML page and a Markdown summary per model or service",
+        description="For each model file, or each ECS service in infrastructure code, write a self-contained "
+                    "HTML page (verdicts, counterexamples as tables and charts, ECS's timeline, the step "
+                    "plan, a reproduce command) and a Markdown summary into DIR.")
+    report_cmd.add_argument("paths", nargs="+", type=Path, metavar="MODEL_OR_PATH")
+    report_cmd.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder to write into")
+    report_cmd.add_argument("--policy", type=Path, metavar="FILE", help="policy file, as for gate")
+    _timeout_argument(report_cmd)
     diff_cmd = commands.add_parser(
         "diff", help="compare the ECS services of two files or folders: safer, less safe, mixed, unchanged",
         description="Per service: what the change does to the lowest healthy count, the peak task count, "
@@ -272,12 +281,7 @@ def run_verify(args: argparse.Namespace) -> int:
         print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     else:
         print("\n\n".join(render_range(r) if isinstance(r, RangeResult) else render(r) for r in results))
-    verdicts = {result.verdict for result in results}
-    if Verdict.VIOLATED in verdicts:
-        return EXIT_VIOLATED
-    if Verdict.INCONCLUSIVE in verdicts:
-        return EXIT_INCONCLUSIVE
-    return EXIT_HOLDS
+    return _worst({result.verdict for result in results})
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -311,6 +315,28 @@ def run_diff(args: argparse.Namespace) -> int:
     _print_changes(changes, args.format)
     less_safe = any(c.verdict == "less safe" for c in changes)
     return EXIT_VIOLATED if args.fail_on_less_safe and less_safe else EXIT_HOLDS
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from .report_files import write_reports
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    written, verdicts = write_reports(args.paths, args.output, Options(timeout_ms=args.solver_timeout * 1000),
+                                      _policy(args))
+    for path in written:
+        print(path)
+    if not written:
+        print("rollproof: no model or ECS service found", file=sys.stderr)
+    return _worst(verdicts)
+
+
+def _worst(verdicts) -> int:
+    if Verdict.VIOLATED in verdicts:
+        return EXIT_VIOLATED
+    if Verdict.INCONCLUSIVE in verdicts:
+        return EXIT_INCONCLUSIVE
+    return EXIT_HOLDS
 
 
 def run_gate(args: argparse.Namespace) -> int:
@@ -362,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        runner = {"suggest": run_suggest, "gate": run_gate, "diff": run_diff}.get(args.command, run_verify)
+        runner = {"suggest": run_suggest, "gate": run_gate, "diff": run_diff,
+                  "report": run_report}.get(args.command, run_verify)
         return runner(args)
     except SolverUnknown as unknown:
         print(f"rollproof: inconclusive: the solver gave no answer ({unknown}); "

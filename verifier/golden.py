@@ -1,4 +1,4 @@
-"""Keep reports/ current: one text and one JSON report per model in models/.
+"""Keep reports/ current: a text, JSON, HTML and Markdown report per model in models/.
 
     python -m verifier.golden --update   # rewrite reports/ (make reports)
     python -m verifier.golden --check    # exit 1 and name the stale files
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .model_file import load_model
+from .report_html import render_html, render_markdown, render_range_html
 from .report_json import result_json
 from .report_text import render
 from .desired_range import RangeResult
@@ -23,6 +24,7 @@ from .report_range import range_json, render_range
 from .verify import check_model
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORT_SUFFIXES = (".txt", ".json", ".html", ".md")
 
 
 def expected_reports(models_dir: Path) -> dict[str, str]:
@@ -33,10 +35,14 @@ def expected_reports(models_dir: Path) -> dict[str, str]:
         result = check_model(model)
         if isinstance(result, RangeResult):
             text, data = render_range(result, timing=False), range_json(result, timing=False)
+            page, summary = render_range_html(result), text + "\n"
         else:
             text, data = render(result, timing=False), result_json(result, timing=False)
+            page, summary = render_html(result), render_markdown(result)
         reports[f"{path.stem}.txt"] = text + "\n"
         reports[f"{path.stem}.json"] = json.dumps(data, indent=2) + "\n"
+        reports[f"{path.stem}.html"] = page
+        reports[f"{path.stem}.md"] = summary
     return reports
 
 
@@ -44,7 +50,7 @@ def stale_reports(models_dir: Path, reports_dir: Path) -> list[str]:
     wanted = expected_reports(models_dir)
     stale = [name for name, text in wanted.items()
              if not (reports_dir / name).exists() or (reports_dir / name).read_text() != text]
-    extra = [p.name for p in reports_dir.glob("*") if p.suffix in (".txt", ".json") and p.name not in wanted]
+    extra = [p.name for p in reports_dir.glob("*") if p.suffix in REPORT_SUFFIXES and p.name not in wanted]
     return sorted(stale + extra)
 
 
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     reports_dir.mkdir(exist_ok=True)
     wanted = expected_reports(models_dir)
     for old in reports_dir.glob("*"):
-        if old.suffix in (".txt", ".json") and old.name not in wanted:
+        if old.suffix in REPORT_SUFFIXES and old.name not in wanted:
             old.unlink()
     for name, text in wanted.items():
         (reports_dir / name).write_text(text)

@@ -8,7 +8,6 @@ from .gate import GateReport, GateRow, location_for, violated
 from .properties import PROPERTIES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/rollproof/rollproof"
 
 
 def _verdict(row: GateRow) -> str:
@@ -115,8 +114,7 @@ def gate_sarif(report: GateReport) -> dict:
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "rollproof", "version": __version__, "informationUri": INFORMATION_URI,
-                                "rules": rules}},
+            "tool": {"driver": {"name": "rollproof", "version": __version__, "rules": rules}},
             "results": results,
         }],
     }

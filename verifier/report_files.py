@@ -1,0 +1,63 @@
+"""`rollproof report PATH... --output DIR`: an HTML page and a Markdown summary per model or service.
+
+A YAML file whose top level has `service:` is a model file; anything else is
+read as infrastructure code, like `gate` does, and each analysable service
+gets its own pages. Pages are named after the model or service.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .desired_range import RangeResult
+from .gate import model_of, read_services
+from .ingest import ANALYSABLE, discover
+from .model_file import load_model
+from .policy import Policy
+from .report_html import render_html, render_markdown, render_range_html
+from .report_range import render_range
+from .verify import Options, check_model
+from .yamlsource import read_yaml
+
+
+def _is_model_file(path: Path) -> bool:
+    if path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        data = read_yaml(path).data
+    except Exception:  # not YAML at all: let the infrastructure readers say what it is
+        return False
+    return isinstance(data, dict) and "service" in data
+
+
+def _models(paths: list[Path], policy: Policy) -> list:
+    models = []
+    for path in discover(paths):
+        if _is_model_file(path):
+            models.append(load_model(path))
+            continue
+        for spec in read_services(path) or []:
+            if spec.status == ANALYSABLE:
+                models.append(model_of(spec, policy))
+    return models
+
+
+def write_reports(paths: list[Path], output: Path, options: Options = Options(),
+                  policy: Policy = Policy()) -> tuple[list[Path], list]:
+    """The files written, and the verdict of each model (for the exit code)."""
+    output.mkdir(parents=True, exist_ok=True)
+    written, verdicts = [], []
+    for model in _models(paths, policy):
+        result = check_model(model, options)
+        verdicts.append(result.verdict)
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", model.name).strip("-") or "model"
+        if isinstance(result, RangeResult):
+            page, summary = render_range_html(result), render_range(result, timing=False) + "\n"
+        else:
+            page, summary = render_html(result), render_markdown(result)
+        for suffix, text in ((".html", page), (".md", summary)):
+            target = output / f"{stem}{suffix}"
+            target.write_text(text)
+            written.append(target)
+    return written, verdicts
