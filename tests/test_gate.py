@@ -184,3 +184,26 @@ def test_markdown_summary(report):
     from verifier.report_gate import gate_markdown
     text = gate_markdown(report)
     assert "| `WorkerService` (" in text and "❌ violated" in text and "Exit code 1" in text
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n    Properties: [1, 2]\n",
+     "Properties is a list, not a mapping"),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n    Properties:\n"
+     "      DesiredCount: 2\n      DeploymentConfiguration: fast\n", "DeploymentConfiguration is text"),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n    Properties:\n"
+     "      DesiredCount: !GetAtt Other.Count\n", "computed by Fn::GetAtt"),
+])
+def test_unknown_shapes_are_inconclusive_with_the_reason(tmp_path, text, reason):
+    path = tmp_path / "odd.yaml"
+    path.write_text(text)
+    report = gate([path])
+    assert report.rows[0].verdict.value == "inconclusive" and reason in report.rows[0].spec.reason
+    assert report.exit_code == 3
+
+
+def test_huge_file_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text('{"serviceName": "x", "desiredCount": 1, "pad": "' + "x" * 6_000_000 + '"}')
+    code, out, err = run("gate", str(path))
+    assert code == 2 and "larger than 5 MB" in err + out and "Traceback" not in err + out

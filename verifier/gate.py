@@ -25,6 +25,9 @@ from .verify import Options, check_model
 from .yamlsource import parse_yaml
 
 
+MAX_FILE_BYTES = 5_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class GateRow:
     spec: ServiceSpec
@@ -55,9 +58,14 @@ class GateReport:
 def read_services(path: Path) -> list[ServiceSpec] | None:
     """The services in one file; None when the file is not CloudFormation or ECS JSON."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise IngestError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; infrastructure files "
+                              "are read whole, so split it or leave it out", str(path), 1)
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"cannot read file: {exc}", str(path), 1) from None
+    except UnicodeDecodeError:
+        raise IngestError("file is not UTF-8 text", str(path), 1) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror}", str(path), 1) from None
     source = str(path)
     if path.suffix == ".tf":
         return read_module(path.parent) or None

@@ -25,6 +25,15 @@ class _Unresolved(Exception):
     pass
 
 
+def _kind(value: Any) -> str:
+    """What a value is, in words (cfn-lint wraps values in its own node classes)."""
+    for kind, words in ((dict, "a mapping"), (list, "a list"), (bool, "true/false"), (int, "a number"),
+                        (str, "text")):
+        if isinstance(value, kind):
+            return words
+    return "empty" if value is None else type(value).__name__
+
+
 def _line(node: Any) -> tuple[int | None, int | None]:
     mark = getattr(node, "start_mark", None)
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
@@ -69,9 +78,9 @@ def _resolve_text(value: Any, parameters: dict) -> str:
 
 def _setting(props: dict, path: tuple[str, ...], parameters: dict, default: int | None) -> Setting:
     node, key = props, None
-    for name in path:
+    for index, name in enumerate(path):
         if not isinstance(node, dict):
-            return Setting(default, default=True)
+            raise _Unresolved(f"{path[index - 1]} is {_kind(node)}, not a mapping of properties")
         key = _key_of(node, name)
         if key is None:
             line, column = _line(node) if node is not props else (None, None)
@@ -97,7 +106,7 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         return []
-    parameters = template.get("Parameters") or {}
+    parameters = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
     ranges = _scalable_targets(resources, parameters)
     specs = []
     for logical_id, resource in resources.items():
@@ -114,7 +123,7 @@ def _scalable_targets(resources: dict, parameters: dict) -> dict[str, tuple[int,
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
         props = resource.get("Properties") or {}
-        if props.get("ScalableDimension") != "ecs:service:DesiredCount":
+        if not isinstance(props, dict) or props.get("ScalableDimension") != "ecs:service:DesiredCount":
             continue
         service = _referenced_service(props.get("ResourceId"), resources)
         if service is None:
@@ -147,6 +156,9 @@ def _referenced_service(resource_id: Any, resources: dict) -> str | None:
 def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, source: str,
              line: int | None) -> ServiceSpec:
     props = resource.get("Properties") or {}
+    if not isinstance(props, dict):
+        return ServiceSpec(file=source, kind="cloudformation", name=logical_id, line=line, status=INCONCLUSIVE,
+                           reason=f"Properties is {_kind(props)}, not a mapping")
     aliases = (props["ServiceName"],) if isinstance(props.get("ServiceName"), str) else ()
     try:
         cluster = str(_resolve_text(props.get("Cluster"), parameters))
@@ -157,7 +169,7 @@ def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, so
     if props.get("SchedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")
-    controller = (props.get("DeploymentController") or {}).get("Type", "ECS") if isinstance(
+    controller = props["DeploymentController"].get("Type", "ECS") if isinstance(
         props.get("DeploymentController"), dict) else "ECS"
     if controller != "ECS":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {controller} "

@@ -53,7 +53,12 @@ def _service(doc: Document, path: tuple, data: dict) -> ServiceSpec:
     if kind != "ECS":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {kind} "
                            "(blue/green or external) is not the rolling update this model covers")
-    config = data.get("deploymentConfiguration") if isinstance(data.get("deploymentConfiguration"), dict) else {}
+    config = data.get("deploymentConfiguration")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        return ServiceSpec(**base, status=INCONCLUSIVE,
+                           reason=f"deploymentConfiguration is {type(config).__name__}, not an object")
     here = path + ("deploymentConfiguration",)
     minimum, bad_min = _setting(doc, here + ("minimumHealthyPercent",), config.get("minimumHealthyPercent"), 100)
     maximum, bad_max = _setting(doc, here + ("maximumPercent",), config.get("maximumPercent"), 200)

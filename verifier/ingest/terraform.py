@@ -20,6 +20,7 @@ from ..yamlsource import Document
 from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting
 
 _VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
+MAX_BYTES = 5_000_000
 
 
 class _Unresolved(Exception):
@@ -81,7 +82,12 @@ def read_module(folder: Path) -> list[ServiceSpec]:
     options = SerializationOptions(strip_string_quotes=True, with_comments=False)
     files: list[tuple[Path, str, dict]] = []
     for path in sorted(folder.glob("*.tf")):
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_BYTES:
+            raise IngestError(f"file is larger than {MAX_BYTES // 1_000_000} MB", str(path), 1)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise IngestError("file is not UTF-8 text", str(path), 1) from None
         try:
             parsed = hcl2.loads(text, serialization_options=options)
         except Exception as error:  # the parser raises lark's many exception types
