@@ -151,12 +151,24 @@ def test_terraform_variable_without_default_is_inconclusive(tmp_path):
     assert "var.n, a variable with no default" in report.rows[0].spec.reason
 
 
-@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+def shaped(document, shape):
+    """Wrap a random document where each reader will look at it."""
+    if shape == "template":
+        return {"AWSTemplateFormatVersion": "2010-09-09",
+                "Resources": {"S": {"Type": "AWS::ECS::Service", "Properties": document}}}
+    if shape == "ecs":
+        return {"serviceName": "s", "desiredCount": 3, "deploymentConfiguration": document}
+    if shape == "plan":
+        return {"format_version": "1.2", "resource_changes": [
+            {"address": "aws_ecs_service.s", "type": "aws_ecs_service", "change": {"after": document}}]}
+    return document
+
+
+@hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
-@given(documents, st.sampled_from(["json", "yaml"]), st.booleans())
-def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, form, template):
-    if template and isinstance(document, dict):
-        document = {"AWSTemplateFormatVersion": "2010-09-09", **document}
+@given(documents, st.sampled_from(["json", "yaml"]), st.sampled_from(["raw", "template", "ecs", "plan"]))
+def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, form, shape):
+    document = shaped(document, shape)
     path = tmp_path / f"random.{form}"
     text = json.dumps(document)
     path.write_text(text)

@@ -92,11 +92,14 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
     if desired_range is not None:
         desired = desired_range[0]
     capacity = overrides.capacity
-    if overrides.capacity_headroom is not None:
-        capacity = desired + overrides.capacity_headroom
+    headroom = overrides.capacity_headroom
+    if spec.fargate:  # Fargate places every task on its own capacity: no cluster slots to run out of
+        capacity = headroom = None
+    if headroom is not None:
+        capacity = desired + headroom
     settings = Settings(desired, spec.min_healthy_percent.value, spec.max_percent.value, capacity)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
-                 source=spec.file, desired_range=desired_range, capacity_headroom=overrides.capacity_headroom)
+                 source=spec.file, desired_range=desired_range, capacity_headroom=headroom)
 
 
 def _waive(spec: ServiceSpec, result, policy: Policy, today: datetime.date) -> tuple[Verdict, tuple, tuple]:

@@ -41,6 +41,7 @@ class ServiceSpec:
     desired_range_line: int | None = None
     aliases: tuple[str, ...] = ()   # other names a policy may match: the service name
     cluster: str | None = None      # the cluster, where the file names it statically
+    fargate: bool = False           # LaunchType FARGATE or a FARGATE capacity provider: no cluster slots
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -65,3 +66,14 @@ def discover(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+def on_fargate(launch_type, strategy) -> bool:
+    """Whether tasks run on Fargate: the launch type, or every capacity provider being a Fargate one."""
+    if isinstance(launch_type, str):
+        return launch_type.upper() == "FARGATE"
+    if isinstance(strategy, list) and strategy:
+        names = [item.get("CapacityProvider") or item.get("capacityProvider") or item.get("capacity_provider")
+                 for item in strategy if isinstance(item, dict)]
+        return bool(names) and all(isinstance(n, str) and n.upper().startswith("FARGATE") for n in names)
+    return False

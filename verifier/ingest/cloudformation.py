@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting
+from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
 
 MAX_BYTES = 5_000_000
 
@@ -165,7 +165,8 @@ def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, so
     except _Unresolved:
         cluster = None
     base = dict(file=source, kind="cloudformation", name=logical_id, line=line, aliases=aliases,
-                cluster=cluster if props.get("Cluster") is not None else None)
+                cluster=cluster if props.get("Cluster") is not None else None,
+                fargate=on_fargate(props.get("LaunchType"), props.get("CapacityProviderStrategy")))
     if props.get("SchedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..yamlsource import Document
-from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceSpec, Setting
+from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceSpec, Setting, on_fargate
 
 
 def looks_like_ecs(data: Any) -> bool:
@@ -44,7 +44,8 @@ def _service(doc: Document, path: tuple, data: dict) -> ServiceSpec:
     name = str(data.get("serviceName") or data.get("service") or "service")
     cluster = data.get("cluster") if isinstance(data.get("cluster"), str) else None
     base = dict(file=doc.source, kind="ecs-json", name=name, line=doc.line_of(path) if path else 1,
-                cluster=cluster.rsplit("/", 1)[-1] if cluster else None)
+                cluster=cluster.rsplit("/", 1)[-1] if cluster else None,
+                fargate=on_fargate(data.get("launchType"), data.get("capacityProviderStrategy")))
     if data.get("schedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")

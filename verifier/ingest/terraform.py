@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..yamlsource import Document
-from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting
+from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
 
 _VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
 MAX_BYTES = 5_000_000
@@ -123,7 +123,9 @@ def read_module(folder: Path) -> list[ServiceSpec]:
 def _service(source: str, name: str, body: dict, line: int | None, attributes: dict, variables: dict,
              span: tuple[int, int] | None) -> ServiceSpec:
     aliases = (body["name"],) if isinstance(body.get("name"), str) and not body["name"].startswith("${") else ()
-    base = dict(file=source, kind="terraform", name=name, line=line, aliases=aliases)
+    strategy = body.get("capacity_provider_strategy")
+    base = dict(file=source, kind="terraform", name=name, line=line, aliases=aliases,
+                fargate=on_fargate(body.get("launch_type"), strategy if isinstance(strategy, list) else None))
     if body.get("scheduling_strategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")
