@@ -219,3 +219,14 @@ def test_huge_file_is_refused_with_a_message(tmp_path):
     path.write_text('{"serviceName": "x", "desiredCount": 1, "pad": "' + "x" * 6_000_000 + '"}')
     code, out, err = run("gate", str(path))
     assert code == 2 and "larger than 5 MB" in err + out and "Traceback" not in err + out
+
+
+def test_junit_loads_in_a_junit_parser(report):
+    junitparser = pytest.importorskip("junitparser", reason="junitparser is a test extra")
+    from verifier.report_gate import gate_junit
+    document = junitparser.JUnitXml.fromstring(gate_junit(report))
+    suite = next(iter(document))
+    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (9 * 4 + 3 + 1, 5, 3, 1)
+    failed = [case for case in suite if any(isinstance(r, junitparser.Failure) for r in case.result)]
+    assert {case.classname.rsplit(":", 1)[-1] for case in failed} == {
+        "WorkerService", "BatchService", "reports", "ledger", "aws_ecs_service.payments"}
