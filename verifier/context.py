@@ -28,14 +28,12 @@ class CheckContext:
     @property
     def required_min_healthy(self) -> int:
         """The user's minHealthy requirement if given (percentages round up), else ECS's own L."""
-        wanted = self.model.requirements.min_healthy
-        return wanted.resolve(self.bounds.desired, round_up=True) if wanted else self.bounds.min_healthy
+        return self.model.requirements.healthy_needed(self.bounds.desired, self.bounds.min_healthy)
 
     @property
     def required_max_tasks(self) -> int:
         """The user's maxTasks requirement if given (percentages round down), else ECS's own U."""
-        wanted = self.model.requirements.max_tasks
-        return wanted.resolve(self.bounds.desired, round_up=False) if wanted else self.bounds.max_tasks
+        return self.model.requirements.tasks_allowed(self.bounds.desired, self.bounds.max_tasks)
 
     def budget_advice(self) -> str:
         if self.estimated_states > self.max_states:

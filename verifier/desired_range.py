@@ -175,7 +175,7 @@ def _availability(check: _RangeCheck) -> RangeFinding:
     wanted = check.model.requirements.min_healthy
 
     def required(bounds: Bounds) -> int:
-        return wanted.resolve(bounds.desired, round_up=True) if wanted else bounds.min_healthy
+        return check.model.requirements.healthy_needed(bounds.desired, bounds.min_healthy)
 
     def witness(desired: int) -> Counterexample:
         bounds = check.bounds(desired)
@@ -192,7 +192,7 @@ def _surge(check: _RangeCheck) -> RangeFinding:
     wanted = check.model.requirements.max_tasks
 
     def allowed(bounds: Bounds) -> int:
-        return wanted.resolve(bounds.desired, round_up=False) if wanted else bounds.max_tasks
+        return check.model.requirements.tasks_allowed(bounds.desired, bounds.max_tasks)
 
     def witness(desired: int) -> Counterexample:
         bounds = check.bounds(desired)

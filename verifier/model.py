@@ -51,6 +51,14 @@ class Requirements:
     max_deploy_seconds: int | None = None
     max_steps: int | None = None
 
+    def healthy_needed(self, desired: int, otherwise: int) -> int:
+        """minHealthy at this desired count (percentages round up), or `otherwise` when not given."""
+        return self.min_healthy.resolve(desired, round_up=True) if self.min_healthy else otherwise
+
+    def tasks_allowed(self, desired: int, otherwise: int) -> int:
+        """maxTasks at this desired count (percentages round down), or `otherwise` when not given."""
+        return self.max_tasks.resolve(desired, round_up=False) if self.max_tasks else otherwise
+
 
 @dataclass(frozen=True, slots=True)
 class PlanStep:
