@@ -1,7 +1,5 @@
 """The closed forms used to scan desired ranges, against the explicit engine on every small model."""
 
-import itertools
-
 import networkx as nx
 import pytest
 

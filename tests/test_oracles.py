@@ -2,12 +2,11 @@
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, assume, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from verifier.counterexample import replay
 from verifier.findings import Status
-from verifier.model import Requirements, Settings, TaskCount
-from verifier.semantics import bounds_of
+from verifier.model import Requirements, TaskCount
 from verifier.verify import verify
 from conftest import make_model
 import oracle

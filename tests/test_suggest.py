@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.findings import Status, Verdict
+from verifier.findings import Verdict
 from verifier.model_file import load_model
 from verifier.suggest import suggest
 from verifier.verify import Options, check_model

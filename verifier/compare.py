@@ -21,7 +21,7 @@ from pathlib import Path
 from .closed_forms import highest_counted, lowest_healthy
 from .desired_range import describe_counts, intervals
 from .gate import model_of, read_services
-from .ingest import ANALYSABLE, IngestError, ServiceSpec, discover
+from .ingest import ANALYSABLE, ServiceSpec, discover
 from .policy import Policy
 from .schedules.ecs_controller import simulate
 from .semantics import bounds_of
@@ -161,5 +161,3 @@ def changes_json(changes: list[Change]) -> dict:
             "services": [{"name": c.name, "verdict": c.verdict, "old": figures(c.old), "new": figures(c.new),
                           "details": list(c.details)} for c in changes]}
 
-
-__all__ = ["IngestError", "compare", "classify", "Metrics", "render_changes", "changes_json"]

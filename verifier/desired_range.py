@@ -18,7 +18,7 @@ import z3
 
 from .closed_forms import capacity_exceeded, highest_counted, invariant_deadlock, lowest_healthy
 from .counterexample import Counterexample, replay
-from .encoding import SymbolicModel, counted_tasks, deadlock, occupied, over_desired, state_vars, step
+from .encoding import counted_tasks, deadlock, occupied, over_desired, state_vars, step
 from .findings import Status, Verdict
 from .invariants import holds, invariant
 from .model import Model, TaskCount

@@ -57,10 +57,6 @@ def same(a: State, b: State):
     return z3.And(*(x == y for x, y in zip(a, b)))
 
 
-def is_state(state: State, expected: State):
-    return same(state, expected)
-
-
 def initial(model: SymbolicModel, state: State):
     return same(state, initial_state(model.bounds))
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Requirements, TaskCount
+from .model import Requirements
 from .model_file import _count, _mapping, _range, _task_count, _text
 from .properties import PROPERTY_IDS
 from .yamlsource import DocPath, Document, read_yaml

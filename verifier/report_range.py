@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from .desired_range import RangeResult
-from .findings import Status
-from .report_text import MARKS, _trace_table
+from .report_text import MARKS, trace_table
 from .reproduce import reproduce_command
 from .verify import SCHEMA
 
@@ -29,7 +28,7 @@ def render_range(result: RangeResult, timing: bool = True) -> str:
         for interval in finding.failing[:MAX_EXAMPLES]:
             lines.append(f"      e.g. desiredCount {interval.example}:")
             lines += [f"        {why}" for why in interval.why]
-            lines += _trace_table(interval.counterexample, indent="        ")
+            lines += trace_table(interval.counterexample, indent="        ")
         if len(finding.failing) > MAX_EXAMPLES:
             lines.append(f"      ... {len(finding.failing) - MAX_EXAMPLES} more intervals (--format json has them all)")
     lines += ["", "  inductive invariant (checked by Z3 for every desired count in the range)"]
@@ -84,7 +83,3 @@ def range_json(result: RangeResult, timing: bool = True) -> dict:
     if not timing:
         del data["seconds"]
     return data
-
-
-def unknown_present(result: RangeResult) -> bool:
-    return any(f.status is Status.UNKNOWN for f in result.findings)

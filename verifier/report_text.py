@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .counterexample import Counterexample
-from .findings import Finding, Status
+from .findings import Status
 from .format import duration, pair_trace
 from .reproduce import reproduce_command
 from .verify import Result
@@ -33,7 +33,7 @@ def render(result: Result, timing: bool = True) -> str:
         lines += [f"      {detail}" for detail in finding.details if detail not in said]
         said.update(finding.details)
         if finding.counterexample is not None and finding.status is Status.VIOLATED:
-            lines += _trace_table(finding.counterexample, indent="      ")
+            lines += trace_table(finding.counterexample, indent="      ")
     if result.invariants:
         lines += ["", "  inductive invariant (checked by Z3; every proof above rests on it)"]
         lines += [f"    {text}" for text in result.invariants]
@@ -45,7 +45,7 @@ def render(result: Result, timing: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _trace_table(trace: Counterexample, indent: str) -> list[str]:
+def trace_table(trace: Counterexample, indent: str) -> list[str]:
     columns = ["step"] + (["time"] if trace.times is not None else []) + ["action", "old", "stopping", "pending", "new"]
     rows = []
     for index, state in enumerate(trace.states):
@@ -93,7 +93,7 @@ def _schedules(result: Result) -> list[str]:
         end = ecs.trace.states[-1]
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
-    lines += _trace_table(ecs.trace, indent="      ")
+    lines += trace_table(ecs.trace, indent="      ")
     if optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
@@ -114,8 +114,3 @@ def render_labels(rows: list[tuple[str, str, str, bool]]) -> str:
     matched = sum(ok for *_, ok in rows)
     lines.append(f"{matched} of {len(rows)} models match their expect: label")
     return "\n".join(lines)
-
-
-def describe_finding_ids(findings: tuple[Finding, ...]) -> str:
-    violated = [f.property_id for f in findings if f.status is Status.VIOLATED]
-    return ", ".join(violated)

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import z3
 
 from ..counterexample import Counterexample, replay
-from ..encoding import concrete
+from ..encoding import SymbolicModel
 from ..invariants import holds
-from ..model import PlanStep, Settings
+from ..model import Settings
 from ..periodic import Repeat, longest_repeat, shifted
 from ..semantics import LAUNCH, STOP, Action, Bounds, State, goal_state, initial_state
 from ..solver import Query, SolverUnknown
@@ -110,7 +110,7 @@ def _repeat_last_two(bounds, settings, order, states, actions, chosen):
 
 def largest_step(bounds: Bounds, transition, timeout_ms: int) -> int:
     """The most one step of `transition` can move from any settled state the invariant allows."""
-    model = concrete_like(bounds)
+    model = SymbolicModel(bounds, ())
     old, new, amount = z3.Int("o"), z3.Int("n"), z3.Int("k")
     state = State(old, 0, 0, new)
     optimizer = z3.Optimize()
@@ -123,11 +123,6 @@ def largest_step(bounds: Bounds, transition, timeout_ms: int) -> int:
     if verdict == z3.unsat:
         return 0
     return handle.value().as_long()
-
-
-def concrete_like(bounds: Bounds):
-    from ..encoding import SymbolicModel
-    return SymbolicModel(bounds, ())
 
 
 def _no_plan_within(bounds: Bounds, depth: int, timeout_ms: int) -> bool:
