@@ -112,6 +112,7 @@ def test_bad_file_exits_2_with_file_and_line_and_no_traceback(tmp_path, text, li
     (["verify", "--desired", "3", "--capacity", "4", "--capacity-headroom", "1"], "not both"),
     (["verify", "--engine", "magic", "--desired", "3"], "invalid choice"),
     (["suggest"], "nothing to verify"),
+    (["verify", "--desired-range", "1..5", "--engine", "explicit"], "is verified with Z3"),
     (["suggest", "no/such/file.yaml"], "cannot read file"),
 ])
 def test_usage_errors_exit_2_without_traceback(words, message):

@@ -261,6 +261,9 @@ def _label_row(result) -> tuple[str, str, str, bool]:
 
 
 def _check(model: Model, args: argparse.Namespace, progress):
+    if model.desired_range is not None and args.engine == "explicit":
+        raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
+                         "--engine explicit checks one desiredCount (drop --engine, or give --desired)")
     return check_model(model, Options(args.max_states, progress, args.engine, args.solver_timeout * 1000))
 
 
