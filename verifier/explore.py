@@ -93,10 +93,17 @@ def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool 
     next_report = 65536
     collecting = gc.isenabled()
     gc.disable()
+    # Unit steps are by far the common case: their guards and effects are bound
+    # once here, so the loop below does no attribute lookups per state.
+    unit_steps = tuple((t.guard, t.effect) for t in TRANSITIONS)
+    pop, push, mark, record = queue.popleft, queue.append, seen.add, edges.append
     try:
         while queue:
-            state = queue.popleft()
-            found = list(successors(bounds, state, batched))
+            state = pop()
+            if batched:
+                found = list(successors(bounds, state, batched))
+            else:
+                found = [effect(state, 1) for guard, effect in unit_steps if all(guard(bounds, state, 1))]
             if len(seen) + len(found) > max_states and \
                     len(seen) + len({t for t in found if t not in seen}) > max_states:
                 queue.appendleft(state)
@@ -104,9 +111,9 @@ def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool 
                 break
             for target in found:
                 if target not in seen:
-                    seen.add(target)
-                    queue.append(target)
-                edges.append((state, target))
+                    mark(target)
+                    push(target)
+                record((state, target))
             if len(edges) >= _CHUNK:
                 graph.add_edges_from(edges)
                 edges.clear()
