@@ -13,7 +13,7 @@ Columns:
   same-succ st/s  a plain-dict BFS that calls the package's own successor
                 function: what networkx alone costs over a dict
   ratio2        same-succ / networkx states per second
-  verify s      the whole `verify` (all properties and all three schedules)
+  verify s      the whole `verify` with the explicit engine (all properties and all three schedules)
   peak MB       max resident memory of the verify subprocess
 """
 
@@ -97,7 +97,7 @@ def one_case(desired: int, min_pct: int) -> dict:
     same_states = baseline_same_successors(bounds_of(settings))
     same_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    result = verify(Model(f"d{desired}-m{min_pct}", settings), Options(max_states=BUDGET))
+    result = verify(Model(f"d{desired}-m{min_pct}", settings), Options(max_states=BUDGET, engine="explicit"))
     verify_seconds = time.perf_counter() - started
     return {
         "desired": desired, "min": min_pct, "states": states, "baseline_states": base_states,
