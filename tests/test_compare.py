@@ -73,3 +73,15 @@ def test_gate_base_compares_with_a_git_revision(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "verifier.cli", "gate", "infra", "--base", "no-such-ref"],
                          cwd=repo, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_diff_and_report_on_a_malformed_template_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "t.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n"
+                                "    Type: AWS::ECS::Service\n    Properties: [\n")
+    for words in (["diff", str(bad), str(bad)], ["report", str(bad), "--output", str(tmp_path / "out")]):
+        done = subprocess.run([sys.executable, "-m", "verifier.cli", *words], cwd=ROOT, capture_output=True,
+                              text=True)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.stderr.startswith(f"{bad / 't.yaml'}:") and "cannot read the template" in done.stderr

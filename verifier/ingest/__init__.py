@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ModelError
+
 ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
 POLICY_FILE = "rollproof.yaml"  # the gate's own policy, never a template
 
@@ -48,12 +50,12 @@ class ServiceSpec:
         return (self.name,) + self.aliases
 
 
-class IngestError(Exception):
-    """A file that is not the infrastructure code it looks like; reported with its line."""
+class IngestError(ModelError):
+    """A file that is not the infrastructure code it looks like; reported with its file and line.
 
-    def __init__(self, message: str, source: str, line: int | None = None):
-        super().__init__(message)
-        self.message, self.source, self.line = message, source, line
+    A ModelError, so every command that reads infrastructure code reports it as
+    bad input (exit 2, one line) without handling it specially.
+    """
 
 
 def discover(paths: list[Path]) -> list[Path]:
