@@ -20,10 +20,10 @@ from pathlib import Path
 
 from .closed_forms import highest_counted, lowest_healthy
 from .desired_range import describe_counts, intervals
-from .gate import model_of, read_services
-from .ingest import ANALYSABLE, ServiceSpec, discover
+from .gate import model_of, services_in
+from .ingest import ANALYSABLE, ServiceSpec
 from .policy import Policy
-from .schedules.ecs_controller import simulate
+from .schedules.ecs_controller import worst_makespan
 from .semantics import bounds_of
 from .verify import Options, check_model
 
@@ -52,18 +52,10 @@ def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | No
         return None
     model = model_of(spec, policy)
     counts = range(model.desired_range[0], model.desired_range[1] + 1) if model.desired_range else [model.settings.desired]
-    lowest, peak, slowest, work = None, None, 0, 0
-    for desired in counts:
-        settings = model.at(desired).settings
-        bounds = bounds_of(settings)
-        lowest = lowest_healthy(bounds) if lowest is None else min(lowest, lowest_healthy(bounds))
-        peak = highest_counted(bounds) if peak is None else max(peak, highest_counted(bounds))
-        if slowest is not None and work <= SIMULATION_WORK:
-            run = simulate(bounds, settings)
-            work += len(run.trace.states)
-            slowest = max(slowest, run.makespan_seconds) if run.completes else None
-        elif work > SIMULATION_WORK:
-            slowest = None
+    every = [bounds_of(model.at(desired).settings) for desired in counts]
+    lowest = min(lowest_healthy(bounds) for bounds in every)
+    peak = max(highest_counted(bounds) for bounds in every)
+    slowest = worst_makespan(model, SIMULATION_WORK)
     result = check_model(model, options)
     progress = next(f for f in result.findings if f.property_id == "progress")
     if model.desired_range:
@@ -115,9 +107,11 @@ def classify(old: Metrics, new: Metrics) -> tuple[str, tuple[str, ...]]:
 
 def read_all(paths: list[Path]) -> dict[str, ServiceSpec]:
     specs: dict[str, ServiceSpec] = {}
-    for path in discover(paths):
-        for spec in read_services(path) or []:
-            specs[spec.name] = spec  # a Terraform module read twice gives the same services
+    for _, found, error in services_in(paths):
+        if error is not None:
+            raise error
+        for spec in found or []:
+            specs[spec.name] = spec
     return specs
 
 

@@ -10,6 +10,7 @@ resource when the file leaves a value to its default).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,23 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
     return None
 
 
+def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | None, IngestError | None]]:
+    """Each file under `paths` with its services (None: no service there) or the error reading it.
+
+    A Terraform module is its folder, so it is read once, at its first `.tf` file.
+    """
+    modules_read: set[Path] = set()
+    for path in discover(paths):
+        if path.suffix == ".tf":
+            if path.parent in modules_read:
+                continue
+            modules_read.add(path.parent)
+        try:
+            yield path, read_services(path), None
+        except IngestError as error:
+            yield path, None, error
+
+
 def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
     overrides = policy.for_service(spec.names, spec.cluster)
     desired_range = overrides.desired_range or spec.desired_range
@@ -127,16 +145,9 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
          today: datetime.date | None = None) -> GateReport:
     today = today or datetime.date.today()
     rows, unrecognised, errors = [], [], []
-    modules_read: set[Path] = set()
-    for path in discover(paths):
-        if path.suffix == ".tf":  # a Terraform module is its folder: read it once
-            if path.parent in modules_read:
-                continue
-            modules_read.add(path.parent)
-        try:
-            specs = read_services(path)
-        except IngestError as error:
-            errors.append(f"{error.source}:{error.line or 1}: error: {error.message}")
+    for path, specs, error in services_in(paths):
+        if error is not None:
+            errors.append(str(error))
             continue
         if specs is None:
             unrecognised.append(str(path))

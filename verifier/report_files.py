@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from .desired_range import RangeResult
-from .gate import model_of, read_services
+from .gate import model_of, services_in
 from .ingest import ANALYSABLE, discover
 from .model_file import load_model
 from .policy import Policy
@@ -32,14 +32,14 @@ def _is_model_file(path: Path) -> bool:
 
 
 def _models(paths: list[Path], policy: Policy) -> list:
-    models = []
-    for path in discover(paths):
-        if _is_model_file(path):
-            models.append(load_model(path))
-            continue
-        for spec in read_services(path) or []:
-            if spec.status == ANALYSABLE:
-                models.append(model_of(spec, policy))
+    files = discover(paths)
+    model_files = {path for path in files if _is_model_file(path)}
+    models = [load_model(path) for path in files if path in model_files]
+    infrastructure = [path for path in files if path not in model_files]
+    for _, specs, error in services_in(infrastructure):
+        if error is not None:
+            raise error
+        models += [model_of(spec, policy) for spec in specs or [] if spec.status == ANALYSABLE]
     return models
 
 

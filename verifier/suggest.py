@@ -24,8 +24,8 @@ from .closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from .desired_range import verify_range
 from .findings import Verdict
 from .model import Model
-from .schedules.ecs_controller import simulate
-from .semantics import Bounds, bounds_of
+from .schedules.ecs_controller import worst_makespan
+from .semantics import Bounds
 from .solver import DEFAULT_TIMEOUT_MS, SolverUnknown
 from .verify import Options, check_model
 
@@ -94,15 +94,7 @@ def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> 
 
 
 def _worst_deploy(model: Model) -> int | None:
-    worst, work = 0, 0
-    for desired in _desired_counts(model):
-        settings = model.at(desired).settings
-        run = simulate(bounds_of(settings), settings)
-        work += len(run.trace.states)
-        if not run.completes or work > TIME_WORK:
-            return None
-        worst = max(worst, run.makespan_seconds)
-    return worst
+    return worst_makespan(model, TIME_WORK)
 
 
 def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:

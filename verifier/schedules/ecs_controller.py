@@ -25,7 +25,9 @@ import z3
 from ..counterexample import Counterexample
 from ..model import Settings
 from ..periodic import Repeat, longest_repeat, shifted
-from ..semantics import GONE, LAUNCH, READY, STOP, Action, Bounds, State, counted, goal_state, initial_state
+from ..semantics import (
+    GONE, LAUNCH, READY, STOP, Action, Bounds, State, bounds_of, counted, goal_state, initial_state,
+)
 
 # Short runs are simulated step by step, so that a report shows every round; a
 # jump is tried once a run is long, and only kept when it skips many periods.
@@ -151,3 +153,23 @@ class _Simulation:
 
 def simulate(bounds: Bounds, settings: Settings) -> EcsRun:
     return _Simulation(bounds, settings).run()
+
+
+def worst_makespan(model, work_budget: int) -> int | None:
+    """ECS's slowest run over every desired count of `model` (a Model, with or without a range).
+
+    None when some run never finishes, or when the runs together take more than
+    `work_budget` recorded steps: a worst case is only given when every count was simulated.
+    """
+    low, high = model.desired_range or (model.settings.desired, model.settings.desired)
+    worst, work = 0, 0
+    for desired in range(low, high + 1):
+        if work > work_budget:
+            return None
+        settings = model.at(desired).settings
+        run = simulate(bounds_of(settings), settings)
+        work += len(run.trace.states)
+        if not run.completes:
+            return None
+        worst = max(worst, run.makespan_seconds)
+    return worst
