@@ -123,14 +123,14 @@ class _RangeCheck:
         return value(answer.model, self.desired) if answer.sat else None
 
 
-def _property(check: _RangeCheck, property_id: str, flagged: Callable[[int], bool],
+def _property(check: _RangeCheck, property_id: str, flagged: Callable[[Bounds], bool],
               witness: Callable[[int], Counterexample | None], bad, facts, what: str,
               explain: Callable[[int, Counterexample], tuple[str, ...]] | None = None) -> RangeFinding:
     """Scan, show every flagged count, then prove the rest; repair the scan from Z3's witnesses."""
     failing: dict[int, Counterexample] = {}
     unknown: list[int] = []
     for desired in range(check.low, check.high + 1):
-        if flagged(desired):
+        if flagged(check.bounds(desired)):
             trace = witness(desired)
             if trace is None:
                 unknown.append(desired)
@@ -184,7 +184,7 @@ def _availability(check: _RangeCheck) -> RangeFinding:
         return _replayed(bounds, actions, lambda s: s.healthy < need, "availability")
 
     term, facts = check.requirement(wanted, check.symbolic.bounds.min_healthy, round_up=True)
-    return _property(check, "availability", lambda d: lowest_healthy(check.bounds(d)) < required(check.bounds(d)),
+    return _property(check, "availability", lambda b: lowest_healthy(b) < required(b),
                      witness, lambda x: x.old + x.new < term, facts, "healthy tasks drop below the minimum")
 
 
@@ -201,7 +201,7 @@ def _surge(check: _RangeCheck) -> RangeFinding:
         return _replayed(bounds, actions, lambda s: counted(bounds, s) > limit, "surge")
 
     term, facts = check.requirement(wanted, check.symbolic.bounds.max_tasks, round_up=False)
-    return _property(check, "surge", lambda d: highest_counted(check.bounds(d)) > allowed(check.bounds(d)),
+    return _property(check, "surge", lambda b: highest_counted(b) > allowed(b),
                      witness, lambda x: counted_tasks(check.symbolic, x) > term, facts,
                      "more tasks run or start than allowed")
 
@@ -215,7 +215,7 @@ def _capacity(check: _RangeCheck) -> RangeFinding:
         return _replayed(bounds, [], lambda s: s.occupied > bounds.capacity, "capacity")
 
     capacity = check.symbolic.bounds.capacity
-    return _property(check, "capacity", lambda d: capacity_exceeded(check.bounds(d)), witness,
+    return _property(check, "capacity", capacity_exceeded, witness,
                      lambda x: occupied(x) > capacity, (), "the service needs more slots than the cluster has")
 
 
@@ -232,7 +232,7 @@ def _progress(check: _RangeCheck) -> RangeFinding:
         return ((f"cause: {cause}",) if cause else ()) + tuple(blocked_reasons(check.bounds(desired),
                                                                                trace.states[-1]))
 
-    return _property(check, "progress", lambda d: invariant_deadlock(check.bounds(d)), witness,
+    return _property(check, "progress", invariant_deadlock, witness,
                      lambda x: deadlock(check.symbolic, x), (), "the deployment gets stuck", explain)
 
 
