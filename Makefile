@@ -31,7 +31,7 @@ bench-smt: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_smt.py
 
 reports: $(VENV)/.installed
-	$(BIN)/python -m verifier.golden --update
+	$(BIN)/python -m verifier.reports.golden --update
 
 clean:
 	rm -rf $(VENV) build *.egg-info

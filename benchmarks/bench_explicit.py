@@ -61,7 +61,7 @@ def baseline(desired: int, min_pct: int, max_pct: int = 200, budget: int = BUDGE
 
 def baseline_same_successors(bounds, budget: int = BUDGET) -> int:
     """Plain dict-of-lists BFS using the package's own successor function."""
-    from verifier.explore import successors
+    from verifier.explicit.explore import successors
     from verifier.semantics import initial_state
     start = initial_state(bounds)
     adjacency = {start: []}
@@ -79,10 +79,10 @@ def baseline_same_successors(bounds, budget: int = BUDGET) -> int:
 
 def one_case(desired: int, min_pct: int) -> dict:
     import resource
-    from verifier.explore import explore
-    from verifier.model import Model, Settings
+    from verifier.explicit.explore import explore
+    from verifier.model.records import Model, Settings
     from verifier.semantics import bounds_of
-    from verifier.verify import Options, verify
+    from verifier.check.verify import Options, verify
 
     settings = Settings(desired, min_pct, 200)
     started = time.perf_counter()
@@ -125,7 +125,7 @@ def main() -> None:
               f"{row['same_rate']:>14,.0f} {row['same_rate'] / row['nx_rate']:>6.2f} "
               f"{row['verify_s']:>8.2f} {row['verdict']:>12} {row['peak_mb']:>7,.0f}")
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-m", "verifier.cli", "verify", "--desired", "100000",
+    completed = subprocess.run([sys.executable, "-m", "verifier", "verify", "--desired", "100000",
                                 "--format", "json"], capture_output=True, text=True,
                                cwd=Path(__file__).resolve().parent.parent)
     wall = time.perf_counter() - started

@@ -28,7 +28,7 @@ RANGE_SETTINGS = SETTINGS + [
 
 def run(words: list[str]) -> tuple[float, dict, int]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "verifier.cli", "verify", *words, "--format", "json"],
+    done = subprocess.run([sys.executable, "-m", "verifier", "verify", *words, "--format", "json"],
                           cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
     return wall, json.loads(done.stdout) if done.stdout else {}, done.returncode

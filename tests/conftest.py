@@ -6,7 +6,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `import oracle`
 
-from verifier.model import Model, Settings  # noqa: E402
+from verifier.model.records import Model, Settings  # noqa: E402
 
 
 @pytest.fixture

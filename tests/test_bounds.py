@@ -3,7 +3,7 @@ from math import ceil, floor
 
 from hypothesis import given, strategies as st
 
-from verifier.model import Settings
+from verifier.model.records import Settings
 from verifier.semantics import bounds_of, ceil_percent, floor_percent
 
 

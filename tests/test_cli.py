@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*words, cwd=ROOT):
-    completed = subprocess.run([sys.executable, "-m", "verifier.cli", *words], cwd=cwd,
+    completed = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=cwd,
                                capture_output=True, text=True, timeout=120)
     return completed.returncode, completed.stdout, completed.stderr
 

@@ -3,9 +3,9 @@
 import networkx as nx
 import pytest
 
-from verifier.closed_forms import capacity_exceeded, highest_counted, invariant_deadlock, lowest_healthy
-from verifier.explore import explore
-from verifier.model import Settings
+from verifier.smt.closed_forms import capacity_exceeded, highest_counted, invariant_deadlock, lowest_healthy
+from verifier.explicit.explore import explore
+from verifier.model.records import Settings
 from verifier.semantics import bounds_of, counted, goal_state
 
 CASES = [Settings(d, m, x, c, stopping_counts_toward_max=k)

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from verifier.compare import Metrics, classify, compare
+from verifier.ci.diff import Metrics, classify, compare
 
 ROOT = Path(__file__).resolve().parent.parent
 DIFF = ROOT / "tests" / "fixtures" / "diff"
@@ -46,7 +46,7 @@ def test_classification_rules():
 
 
 def test_diff_cli_exit_codes():
-    words = [sys.executable, "-m", "verifier.cli", "diff", str(DIFF / "before"), str(DIFF / "after")]
+    words = [sys.executable, "-m", "verifier", "diff", str(DIFF / "before"), str(DIFF / "after")]
     plain = subprocess.run(words, cwd=ROOT, capture_output=True, text=True)
     assert plain.returncode == 0 and "Api" in plain.stdout
     strict = subprocess.run(words + ["--fail-on-less-safe", "--format", "json"], cwd=ROOT, capture_output=True,
@@ -65,12 +65,12 @@ def test_gate_base_compares_with_a_git_revision(tmp_path):
     subprocess.run(git + ["add", "."], cwd=repo, check=True)
     subprocess.run(git + ["commit", "-qm", "base"], cwd=repo, check=True)
     template.write_text((DIFF / "after" / "services.yaml").read_text())
-    done = subprocess.run([sys.executable, "-m", "verifier.cli", "gate", "infra", "--base", "HEAD",
+    done = subprocess.run([sys.executable, "-m", "verifier", "gate", "infra", "--base", "HEAD",
                            "--fail-on-less-safe"], cwd=repo, capture_output=True, text=True,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert "compared with HEAD:" in done.stdout and "less safe" in done.stdout
     assert done.returncode == 1
-    bad = subprocess.run([sys.executable, "-m", "verifier.cli", "gate", "infra", "--base", "no-such-ref"],
+    bad = subprocess.run([sys.executable, "-m", "verifier", "gate", "infra", "--base", "no-such-ref"],
                          cwd=repo, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
@@ -81,7 +81,7 @@ def test_diff_and_report_on_a_malformed_template_exit_2_without_traceback(tmp_pa
     (bad / "t.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n"
                                 "    Type: AWS::ECS::Service\n    Properties: [\n")
     for words in (["diff", str(bad), str(bad)], ["report", str(bad), "--output", str(tmp_path / "out")]):
-        done = subprocess.run([sys.executable, "-m", "verifier.cli", *words], cwd=ROOT, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=ROOT, capture_output=True,
                               text=True)
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.startswith(f"{bad / 't.yaml'}:") and "cannot read the template" in done.stderr

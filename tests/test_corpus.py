@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from verifier.counterexample import replay
-from verifier.findings import Status
-from verifier.model_file import load_model
+from verifier.replay import replay
+from verifier.results import Status
+from verifier.model.loading import load_model
 from verifier.semantics import bounds_of
-from verifier.verify import check_model
+from verifier.check.verify import check_model
 
 MODELS = sorted((Path(__file__).resolve().parent.parent / "models").glob("*.yaml"))
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from verifier.desired_range import intervals, verify_range
-from verifier.findings import Status
-from verifier.model import Model, Requirements, Settings, TaskCount
-from verifier.verify import Options, verify
+from verifier.check.ranges import intervals, verify_range
+from verifier.results import Status
+from verifier.model.records import Model, Requirements, Settings, TaskCount
+from verifier.check.verify import Options, verify
 
 
 def range_model(low, high, min_pct, max_pct, capacity=None, headroom=None, requirements=Requirements()):

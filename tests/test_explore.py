@@ -5,11 +5,11 @@ import itertools
 import networkx as nx
 import pytest
 
-from verifier.explore import explore
-from verifier.findings import Status, Verdict
-from verifier.model import Settings
+from verifier.explicit.explore import explore
+from verifier.results import Status, Verdict
+from verifier.model.records import Settings
 from verifier.semantics import bounds_of, goal_state, is_deadlock
-from verifier.verify import Options, verify
+from verifier.check.verify import Options, verify
 from conftest import make_model
 import oracle
 
@@ -44,7 +44,7 @@ def test_unit_graph_is_exact_for_every_small_model(settings):
 
 
 def test_counterexamples_are_as_short_on_both_graphs():
-    from verifier.counterexample import shortest_path
+    from verifier.explicit.paths import shortest_path
     for settings in SMALL[::7]:
         bounds = bounds_of(settings)
         unit, batched = explore(bounds), explore(bounds, batched=True)
@@ -67,7 +67,7 @@ def test_budget_gives_inconclusive_with_advice():
 def test_budget_still_reports_a_real_violation():
     # A stricter requirement is broken within the first few states explored:
     # that counterexample is real even though the search did not finish.
-    from verifier.model import Requirements, TaskCount
+    from verifier.model.records import Requirements, TaskCount
     model = make_model(12, 50, 200, requirements=Requirements(min_healthy=TaskCount(11)))
     result = verify(model, Options(max_states=200, engine="explicit"))
     assert result.verdict is Verdict.VIOLATED
@@ -87,7 +87,7 @@ def test_edge_labels_are_determined_by_their_endpoints(settings):
 
 @pytest.mark.parametrize("settings", SMALL, ids=str)
 def test_estimate_is_a_lower_bound(settings):
-    from verifier.explore import estimated_states
+    from verifier.explicit.explore import estimated_states
     bounds = bounds_of(settings)
     assert estimated_states(bounds) <= explore(bounds).states
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from verifier.gate import gate, read_services
+from verifier.ci.gate import gate, read_services
 from verifier.ingest import IngestError
-from verifier.report_gate import gate_sarif
+from verifier.reports.gate import gate_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "tests" / "fixtures" / "infra"
@@ -18,7 +18,7 @@ SARIF_SCHEMA = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
 
 
 def run(*words):
-    done = subprocess.run([sys.executable, "-m", "verifier.cli", *words], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     return done.returncode, done.stdout, done.stderr
 
@@ -182,7 +182,7 @@ def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, for
 
 def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(report):
     import xml.etree.ElementTree as ET
-    from verifier.report_gate import gate_junit
+    from verifier.reports.gate import gate_junit
     suite = ET.fromstring(gate_junit(report)).find("testsuite")
     cases = suite.findall("testcase")
     # 9 analysed services x 4 properties, 3 not analysed (skipped), 1 inconclusive (error).
@@ -193,7 +193,7 @@ def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(rep
 
 
 def test_markdown_summary(report):
-    from verifier.report_gate import gate_markdown
+    from verifier.reports.gate import gate_markdown
     text = gate_markdown(report)
     assert "| `WorkerService` (" in text and "❌ violated" in text and "Exit code 1" in text
 
@@ -223,7 +223,7 @@ def test_huge_file_is_refused_with_a_message(tmp_path):
 
 def test_junit_loads_in_a_junit_parser(report):
     junitparser = pytest.importorskip("junitparser", reason="junitparser is a test extra")
-    from verifier.report_gate import gate_junit
+    from verifier.reports.gate import gate_junit
     document = junitparser.JUnitXml.fromstring(gate_junit(report))
     suite = next(iter(document))
     assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (9 * 4 + 3 + 1, 5, 3, 1)

@@ -3,8 +3,8 @@ import textwrap
 import pytest
 
 from verifier.errors import ModelError
-from verifier.model import TaskCount
-from verifier.model_file import load_model
+from verifier.model.records import TaskCount
+from verifier.model.loading import load_model
 
 GOOD = """\
 service:

@@ -4,10 +4,10 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from verifier.counterexample import replay
-from verifier.findings import Status
-from verifier.model import Requirements, TaskCount
-from verifier.verify import verify
+from verifier.replay import replay
+from verifier.results import Status
+from verifier.model.records import Requirements, TaskCount
+from verifier.check.verify import verify
 from conftest import make_model
 import oracle
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from verifier.errors import ModelError
-from verifier.gate import gate
-from verifier.policy import load_policy
+from verifier.ci.gate import gate
+from verifier.ci.policy import load_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "tests" / "fixtures" / "infra"

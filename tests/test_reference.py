@@ -6,9 +6,9 @@ the stated length rather than compared as the only answer, because several
 plans can share the fewest steps.
 """
 
-from verifier.findings import Status, Verdict
-from verifier.model import PlanStep
-from verifier.verify import verify
+from verifier.results import Status, Verdict
+from verifier.model.records import PlanStep
+from verifier.check.verify import verify
 from conftest import make_model
 
 

@@ -1,6 +1,6 @@
 """reports/ holds the current report of every model in models/ (refresh with `make reports`)."""
 
-from verifier.golden import ROOT, stale_reports
+from verifier.reports.golden import ROOT, stale_reports
 
 
 def test_reports_are_current():

@@ -3,13 +3,13 @@
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from verifier.counterexample import replay
-from verifier.model import Settings
+from verifier.replay import replay
+from verifier.model.records import Settings
 from verifier.schedules import ecs_controller
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import plan_steps
 from verifier.semantics import bounds_of, goal_state
-from verifier.verify import Options, verify
+from verifier.check.verify import Options, verify
 from conftest import make_model
 
 

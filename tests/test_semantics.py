@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from verifier.model import Settings
+from verifier.model.records import Settings
 from verifier.semantics import (
     GONE, LAUNCH, READY, STOP, TRANSITIONS, Action, State, blocked_reasons, bounds_of, counted,
     initial_state, is_deadlock, refusal_reasons,

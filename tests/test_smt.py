@@ -4,13 +4,13 @@ import pytest
 import z3
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from verifier.counterexample import replay
-from verifier.encoding import over_desired, state_vars, step
-from verifier.findings import Status
-from verifier.invariants import holds
-from verifier.model import Requirements, Settings, TaskCount
-from verifier.solver import Query
-from verifier.verify import Options, verify
+from verifier.replay import replay
+from verifier.smt.encoding import over_desired, state_vars, step
+from verifier.results import Status
+from verifier.smt.invariants import holds
+from verifier.model.records import Requirements, Settings, TaskCount
+from verifier.smt.solver import Query
+from verifier.check.verify import Options, verify
 from conftest import make_model
 
 

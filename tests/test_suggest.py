@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from verifier.findings import Verdict
-from verifier.model_file import load_model
-from verifier.suggest import suggest
-from verifier.verify import Options, check_model
+from verifier.results import Verdict
+from verifier.model.loading import load_model
+from verifier.check.suggest import suggest
+from verifier.check.verify import Options, check_model
 
 ROOT = Path(__file__).resolve().parent.parent
 STUCK = [p for p in sorted((ROOT / "models").glob("*.yaml"))
@@ -51,7 +51,7 @@ def test_both100_needs_maximum_117():
 def test_one_task_stuck_at_min50_max150_needs_max_200():
     # D = 1: L = ceil(m / 100) = 1 for any m >= 50, so the new task must start first:
     # floor(x / 100) >= 2 needs x = 200. A change of 50 points, and nothing smaller works.
-    from verifier.model import Model, Settings
+    from verifier.model.records import Model, Settings
     model = Model("one", Settings(1, 50, 150), desired_range=(1, 5000))
     result = suggest(model)
     assert (result.fix.min_healthy_percent, result.fix.max_percent) == (50, 200)
@@ -65,7 +65,7 @@ def test_no_lowering_of_minimum_without_requirement():
 
 
 def test_suggest_json_and_exit_code():
-    completed = subprocess.run([sys.executable, "-m", "verifier.cli", "suggest", "models/both100.yaml",
+    completed = subprocess.run([sys.executable, "-m", "verifier", "suggest", "models/both100.yaml",
                                 "--format", "json"], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0
     document = json.loads(completed.stdout)

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
-from .counterexample import Counterexample
-
-
-class Status(str, Enum):
-    HOLDS = "holds"
-    VIOLATED = "violated"
-    UNKNOWN = "unknown"
-
-
-class Verdict(str, Enum):
-    PROVED = "proved"
-    VIOLATED = "violated"
-    INCONCLUSIVE = "inconclusive"
-
-    @property
-    def exit_code(self) -> int:
-        return {Verdict.PROVED: 0, Verdict.VIOLATED: 1, Verdict.INCONCLUSIVE: 3}[self]
+from verifier.counterexample import Counterexample
+from verifier.results import PropertyId, Status, Verdict, verdict_of_statuses
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    property_id: str
+    property_id: PropertyId
     status: Status
     message: str
     counterexample: Counterexample | None = None
@@ -34,7 +18,7 @@ class Finding:
 
     def to_json(self) -> dict:
         result = {
-            "id": self.property_id,
+            "id": str(self.property_id),
             "status": self.status.value,
             "message": self.message,
             "counterexample": self.counterexample.to_json() if self.counterexample else None,
@@ -46,9 +30,4 @@ class Finding:
 
 def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
     """Violated if any property is (its counterexample is real); else inconclusive if any is unknown."""
-    statuses = {finding.status for finding in findings}
-    if Status.VIOLATED in statuses:
-        return Verdict.VIOLATED
-    if Status.UNKNOWN in statuses:
-        return Verdict.INCONCLUSIVE
-    return Verdict.PROVED
+    return verdict_of_statuses(finding.status for finding in findings)

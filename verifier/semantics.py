@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
-from .model import Settings
+from verifier.model.records import Settings
 
 
 @dataclass(frozen=True, slots=True)

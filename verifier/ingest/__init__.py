@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ModelError
+from verifier.errors import ModelError
 
 ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
 POLICY_FILE = "rollproof.yaml"  # the gate's own policy, never a template

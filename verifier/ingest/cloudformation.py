@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
 
 MAX_BYTES = 5_000_000
 

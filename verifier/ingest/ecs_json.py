@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..yamlsource import Document
-from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceSpec, Setting, on_fargate
+from verifier.model.yamlsource import Document
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceSpec, Setting, on_fargate
 
 
 def looks_like_ecs(data: Any) -> bool:

@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..yamlsource import Document
-from . import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
+from verifier.model.yamlsource import Document
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
 
 _VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
 MAX_BYTES = 5_000_000

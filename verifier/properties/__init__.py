@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import availability, capacity, deadline, plan, progress, steps, surge
+from verifier.properties import availability, capacity, deadline, plan, progress, steps, surge
 
 PROPERTIES = (availability, surge, capacity, progress, deadline, steps, plan)
-PROPERTY_IDS: tuple[str, ...] = tuple(prop.ID for prop in PROPERTIES)
+

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ..context import CheckContext
-from ..findings import Finding
-from ..smt_check import check_invariant_smt
-from .invariant import check_invariant
+from verifier.properties.context import CheckContext
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.properties.invariant import check_invariant
 
-ID = "availability"
+ID = PropertyId.AVAILABILITY
 DESCRIPTION = "every reachable state keeps at least the required number of healthy tasks"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html"
 

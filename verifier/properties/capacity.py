@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ..context import CheckContext
-from ..findings import Finding, Status
-from ..smt_check import check_invariant_smt
-from .invariant import check_invariant
+from verifier.properties.context import CheckContext
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.results import Status
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.properties.invariant import check_invariant
 
-ID = "capacity"
+ID = PropertyId.CAPACITY
 DESCRIPTION = "every reachable state, the initial one included, fits in the cluster's task slots"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from ..context import CheckContext
-from ..counterexample import replay
-from ..findings import Finding, Status
-from ..format import duration
-from ..semantics import goal_state
+from verifier.properties.context import CheckContext
+from verifier.replay import replay
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.results import Status
+from verifier.format import duration
+from verifier.semantics import goal_state
 
-ID = "deadline"
+ID = PropertyId.DEADLINE
 DESCRIPTION = "the ECS controller's own run finishes within requirements.maxDeploySeconds"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 

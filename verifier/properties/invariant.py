@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..context import CheckContext
-from ..counterexample import replay, shortest_path
-from ..findings import Finding, Status
-from ..semantics import State
+from verifier.properties.context import CheckContext
+from verifier.explicit.paths import shortest_path
+from verifier.replay import replay
+from verifier.findings import Finding
+from verifier.results import Status
+from verifier.semantics import State
 
 
 def check_invariant(ctx: CheckContext, property_id: str, ok: Callable[[State], bool],

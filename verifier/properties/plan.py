@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from ..context import CheckContext
-from ..counterexample import Counterexample, replay
-from ..findings import Finding, Status
-from ..semantics import Action, goal_state, initial_state, refusal_reasons
+from verifier.properties.context import CheckContext
+from verifier.counterexample import Counterexample
+from verifier.replay import replay
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.results import Status
+from verifier.semantics import Action, goal_state, initial_state, refusal_reasons
 
-ID = "plan"
+ID = PropertyId.PLAN
 DESCRIPTION = "each step of the hand-written plan is allowed when it starts, and the plan ends with every task replaced"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..context import CheckContext
-from ..counterexample import join, replay, shortest_path
-from ..findings import Finding, Status
-from ..semantics import blocked_reasons, goal_state, is_deadlock
+from verifier.properties.context import CheckContext
+from verifier.properties.smt_checks import check_progress_smt
+from verifier.counterexample import join
+from verifier.explicit.paths import shortest_path
+from verifier.replay import replay
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.results import Status
+from verifier.semantics import blocked_reasons, goal_state, is_deadlock
 
-ID = "progress"
+ID = PropertyId.PROGRESS
 DESCRIPTION = "from every reachable state the goal (all tasks replaced) can still be reached"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html"
 
@@ -73,7 +78,7 @@ def _check_partial(ctx: CheckContext) -> Finding:
 
 def _causes(ctx: CheckContext, state) -> tuple[str, ...]:
     """The settings that together make `state` stuck, from an unsat core (see explain.py)."""
-    from ..explain import stuck_because
+    from verifier.smt.explain import stuck_because
     cause = stuck_because(ctx.model.settings, state)
     return (f"cause: {cause}",) if cause else ()
 
@@ -88,6 +93,5 @@ def _describe(state) -> str:
 
 
 def check_smt(ctx: CheckContext) -> Finding:
-    from ..smt_check import check_progress_smt
-    return check_progress_smt(ctx, explain=lambda state: _causes(ctx, state) + tuple(blocked_reasons(ctx.bounds, state)),
+    return check_progress_smt(ctx, ID, explain=lambda state: _causes(ctx, state) + tuple(blocked_reasons(ctx.bounds, state)),
                               describe=_describe)

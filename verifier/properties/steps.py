@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ..context import CheckContext
-from ..findings import Finding, Status
+from verifier.properties.context import CheckContext
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.results import Status
 
-ID = "steps"
+ID = PropertyId.STEPS
 DESCRIPTION = "the fewest-step plan needs at most requirements.maxSteps steps"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ..context import CheckContext
-from ..findings import Finding
-from ..semantics import counted
-from ..smt_check import check_invariant_smt
-from .invariant import check_invariant
+from verifier.properties.context import CheckContext
+from verifier.results import PropertyId
+from verifier.findings import Finding
+from verifier.semantics import counted
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.properties.invariant import check_invariant
 
-ID = "surge"
+ID = PropertyId.SURGE
 DESCRIPTION = "every reachable state keeps the tasks counted toward maximumPercent within the maximum"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html"
 

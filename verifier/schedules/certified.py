@@ -23,14 +23,16 @@ from dataclasses import dataclass
 
 import z3
 
-from ..counterexample import Counterexample, replay
-from ..encoding import SymbolicModel
-from ..invariants import holds
-from ..model import Settings
-from ..periodic import Repeat, longest_repeat, shifted
-from ..semantics import LAUNCH, STOP, Action, Bounds, State, goal_state, initial_state
-from ..solver import Query, SolverUnknown
-from .step_plan import StepPlan
+from verifier.counterexample import Counterexample
+
+from verifier.replay import replay
+from verifier.smt.encoding import SymbolicModel
+from verifier.smt.invariants import holds
+from verifier.model.records import Settings
+from verifier.smt.periodic import Repeat, longest_repeat, shifted
+from verifier.semantics import LAUNCH, STOP, Action, Bounds, State, goal_state, initial_state
+from verifier.smt.solver import Query, SolverUnknown
+from verifier.schedules.step_plan import StepPlan
 
 MAX_BMC_STEPS = 12
 

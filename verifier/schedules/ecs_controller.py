@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import z3
 
-from ..counterexample import Counterexample
-from ..model import Settings
-from ..periodic import Repeat, longest_repeat, shifted
-from ..semantics import (
+from verifier.counterexample import Counterexample
+from verifier.model.records import Settings
+from verifier.smt.periodic import Repeat, longest_repeat, shifted
+from verifier.semantics import (
     GONE, LAUNCH, READY, STOP, Action, Bounds, State, bounds_of, counted, goal_state, initial_state,
 )
 

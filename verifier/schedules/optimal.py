@@ -16,8 +16,8 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from ..semantics import LAUNCH, STOP, Action, Bounds, State
-from ..model import Settings
+from verifier.semantics import LAUNCH, STOP, Action, Bounds, State
+from verifier.model.records import Settings
 
 # (old, new, stopping by ticks left, pending by ticks left)
 TimedState = tuple[int, int, tuple[int, ...], tuple[int, ...]]

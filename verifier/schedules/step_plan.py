@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ..model import PlanStep, Settings
-from ..semantics import LAUNCH, STOP, Bounds, State
+from verifier.model.records import PlanStep, Settings
+from verifier.semantics import LAUNCH, STOP, Bounds, State
 
 
 @dataclass(frozen=True, slots=True)

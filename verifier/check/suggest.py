@@ -1,0 +1,205 @@
+"""`rollproof suggest`: the smallest change to the settings that makes every property hold.
+
+Z3 Optimize chooses minimumHealthyPercent (0..100) and maximumPercent (100..200),
+minimising the total change in percentage points. It sees the desired counts
+one at a time through the closed forms of `closed_forms` (linear once the
+count is fixed), starting from a few counts and adding every count where a
+candidate is refuted (counterexample-guided). Each candidate is verified by the
+real verifier over the whole desired range before it is printed. Among the
+candidates with the least change it prefers the fastest worst-case ECS
+deployment. Availability never drops: a `minHealthy` requirement must still
+hold, and without one minimumHealthyPercent never goes down.
+
+The alternative changes only the capacity, keeping the percentages: more slots
+never block an action, so the least capacity is found by bisection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import z3
+
+from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
+from verifier.check.ranges import verify_range
+from verifier.results import Verdict
+from verifier.model.records import Model
+from verifier.schedules.ecs_controller import worst_makespan
+from verifier.semantics import Bounds
+from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
+from verifier.check.verify import Options, check_model
+
+MAX_ROUNDS = 40          # counterexample-guided rounds before giving up
+MAX_TIES = 8             # least-change candidates compared by deploy time
+TIME_WORK = 2_000_000    # ECS simulation steps spent comparing deploy times
+MIN_RANGE, MAX_RANGE = (0, 100), (100, 200)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    min_healthy_percent: int
+    max_percent: int
+    capacity: int | None
+    capacity_headroom: int | None
+    worst_deploy_seconds: int | None   # None when ECS never finishes or the comparison was cut short
+    total_change: int
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    model: Model
+    already_holds: bool
+    fix: Fix | None               # percentages
+    capacity_fix: Fix | None      # capacity alone
+    verdict_after: Verdict | None
+    note: str = ""
+
+
+def _desired_counts(model: Model) -> range:
+    low, high = model.desired_range or (model.settings.desired, model.settings.desired)
+    return range(low, high + 1)
+
+
+def _check(model: Model, timeout_ms: int) -> Verdict:
+    return check_model(model, Options(engine="smt", timeout_ms=timeout_ms)).verdict
+
+
+def _failing_counts(model: Model, timeout_ms: int) -> list[int]:
+    if model.desired_range is not None:
+        result = verify_range(model, timeout_ms)
+        return [i.example for f in result.findings for i in f.failing] + \
+               [a for f in result.findings for a, _ in f.unknown]
+    return [] if _check(model, timeout_ms) is Verdict.PROVED else [model.settings.desired]
+
+
+def _with(model: Model, min_pct: int, max_pct: int) -> Model:
+    settings = replace(model.settings, min_healthy_percent=min_pct, max_percent=max_pct)
+    return replace(model, settings=settings)
+
+
+def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> list:
+    """What must hold at one desired count, in the symbolic percentages."""
+    low, high = z3.Int(f"L{desired}"), z3.Int(f"U{desired}")
+    capacity = model.at(desired).settings.capacity
+    bounds = Bounds(desired, low, high, capacity, 0, 0, model.settings.stopping_counts_toward_max)
+    facts = [100 * low >= desired * m, 100 * low < desired * m + 100,
+             100 * high <= desired * x, 100 * high > desired * x - 100,
+             z3.Not(invariant_deadlock(bounds))]
+    wanted = model.requirements.min_healthy
+    if wanted is not None:
+        facts.append(lowest_healthy(bounds) >= wanted.resolve(desired, round_up=True))
+    allowed = model.requirements.max_tasks
+    facts.append(highest_counted(bounds) <= (allowed.resolve(desired, round_up=False) if allowed else high))
+    return facts
+
+
+def _worst_deploy(model: Model) -> int | None:
+    return worst_makespan(model, TIME_WORK)
+
+
+def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:
+    m, x = z3.Int("minimumHealthyPercent"), z3.Int("maximumPercent")
+    current_m, current_x = model.settings.min_healthy_percent, model.settings.max_percent
+    change = z3.If(m >= current_m, m - current_m, current_m - m) + z3.If(x >= current_x, x - current_x, current_x - x)
+    base = [m >= MIN_RANGE[0], m <= MIN_RANGE[1], x >= MAX_RANGE[0], x <= MAX_RANGE[1]]
+    if model.requirements.min_healthy is None:
+        base.append(m >= min(current_m, MIN_RANGE[1]))  # never lower availability
+    counts = _desired_counts(model)
+    sample = sorted({counts[0], counts[-1]} | set(_failing_counts(model, timeout_ms)[:20]))
+    refuted: list[tuple[int, int]] = []
+    for _ in range(MAX_ROUNDS):
+        optimizer = z3.Optimize()
+        optimizer.set("timeout", timeout_ms)
+        optimizer.add(*base)
+        for desired in sample:
+            optimizer.add(*_constraints(model, desired, m, x))
+        for bad_m, bad_x in refuted:
+            optimizer.add(z3.Or(m != bad_m, x != bad_x))
+        optimizer.minimize(change)
+        verdict = optimizer.check()
+        if verdict == z3.unknown:
+            raise SolverUnknown(optimizer.reason_unknown())
+        if verdict == z3.unsat:
+            if model.requirements.min_healthy is None:
+                return None, (f"without lowering minimumHealthyPercent below {min(current_m, MIN_RANGE[1])} "
+                              "(no minHealthy requirement allows it), no maximumPercent in 100..200 "
+                              "makes every property hold")
+            return None, ("no minimumHealthyPercent in 0..100 with maximumPercent in 100..200 "
+                          "makes every property hold")
+        candidate = (optimizer.model()[m].as_long(), optimizer.model()[x].as_long())
+        fixed = _with(model, *candidate)
+        missed = _failing_counts(fixed, timeout_ms)
+        if not missed:
+            return _best_of_ties(model, candidate, base, change, sample, m, x, timeout_ms), ""
+        new = [d for d in missed if d not in sample]
+        if new:
+            sample = sorted(set(sample) | set(new[:20]))
+        else:  # refuted by something the closed forms do not see (a deadline, say)
+            refuted.append(candidate)
+    return None, (f"none of the {MAX_ROUNDS} least changes of the percentages passed verification "
+                  "(a deadline or step limit the percentages alone cannot meet?)")
+
+
+def _best_of_ties(model, first, base, change, sample, m, x, timeout_ms) -> Fix:
+    """All verified candidates with the least change; the one with the fastest worst-case deploy."""
+    least = abs(first[0] - model.settings.min_healthy_percent) + abs(first[1] - model.settings.max_percent)
+    candidates, seen = [first], {first}
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*base, change == least)
+    for desired in sample:
+        solver.add(*_constraints(model, desired, m, x))
+    while len(candidates) < MAX_TIES:
+        for known in seen:
+            solver.add(z3.Or(m != known[0], x != known[1]))
+        if solver.check() != z3.sat:
+            break
+        found = (solver.model()[m].as_long(), solver.model()[x].as_long())
+        seen.add(found)
+        if _check(_with(model, *found), timeout_ms) is Verdict.PROVED:
+            candidates.append(found)
+    timed = [(_worst_deploy(_with(model, *c)), c) for c in candidates]
+    # Fastest first; a candidate whose time is unknown goes last; then the larger percentages.
+    timed.sort(key=lambda t: (t[0] is None, t[0] or 0, -t[1][1], -t[1][0]))
+    seconds, (best_m, best_x) = timed[0]
+    return Fix(best_m, best_x, model.settings.capacity, model.capacity_headroom, seconds, least)
+
+
+def _capacity(model: Model, timeout_ms: int) -> Fix | None:
+    """The least capacity (or headroom) that makes every property hold, with the percentages kept."""
+    if model.settings.capacity is None:
+        return None
+    counts = _desired_counts(model)
+    headroom = model.capacity_headroom is not None
+
+    def with_slots(slots: int) -> Model:
+        if headroom:
+            return replace(model, capacity_headroom=slots, settings=replace(model.settings,
+                                                                              capacity=counts[0] + slots))
+        return replace(model, settings=replace(model.settings, capacity=slots))
+
+    low = model.capacity_headroom if headroom else model.settings.capacity
+    high = counts[-1] if headroom else 2 * counts[-1]  # beyond this capacity never blocks
+    if _check(with_slots(high), timeout_ms) is not Verdict.PROVED:
+        return None
+    while low < high:  # invariant: `high` works
+        middle = (low + high) // 2
+        if _check(with_slots(middle), timeout_ms) is Verdict.PROVED:
+            high = middle
+        else:
+            low = middle + 1
+    fixed = with_slots(high)
+    return Fix(model.settings.min_healthy_percent, model.settings.max_percent,
+               None if headroom else high, high if headroom else None, _worst_deploy(fixed),
+               high - (model.capacity_headroom if headroom else model.settings.capacity))
+
+
+def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Suggestion:
+    if model.plan is not None:
+        model = replace(model, plan=None)  # a hand-written plan is not a setting to tune
+    if _check(model, timeout_ms) is Verdict.PROVED:
+        return Suggestion(model, True, None, None, Verdict.PROVED)
+    fix, note = _percentages(model, timeout_ms)
+    capacity_fix = _capacity(model, timeout_ms)
+    after = _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) if fix else None
+    return Suggestion(model, False, fix, capacity_fix, after, note)

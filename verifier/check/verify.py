@@ -1,0 +1,142 @@
+"""The pipeline for one model: bounds -> exploration -> schedules -> properties -> result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from verifier.properties.context import CheckContext
+from verifier.smt.encoding import concrete, state_vars
+from verifier.smt.invariants import invariant
+from verifier.smt.proofs import invariant_is_inductive
+from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
+from verifier.explicit.explore import DEFAULT_MAX_STATES, estimated_states, explore
+from verifier.findings import Finding, verdict_of
+from verifier.results import Verdict
+from verifier.model.records import Model
+from verifier.properties import PROPERTIES
+from verifier.schedules.ecs_controller import EcsRun, simulate
+from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
+from verifier.schedules.certified import certified_plan
+from verifier.schedules.step_plan import StepPlan, plan_steps
+from verifier.semantics import Bounds, bounds_of, goal_state
+
+SCHEMA = "rollproof/result/v1"
+
+
+ENGINES = ("auto", "explicit", "smt")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    max_states: int = DEFAULT_MAX_STATES
+    progress: Callable[[str], None] | None = None  # receives short status lines for a terminal
+    engine: str = "auto"
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+
+
+def choose_engine(requested: str, bounds: Bounds, max_states: int) -> str:
+    """`auto` takes the explicit engine when even a generous count of states fits the budget.
+
+    The count is every (o, s, p, n) with o + s <= D and p + n <= D, which bounds
+    the reachable states from above, so `auto` never picks a search it cannot finish.
+    """
+    if requested != "auto":
+        return requested
+    return "explicit" if _fits(bounds, max_states) else "smt"
+
+
+def _fits(bounds: Bounds, max_states: int) -> bool:
+    triangle = (bounds.desired + 1) * (bounds.desired + 2) // 2
+    return triangle * triangle <= max_states
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    model: Model
+    bounds: Bounds
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    step_plan: StepPlan
+    ecs: EcsRun
+    optimal: OptimalSchedule
+    states: int
+    seconds: float
+    engine: str = "explicit"
+    invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
+
+
+def verify(model: Model, options: Options = Options()) -> Result:
+    """Check every property of `model` and compute its schedules.
+
+    The interleaving graph is released before the optimal timed search starts,
+    so the two are never held in memory together. When even a lower bound on
+    the state space exceeds the budget, the searches that would only run into
+    it are skipped, and the graph is searched just near the initial state,
+    where a violation is still a real (replayed) counterexample.
+    """
+    started = time.perf_counter()
+    bounds = bounds_of(model.settings)
+    settings = model.settings
+    say = options.progress or (lambda line: None)
+    engine = choose_engine(options.engine, bounds, options.max_states)
+    estimate = estimated_states(bounds)
+    # The exact schedule searches run where the states surely fit the budget; the
+    # explicit engine also tries them up to the budget as long as it is not hopeless.
+    hopeless = estimate > options.max_states or (engine == "smt" and not _fits(bounds, options.max_states))
+    ecs = simulate(bounds, settings)
+    if not hopeless:
+        step_plan = plan_steps(bounds, settings, options.max_states)
+    elif engine == "smt":
+        step_plan = certified_plan(bounds, settings, options.timeout_ms)
+    else:
+        step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
+    goal_unreachable = False
+    if engine == "explicit":
+        exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
+                              progress=lambda count: say(f"{model.name}: {count:,} states explored"))
+        context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
+        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
+        states, invariants = exploration.states, ()
+        # Every timed schedule is a path of the interleaving graph: with the whole graph
+        # known and no path to the goal, there is no schedule to search for.
+        goal_unreachable = exploration.complete and goal_state(bounds) not in exploration.graph
+        del exploration, context
+    else:
+        symbolic = concrete(settings)
+        context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
+                               smt=symbolic, timeout_ms=options.timeout_ms)
+        context = replace(context, invariant_proved=_inductive(context))
+        findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
+                         if prop.applies(context))
+        states = 0
+        invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
+    if hopeless:
+        optimal = OptimalSchedule(None, (), False, 0, 0, skipped=True)
+    elif goal_unreachable:
+        optimal = OptimalSchedule(None, (), True, 0, 0)
+    else:
+        say(f"{model.name}: searching for the optimal timed schedule")
+        known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
+        optimal = optimal_schedule(bounds, settings, options.max_states, min(known) if known else None)
+    return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
+                  states, time.perf_counter() - started, engine, invariants)
+
+
+def check_model(model: Model, options: Options = Options()):
+    """A Result for one desired count, or a RangeResult for a model with a desiredRange."""
+    if model.desired_range is not None:
+        from verifier.check.ranges import verify_range
+        return verify_range(model, options.timeout_ms)
+    return verify(model, options)
+
+
+def _inductive(context: CheckContext) -> bool:
+    try:
+        return invariant_is_inductive(context.smt, context.timeout_ms)
+    except SolverUnknown:
+        return False
+
+
+NEAR_START_STATES = 20_000  # searched when the whole space is known to exceed the budget

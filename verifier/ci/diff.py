@@ -1,0 +1,157 @@
+"""`rollproof diff OLD NEW` and `rollproof gate --base REF`: what a change does to each service.
+
+Per service (matched by logical id or service name), four figures, each over
+every reachable state and every desired count the service may have:
+
+    lowest healthy   min over counts of min(D, L)           higher is safer
+    peak tasks       max over counts of max(D, min(U, 2D, C)) lower is safer
+    deploy time      ECS's own run, worst over counts          lower is safer
+    stuck counts     desired counts where the deployment can get stuck (fewer is safer)
+
+The verdict is `safer` (some better, none worse), `less safe` (some worse,
+none better), `mixed`, or `unchanged`; services only on one side are `added`
+or `removed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from verifier.smt.closed_forms import highest_counted, lowest_healthy
+from verifier.check.ranges import describe_counts, intervals
+from verifier.ci.gate import model_of, services_in
+from verifier.ingest import ANALYSABLE, ServiceSpec
+from verifier.ci.policy import Policy
+from verifier.schedules.ecs_controller import worst_makespan
+from verifier.semantics import bounds_of
+from verifier.check.verify import Options, check_model
+
+SIMULATION_WORK = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    lowest_healthy: int
+    peak_tasks: int
+    deploy_seconds: int | None      # None: ECS never finishes for some count (or too many to simulate)
+    stuck: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    name: str
+    old: Metrics | None
+    new: Metrics | None
+    verdict: str
+    details: tuple[str, ...]
+
+
+def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | None:
+    if spec.status != ANALYSABLE:
+        return None
+    model = model_of(spec, policy)
+    counts = range(model.desired_range[0], model.desired_range[1] + 1) if model.desired_range else [model.settings.desired]
+    every = [bounds_of(model.at(desired).settings) for desired in counts]
+    lowest = min(lowest_healthy(bounds) for bounds in every)
+    peak = max(highest_counted(bounds) for bounds in every)
+    slowest = worst_makespan(model, SIMULATION_WORK)
+    result = check_model(model, options)
+    progress = next(f for f in result.findings if f.property_id == "progress")
+    if model.desired_range:
+        stuck = tuple(tuple(span) for span in progress.failing_desired())
+    elif progress.status.value == "violated":
+        stuck = ((model.settings.desired, model.settings.desired),)
+    else:
+        stuck = ()
+    return Metrics(lowest, peak, slowest, stuck)
+
+
+def _stuck_set(metrics: Metrics) -> set[int]:
+    return {d for a, b in metrics.stuck for d in range(a, b + 1)}
+
+
+def classify(old: Metrics, new: Metrics) -> tuple[str, tuple[str, ...]]:
+    better, worse, details = [], [], []
+
+    def judge(name: str, before, after, higher_is_better: bool, show=str):
+        if before == after:
+            return
+        details.append(f"{name}: {show(before)} -> {show(after)}")
+        if before is None or after is None:   # None deploy time: never finishes
+            improved = before is None
+        else:
+            improved = (after > before) == higher_is_better
+        (better if improved else worse).append(name)
+
+    judge("lowest healthy", old.lowest_healthy, new.lowest_healthy, True)
+    judge("peak tasks", old.peak_tasks, new.peak_tasks, False)
+    judge("deploy time", old.deploy_seconds, new.deploy_seconds, False,
+          lambda s: "never finishes" if s is None else f"{s} s")
+    before, after = _stuck_set(old), _stuck_set(new)
+    if before != after:
+        details.append(f"stuck desired counts: {describe_counts(intervals(sorted(before))) or 'none'} -> "
+                       f"{describe_counts(intervals(sorted(after))) or 'none'}")
+        if after - before:
+            worse.append("stuck counts")
+        if before - after:
+            better.append("stuck counts")
+    if better and worse:
+        return "mixed", tuple(details)
+    if worse:
+        return "less safe", tuple(details)
+    if better:
+        return "safer", tuple(details)
+    return "unchanged", tuple(details)
+
+
+def read_all(paths: list[Path]) -> dict[str, ServiceSpec]:
+    specs: dict[str, ServiceSpec] = {}
+    for _, found, error in services_in(paths):
+        if error is not None:
+            raise error
+        for spec in found or []:
+            specs[spec.name] = spec
+    return specs
+
+
+def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Policy(),
+            options: Options = Options()) -> list[Change]:
+    old, new = read_all(old_paths), read_all(new_paths)
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        if name not in new:
+            changes.append(Change(name, metrics(old[name], policy, options), None, "removed", ()))
+            continue
+        if name not in old:
+            changes.append(Change(name, None, metrics(new[name], policy, options), "added", ()))
+            continue
+        before, after = metrics(old[name], policy, options), metrics(new[name], policy, options)
+        if before is None or after is None:
+            reason = (new[name] if after is None else old[name]).reason
+            changes.append(Change(name, before, after, "not analysed", (reason,)))
+            continue
+        verdict, details = classify(before, after)
+        changes.append(Change(name, before, after, verdict, details))
+    return changes
+
+
+def render_changes(changes: list[Change]) -> str:
+    if not changes:
+        return "no ECS service on either side"
+    width = max(len(c.name) for c in changes)
+    lines = []
+    for change in changes:
+        lines.append(f"{change.name:<{width}}  {change.verdict}")
+        lines += [f"{'':<{width}}    {detail}" for detail in change.details]
+    return "\n".join(lines)
+
+
+def changes_json(changes: list[Change]) -> dict:
+    def figures(m: Metrics | None):
+        return None if m is None else {"lowest_healthy": m.lowest_healthy, "peak_tasks": m.peak_tasks,
+                                       "deploy_seconds": m.deploy_seconds, "stuck_desired": [list(s) for s in m.stuck]}
+    return {"schema": "rollproof/diff/v1",
+            "services": [{"name": c.name, "verdict": c.verdict, "old": figures(c.old), "new": figures(c.new),
+                          "details": list(c.details)} for c in changes]}
+

@@ -1,0 +1,180 @@
+"""`rollproof gate PATH...`: find every ECS service in infrastructure code, verify each, and exit 0/1/2/3.
+
+Each analysable service becomes a model (its desired count, or the range of its
+scalable target) and goes through the same checks as `verify`. Findings point
+at the setting to change: availability and progress at MinimumHealthyPercent,
+surge at MaximumPercent, capacity and the rest at DesiredCount (or the
+resource when the file leaves a value to its default).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from verifier.errors import ModelError
+from verifier.results import Status, Verdict
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
+from verifier.ingest.cloudformation import read_template
+from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
+from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
+from verifier.model.records import Model, Settings
+from verifier.ci.policy import Policy
+from verifier.check.verify import Options, check_model
+from verifier.model.yamlsource import parse_yaml
+
+
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class GateRow:
+    spec: ServiceSpec
+    verdict: Verdict | None        # None for a service that is not analysed
+    result: object | None          # Result or RangeResult
+    waived: tuple = ()             # (property id, waiver) for violations a policy waiver accepts
+    notes: tuple[str, ...] = ()    # e.g. an expired waiver
+
+
+@dataclass(frozen=True, slots=True)
+class GateReport:
+    rows: tuple[GateRow, ...]
+    unrecognised: tuple[str, ...]  # files read that hold no ECS service
+    errors: tuple[str, ...]        # `file:line: error: ...` for files that could not be read
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        verdicts = {row.verdict for row in self.rows}
+        if Verdict.VIOLATED in verdicts:
+            return 1
+        if Verdict.INCONCLUSIVE in verdicts:
+            return 3
+        return 0
+
+
+def read_services(path: Path) -> list[ServiceSpec] | None:
+    """The services in one file; None when the file is not CloudFormation or ECS JSON."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise IngestError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; infrastructure files "
+                              "are read whole, so split it or leave it out", str(path), 1)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise IngestError("file is not UTF-8 text", str(path), 1) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror}", str(path), 1) from None
+    source = str(path)
+    if path.suffix == ".tf":
+        return read_module(path.parent) or None
+    if "AWSTemplateFormatVersion" in text or "AWS::ECS::Service" in text:
+        specs = read_template(text, source)
+        if specs or "AWS::ECS::Service" not in text:
+            return specs or None
+    if path.suffix == ".json":
+        try:
+            doc = parse_yaml(text, source)
+        except ModelError as error:
+            raise IngestError(error.message, source, error.line) from None
+        if looks_like_ecs(doc.data):
+            return read_ecs_json(doc)
+        if looks_like_plan(doc.data):
+            return read_plan(doc) or None
+    return None
+
+
+def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | None, IngestError | None]]:
+    """Each file under `paths` with its services (None: no service there) or the error reading it.
+
+    A Terraform module is its folder, so it is read once, at its first `.tf` file.
+    """
+    modules_read: set[Path] = set()
+    for path in discover(paths):
+        if path.suffix == ".tf":
+            if path.parent in modules_read:
+                continue
+            modules_read.add(path.parent)
+        try:
+            yield path, read_services(path), None
+        except IngestError as error:
+            yield path, None, error
+
+
+def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
+    overrides = policy.for_service(spec.names, spec.cluster)
+    desired_range = overrides.desired_range or spec.desired_range
+    desired = spec.desired.value if spec.desired.value is not None else desired_range[0]
+    if desired_range is not None:
+        desired = desired_range[0]
+    capacity = overrides.capacity
+    headroom = overrides.capacity_headroom
+    if spec.fargate:  # Fargate places every task on its own capacity: no cluster slots to run out of
+        capacity = headroom = None
+    if headroom is not None:
+        capacity = desired + headroom
+    settings = Settings(desired, spec.min_healthy_percent.value, spec.max_percent.value, capacity)
+    return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
+                 source=spec.file, desired_range=desired_range, capacity_headroom=headroom)
+
+
+def _waive(spec: ServiceSpec, result, policy: Policy, today: datetime.date) -> tuple[Verdict, tuple, tuple]:
+    """The verdict once active waivers accept their violations; expired ones are noted, not applied."""
+    waived, notes = [], []
+    left = []
+    for finding in result.findings:
+        if finding.status is not Status.VIOLATED:
+            continue
+        covering = [w for w in policy.waivers if w.covers(spec.names, finding.property_id)]
+        active = [w for w in covering if w.expires >= today]
+        if active:
+            waived.append((finding.property_id, active[0]))
+        else:
+            left.append(finding)
+            notes += [f"waiver for {finding.property_id} expired on {w.expires.isoformat()}" for w in covering]
+    verdict = result.verdict
+    if verdict is Verdict.VIOLATED and not left:
+        unknown = any(f.status is Status.UNKNOWN for f in result.findings)
+        verdict = Verdict.INCONCLUSIVE if unknown else Verdict.PROVED
+    return verdict, tuple(waived), tuple(notes)
+
+
+def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
+         today: datetime.date | None = None) -> GateReport:
+    today = today or datetime.date.today()
+    rows, unrecognised, errors = [], [], []
+    for path, specs, error in services_in(paths):
+        if error is not None:
+            errors.append(str(error))
+            continue
+        if specs is None:
+            unrecognised.append(str(path))
+            continue
+        for spec in specs:
+            if spec.status != ANALYSABLE:
+                verdict = Verdict.INCONCLUSIVE if spec.status == INCONCLUSIVE else None
+                rows.append(GateRow(spec, verdict, None))
+                continue
+            result = check_model(model_of(spec, policy), options)
+            verdict, waived, notes = _waive(spec, result, policy, today)
+            rows.append(GateRow(spec, verdict, result, waived, notes))
+    return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))
+
+
+def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:
+    """The line and column of the setting a finding asks to change."""
+    setting: Setting = {"availability": spec.min_healthy_percent, "progress": spec.min_healthy_percent,
+                        "surge": spec.max_percent}.get(property_id, spec.desired)
+    if setting.line is None and property_id in ("availability", "progress", "surge"):
+        setting = spec.desired
+    return (setting.line or spec.line or 1, setting.column or 1)
+
+
+def violated(row: GateRow) -> list:
+    """The violations that count: those no active waiver accepts."""
+    if row.result is None:
+        return []
+    waived = {property_id for property_id, _ in row.waived}
+    return [f for f in row.result.findings if f.status is Status.VIOLATED and f.property_id not in waived]

@@ -1,0 +1,153 @@
+"""The gate's policy file (`rollproof.yaml` at the repository root, or `--policy`): what templates do not say.
+
+    defaults:                          # every service
+      capacityTasks: 20                # or capacityHeadroomTasks: 2
+      requirements: {minHealthy: "50%", maxTasks: 40, maxDeployMinutes: 30}
+    clusters:                          # by the service's Cluster value (literal or a parameter default)
+      prod: {capacityHeadroomTasks: 4}
+    services:                          # by logical id / service name, or a glob (fnmatch) on either
+      - match: "Web*"
+        desiredRange: [2, 40]
+        requirements: {minHealthy: 3}
+    waivers:                           # a violation that is known and accepted, until it expires
+      - match: reports
+        property: progress             # optional: every property when absent
+        reason: moving to Fargate next sprint
+        expires: 2026-12-31
+
+Later sections win over earlier ones: defaults, then the cluster, then every
+matching services entry in order. Unknown keys are errors with file and line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from verifier.model.records import Requirements
+from verifier.model.loading import _count, _mapping, _range, _task_count, _text
+from verifier.results import PROPERTY_IDS
+from verifier.model.yamlsource import DocPath, Document, read_yaml
+
+SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements"}
+REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps"}
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    capacity: int | None = None
+    capacity_headroom: int | None = None
+    desired_range: tuple[int, int] | None = None
+    requirements: dict = field(default_factory=dict)   # Requirements field name -> value
+
+    def then(self, later: "Overrides") -> "Overrides":
+        capacity, headroom = self.capacity, self.capacity_headroom
+        if later.capacity is not None or later.capacity_headroom is not None:
+            capacity, headroom = later.capacity, later.capacity_headroom
+        return Overrides(capacity, headroom, later.desired_range or self.desired_range,
+                         {**self.requirements, **later.requirements})
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    match: str
+    property_id: str | None
+    reason: str
+    expires: datetime.date
+    line: int | None = None
+
+    def covers(self, names: tuple[str, ...], property_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, self.match) for name in names) and \
+            self.property_id in (None, property_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    source: str | None = None
+    defaults: Overrides = Overrides()
+    clusters: dict = field(default_factory=dict)        # cluster name -> Overrides
+    services: tuple = ()                                # (pattern, Overrides)
+    waivers: tuple[Waiver, ...] = ()
+
+    def for_service(self, names: tuple[str, ...], cluster: str | None) -> Overrides:
+        result = self.defaults
+        if cluster is not None and cluster in self.clusters:
+            result = result.then(self.clusters[cluster])
+        for pattern, overrides in self.services:
+            if any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                result = result.then(overrides)
+        return result
+
+    def requirements_for(self, overrides: Overrides) -> Requirements:
+        return Requirements(**overrides.requirements)
+
+
+def load_policy(path: Path) -> Policy:
+    doc = read_yaml(path)
+    top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers"})
+    defaults = _overrides(doc, ("defaults",)) if "defaults" in top else Overrides()
+    clusters = {}
+    if "clusters" in top:
+        for name in _mapping(doc, ("clusters",), set(top["clusters"] or {}), optional=True):
+            clusters[str(name)] = _overrides(doc, ("clusters", name))
+    services = []
+    for index, _ in enumerate(_list(doc, ("services",), top.get("services"))):
+        where = ("services", index)
+        section = _mapping(doc, where, SETTING_KEYS | {"match"})
+        if "match" not in section:
+            raise doc.error(where, "a services entry needs 'match': a logical id, service name or glob")
+        services.append((_text(doc, where + ("match",), section["match"]), _overrides(doc, where, extra={"match"})))
+    waivers = tuple(_waiver(doc, ("waivers", i)) for i, _ in enumerate(_list(doc, ("waivers",), top.get("waivers"))))
+    return Policy(doc.source, defaults, clusters, tuple(services), waivers)
+
+
+def _list(doc: Document, path: DocPath, value: Any) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise doc.error(path, f"{path[-1]} must be a list")
+    return value
+
+
+def _overrides(doc: Document, path: DocPath, extra: set[str] = frozenset()) -> Overrides:
+    section = _mapping(doc, path, SETTING_KEYS | set(extra), optional=True)
+    if "capacityTasks" in section and "capacityHeadroomTasks" in section:
+        raise doc.error(path + ("capacityHeadroomTasks",), "give capacityTasks or capacityHeadroomTasks, not both")
+    capacity = _count(doc, path + ("capacityTasks",), section["capacityTasks"]) if "capacityTasks" in section else None
+    headroom = (_count(doc, path + ("capacityHeadroomTasks",), section["capacityHeadroomTasks"])
+                if "capacityHeadroomTasks" in section else None)
+    desired = _range(doc, path + ("desiredRange",), section["desiredRange"]) if "desiredRange" in section else None
+    requirements = {}
+    if "requirements" in section:
+        here = path + ("requirements",)
+        wanted = _mapping(doc, here, REQUIREMENT_KEYS)
+        if "minHealthy" in wanted:
+            requirements["min_healthy"] = _task_count(doc, here + ("minHealthy",), wanted["minHealthy"])
+        if "maxTasks" in wanted:
+            requirements["max_tasks"] = _task_count(doc, here + ("maxTasks",), wanted["maxTasks"])
+        if "maxDeployMinutes" in wanted:
+            requirements["max_deploy_seconds"] = 60 * _count(doc, here + ("maxDeployMinutes",),
+                                                             wanted["maxDeployMinutes"])
+        if "maxSteps" in wanted:
+            requirements["max_steps"] = _count(doc, here + ("maxSteps",), wanted["maxSteps"])
+    return Overrides(capacity, headroom, desired, requirements)
+
+
+def _waiver(doc: Document, path: DocPath) -> Waiver:
+    section = _mapping(doc, path, {"match", "property", "reason", "expires"})
+    for key in ("match", "reason", "expires"):
+        if key not in section:
+            raise doc.error(path, f"a waiver needs '{key}' (match, reason and expires are required)")
+    prop = section.get("property")
+    if prop is not None and prop not in PROPERTY_IDS:
+        raise doc.error(path + ("property",), f"unknown property id '{prop}'; known ids: {', '.join(PROPERTY_IDS)}")
+    expires = section["expires"]
+    if not isinstance(expires, datetime.date):
+        raise doc.error(path + ("expires",), f"expires={expires!r} must be a date such as 2026-12-31")
+    reason = _text(doc, path + ("reason",), section["reason"])
+    if not reason.strip():
+        raise doc.error(path + ("reason",), "a waiver needs a reason")
+    return Waiver(_text(doc, path + ("match",), section["match"]), prop, reason, expires, doc.line_of(path))

@@ -1,0 +1,63 @@
+"""Property checks with the smt engine: proof by the inductive invariant, or a replayed bounded counterexample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
+from verifier.results import Status
+from verifier.properties.context import CheckContext
+from verifier.replay import replay
+from verifier.semantics import State, is_deadlock
+from verifier.smt.encoding import deadlock, state_vars
+from verifier.smt.invariants import holds
+from verifier.smt.proofs import MAX_DEPTH, shortest_violation
+from verifier.smt.solver import Query, SolverUnknown
+
+
+def check_invariant_smt(ctx: CheckContext, property_id: str, bad: Callable[[State], object],
+                        describe_violation: Callable[[State], str], holds_message: str) -> Finding:
+    """`bad` must work on plain and on Z3 integers alike (it is used for the proof and the replay)."""
+    try:
+        if not ctx.invariant_proved:
+            return Finding(property_id, Status.UNKNOWN, "the invariant could not be proved inductive")
+        x = state_vars("p")
+        if not Query(ctx.timeout_ms).add(*ctx.smt.facts, holds(ctx.smt, x), bad(x)).check().sat:
+            return Finding(property_id, Status.HOLDS, holds_message + " (proved: the inductive invariant implies it)")
+        trace = shortest_violation(ctx.smt, ctx.timeout_ms, bad)
+    except SolverUnknown as unknown:
+        return Finding(property_id, Status.UNKNOWN, f"the solver gave no answer ({unknown})")
+    if trace is None:
+        return Finding(property_id, Status.UNKNOWN,
+                       f"not implied by the invariant, and no violation within {MAX_DEPTH} steps")
+    replay(ctx.bounds, trace, bad, property_id)
+    return Finding(property_id, Status.VIOLATED, describe_violation(trace.states[-1]), trace)
+
+
+def check_progress_smt(ctx: CheckContext, ID: str, explain: Callable[[State], tuple[str, ...]],
+                       describe: Callable[[State], str]) -> Finding:
+    model = ctx.smt
+    try:
+        if not ctx.invariant_proved:
+            return Finding(ID, Status.UNKNOWN, "the invariant could not be proved inductive")
+        x = state_vars("d")
+        if not Query(ctx.timeout_ms).add(*model.facts, holds(model, x), deadlock(model, x)).check().sat:
+            return Finding(ID, Status.HOLDS, "no state satisfying the inductive invariant is a deadlock, and "
+                           "every step lowers a bounded potential, so the deployment can always finish (proved)")
+        trace = shortest_violation(model, ctx.timeout_ms, lambda state: deadlock(model, state))
+    except SolverUnknown as unknown:
+        return Finding(ID, Status.UNKNOWN, f"the solver gave no answer ({unknown})")
+    details: tuple[str, ...] = ()
+    if trace is None and not ctx.ecs.completes:
+        trace = ctx.ecs.trace  # a real run into the deadlock, though perhaps not the shortest
+        trace = Counterexample(trace.states, trace.actions, trace.times)
+        details = (f"no deadlock within {MAX_DEPTH} steps; this is ECS's own run into one",)
+    if trace is None:
+        return Finding(ID, Status.UNKNOWN, "the invariant admits a deadlock, but none was found within "
+                       f"{MAX_DEPTH} steps and ECS's own run finishes")
+    replay(ctx.bounds, trace, lambda state: is_deadlock(ctx.bounds, state), ID)
+    end = trace.states[-1]
+    where = "at the start" if len(trace.actions) == 0 else f"after {len(trace.actions)} steps"
+    return Finding(ID, Status.VIOLATED, f"the deployment gets stuck {where}: deadlock with {describe(end)}",
+                   trace, details + explain(end))
