@@ -1,7 +1,7 @@
-"""Naive, independent re-statements of SPEC sections 2-5 for the tests to compare against.
+"""Naive, independent re-statements of docs/semantics.md (Bounds to Views) for the tests to compare against.
 
 Nothing here imports verifier.semantics: the point is a second reading of the
-SPEC, written as plainly as possible, with its own arithmetic.
+semantics, written as plainly as possible, with its own arithmetic.
 """
 
 from __future__ import annotations

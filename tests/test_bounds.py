@@ -8,7 +8,7 @@ from verifier.semantics import bounds_of, ceil_percent, floor_percent
 
 
 def test_worked_examples():
-    # SPEC section 7: 50% of 6 is exactly 3; 200% of 6 is 12.
+    # docs/semantics.md#reference-scenarios: 50% of 6 is exactly 3; 200% of 6 is 12.
     assert ceil_percent(6, 50) == 3 and floor_percent(6, 200) == 12
     # 50% of 1 is 0.5: the minimum rounds up to 1, 150% of 1 is 1.5 and rounds down to 1,
     # which is why min 50 / max 150 is stuck at one task.

@@ -1,4 +1,4 @@
-"""The command line as a pipeline sees it: exit codes, stdout, stderr (SPEC section 8)."""
+"""The command line as a pipeline sees it: exit codes, stdout, stderr (docs/semantics.md#exit-codes, #result-json)."""
 
 import json
 import subprocess

@@ -14,7 +14,7 @@ MODELS = sorted((Path(__file__).resolve().parent.parent / "models").glob("*.yaml
 
 
 def test_corpus_is_large_enough():
-    # The four SPEC section 7 scenarios and at least eight more.
+    # The four docs/semantics.md#reference-scenarios and at least eight more.
     assert len(MODELS) >= 12
 
 

@@ -36,7 +36,7 @@ def test_unit_graph_is_exact_for_every_small_model(settings):
     bounds = bounds_of(settings)
     unit, batched = explore(bounds), explore(bounds, batched=True)
     assert _summary(unit) == _summary(batched)
-    # ... and both equal an independent enumeration of the SPEC's batched actions.
+    # ... and both equal an independent enumeration of the batched actions (docs/semantics.md#actions).
     naive = oracle.reachable(settings.desired, settings.min_healthy_percent, settings.max_percent,
                              settings.capacity, settings.stopping_counts_toward_max)
     assert set(batched.graph) == set(naive)

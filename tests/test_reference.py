@@ -1,7 +1,7 @@
-"""SPEC section 7: the four reference scenarios from AWS's best-practice page.
+"""docs/semantics.md#reference-scenarios: the four reference scenarios from AWS's best-practice page.
 
 Durations: health checks 150 s, draining 300 s. Each figure is derived by hand
-in the comment beside it; a trace in the SPEC is checked to be a valid plan of
+in the comment beside it; a trace given there is checked to be a valid plan of
 the stated length rather than compared as the only answer, because several
 plans can share the fewest steps.
 """
@@ -60,7 +60,7 @@ def test_min50_room_for_eight():
     # needs a slot freed by a gone at 300 at the earliest, so it is healthy at 450,
     # and the last old task stopped then is gone at 750.
     assert result.optimal.makespan_seconds == 750
-    # The SPEC's example trace (6,0)(3,0)(3,5)(0,5)(0,6) is one valid 4-step plan.
+    # The example trace in docs/semantics.md#reference-scenarios (6,0)(3,0)(3,5)(0,5)(0,6) is one valid 4-step plan.
     spec_plan = as_plan(((6, 0), (3, 0), (3, 5), (0, 5), (0, 6)))
     checked = verify(make_model(6, 50, 200, 8, plan=spec_plan))
     assert status(checked, "plan") is Status.HOLDS

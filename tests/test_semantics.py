@@ -36,7 +36,7 @@ def test_stopping_tasks_count_toward_max_only_with_the_knob():
 
 @given(settings, states)
 def test_largest_amount_is_the_spec_formula(settings, state):
-    # SPEC section 5.3 states the ECS controller's amounts as closed forms:
+    # docs/semantics.md#ecs-run states the ECS controller's amounts as closed forms:
     # j = min(o, o + n - L) and k = min(D - p - n, U - counted, C - occupied), when positive.
     bounds = bounds_of(settings)
     o, s, p, n = state

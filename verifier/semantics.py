@@ -1,4 +1,4 @@
-"""The ECS rolling-update semantics (SPEC sections 2-4), defined once.
+"""The ECS rolling-update semantics (docs/semantics.md: Bounds, State, Actions and events), defined once.
 
 Guards return their conditions as a tuple of comparisons rather than one bool,
 so the same functions can be applied to plain integers (the explorer, the
@@ -18,7 +18,7 @@ from verifier.model.records import Settings
 
 @dataclass(frozen=True, slots=True)
 class Bounds:
-    """The integers every check compares against, computed exactly (SPEC section 2)."""
+    """The integers every check compares against, computed exactly (docs/semantics.md#bounds)."""
 
     desired: int
     min_healthy: int          # L = ceil(D * minimumHealthyPercent / 100)
@@ -50,7 +50,7 @@ def bounds_of(settings: Settings) -> Bounds:
 
 
 class State(NamedTuple):
-    """Counts of tasks by state; tasks of one revision are interchangeable (SPEC section 3).
+    """Counts of tasks by state; tasks of one revision are interchangeable (docs/semantics.md#state).
 
     A NamedTuple rather than a dataclass: it is the node type of graphs with a
     million nodes, where tuple hashing and memory matter.

@@ -1,4 +1,4 @@
-"""The `rollproof` command line: parse, load, verify, print, exit 0/1/2/3 (SPEC section 8)."""
+"""The `rollproof` command line: parse, load, verify, print, exit 0/1/2/3 (docs/semantics.md#exit-codes)."""
 
 from __future__ import annotations
 
@@ -163,7 +163,8 @@ def _timeout_argument(command: argparse.ArgumentParser) -> None:
 
 def _model_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("models", nargs="*", metavar="MODEL.yaml", type=Path,
-                         help="model files (SPEC section 9 format); omit to give the numbers as flags")
+                         help="model files (format: docs/semantics.md#model-files, examples in models/); "
+                              "omit to give the numbers as flags")
     numbers = command.add_argument_group("a model from flags (instead of a file)")
     numbers.add_argument("--desired", type=_non_negative, metavar="D", help="desiredCount")
     numbers.add_argument("--desired-range", type=_desired_range, metavar="LOW..HIGH",

@@ -1,9 +1,9 @@
-"""Explicit-state exploration of the interleaving graph into a networkx DiGraph (SPEC section 5.1).
+"""Explicit-state exploration of the interleaving graph into a networkx DiGraph (docs/semantics.md#interleaving-graph).
 
 Two graphs over the same states:
 
 * the *batched* graph has an edge for every `stop(j)` and `launch(k)` the
-  scheduler could take, exactly as SPEC section 4 states the actions;
+  scheduler could take, exactly as docs/semantics.md#actions states them;
 * the *unit* graph keeps only `stop(1)` and `launch(1)` (events are single
   anyway).
 

@@ -1,4 +1,4 @@
-"""Build a `Model` from a model file (SPEC section 9), validating every value as it is read.
+"""Build a `Model` from a model file (docs/semantics.md#model-files), validating every value as it is read.
 
 Field names mirror the ECS API so users can paste what they have. Any key we do
 not know is an error naming the key and its line: a typo must never be ignored.

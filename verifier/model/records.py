@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-# ECS's own defaults (DeploymentConfiguration) and the timing defaults of SPEC section 4.
+# ECS's own defaults (DeploymentConfiguration) and the timing defaults of docs/semantics.md#events.
 DEFAULT_MIN_HEALTHY_PERCENT = 100
 DEFAULT_MAX_PERCENT = 200
 DEFAULT_HEALTH_CHECK_SECONDS = 150

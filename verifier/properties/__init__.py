@@ -1,4 +1,4 @@
-"""The properties rollproof checks (SPEC section 6), one module each, in report order."""
+"""The properties rollproof checks (docs/semantics.md#properties), one module each, in report order."""
 
 from __future__ import annotations
 

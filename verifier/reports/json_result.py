@@ -1,6 +1,6 @@
-"""The JSON result contract (SPEC section 8, schema rollproof/result/v1).
+"""The JSON result contract (docs/semantics.md#result-json, schema rollproof/result/v1).
 
-The keys SPEC section 8 names are stable; the extra keys here (traces, steps,
+The keys docs/semantics.md#result-json marks stable are fixed; the extra keys here (traces, steps,
 schedules, reproduce) may grow but are never renamed.
 """
 

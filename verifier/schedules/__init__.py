@@ -1,1 +1,1 @@
-"""The three timed views of a deployment (SPEC section 5, views 2-4)."""
+"""The three timed views of a deployment (docs/semantics.md#views, views 2-4)."""

@@ -1,4 +1,4 @@
-"""What ECS itself does (SPEC section 5.3): a deterministic, event-driven simulation.
+"""What ECS itself does (docs/semantics.md#ecs-run): a deterministic, event-driven simulation.
 
 At time 0 and whenever events complete, the controller stops as many old tasks
 as the minimum allows, then launches as many new ones as the maximum, the

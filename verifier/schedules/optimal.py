@@ -1,4 +1,4 @@
-"""The least makespan of any schedule where stops and launches overlap in time (SPEC section 5.4).
+"""The least makespan of any schedule where stops and launches overlap in time (docs/semantics.md#optimal-schedule).
 
 Decisions are taken at multiples of g = gcd(health_check_seconds, drain_seconds),
 so every event completes on such an instant too. A timed state is the number of

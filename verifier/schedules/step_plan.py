@@ -1,4 +1,4 @@
-"""The step-plan view (SPEC section 5.2): rounds of `launch(k)` then wait, or `stop(j)` then wait.
+"""The step-plan view (docs/semantics.md#step-plan): rounds of `launch(k)` then wait, or `stop(j)` then wait.
 
 Between steps nothing is pending or stopping, so a plan moves between settled
 states (old, new). Guards are checked in the settled state where the step

@@ -3,7 +3,7 @@
 `semantics.TRANSITIONS` gives each transition's guard as a tuple of comparisons
 and its effect as a State of expressions. Called with Z3 integers they build
 constraints; nothing here restates a guard. The only new facts are the
-rounding of SPEC section 2, encoded exactly as linear constraints so that
+rounding of docs/semantics.md#bounds, encoded exactly as linear constraints so that
 desiredCount may be symbolic too:
 
     100*L >= D*m  and  100*L < D*m + 100      (L = ceil(D*m/100))
