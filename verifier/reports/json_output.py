@@ -10,6 +10,9 @@ renamed, within a version.
 
 from __future__ import annotations
 
+import json
+from importlib.resources import files
+
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
 from verifier.model.reproduce import reproduce_command
@@ -25,6 +28,17 @@ RANGE_SCHEMA = "rollproof/range/v2"
 SUGGESTION_SCHEMA = "rollproof/suggestion/v2"
 GATE_SCHEMA = "rollproof/gate/v2"
 DIFF_SCHEMA = "rollproof/diff/v2"
+
+SCHEMA_FILES = {RESULT_SCHEMA: "result", RANGE_SCHEMA: "range", SUGGESTION_SCHEMA: "suggestion",
+                GATE_SCHEMA: "gate", DIFF_SCHEMA: "diff"}
+
+
+def json_schema(schema_id: str) -> dict:
+    """The JSON Schema (draft 2020-12) shipped in the package for an output's `schema` id."""
+    if schema_id not in SCHEMA_FILES:
+        raise KeyError(f"no JSON Schema for {schema_id!r}; known: {', '.join(SCHEMA_FILES)}")
+    return json.loads((files("verifier") / "schemas" / f"{SCHEMA_FILES[schema_id]}.schema.json").read_text())
+
 
 # Model-file setting names (which mirror the ECS API) -> their JSON names, shared with gate's.
 SETTING_NAMES = {"minimumHealthyPercent": "min_healthy_percent", "maximumPercent": "max_percent",
