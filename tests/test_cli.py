@@ -21,7 +21,7 @@ def test_reference_scenario_json_has_the_spec_figures():
                          "--capacity", "8", "--format", "json")
     assert code == 0, err
     result = json.loads(out)
-    assert result["schema"] == "rollproof/result/v1"
+    assert result["schema"] == "rollproof/result/v2"
     assert set(result) >= {"model", "bounds", "verdict", "properties", "plan", "ecs", "optimal",
                            "engine", "states", "seconds"}
     assert result["bounds"] == {"desired": 6, "min_healthy": 3, "max_tasks": 12, "capacity": 8}
@@ -145,8 +145,8 @@ def test_range_json_lists_failing_intervals():
     assert code == 1
     result = json.loads(out)
     assert result["range"]["desired"] == [1, 200]
-    assert result["range"]["properties"]["progress"]["failing_desired"] == [[1, 3]]
-    assert result["range"]["properties"]["availability"]["failing_desired"] == []
+    assert {p["id"]: p for p in result["range"]["properties"]}["progress"]["failing_desired"] == [[1, 3]]
+    assert {p["id"]: p for p in result["range"]["properties"]}["availability"]["failing_desired"] == []
 
 
 def test_engine_flag_and_invariants_in_json():

@@ -52,7 +52,7 @@ def test_diff_cli_exit_codes():
     strict = subprocess.run(words + ["--fail-on-less-safe", "--format", "json"], cwd=ROOT, capture_output=True,
                             text=True)
     assert strict.returncode == 1
-    assert {s["name"]: s["verdict"] for s in json.loads(strict.stdout)["services"]}["Api"] == "less safe"
+    assert {s["model"]: s["verdict"] for s in json.loads(strict.stdout)["services"]}["Api"] == "less safe"
 
 
 def test_gate_base_compares_with_a_git_revision(tmp_path):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from verifier.ci.gate import gate, read_services
 from verifier.ingest import IngestError
-from verifier.reports.gate import gate_sarif
+from verifier.reports.sarif import gate_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "tests" / "fixtures" / "infra"
@@ -102,7 +102,7 @@ def test_gate_cli_formats_and_exit_codes(tmp_path):
     code, out, err = run("gate", str(INFRA / "ecs" / "create-service.json"))
     assert code == 0 and "checkout" in out and "proved" in out
     code, out, _ = run("gate", str(INFRA), "--format", "json")
-    assert code == 1 and json.loads(out)["schema"] == "rollproof/gate/v1"
+    assert code == 1 and json.loads(out)["schema"] == "rollproof/gate/v2"
     target = tmp_path / "out.sarif"
     code, out, _ = run("gate", str(INFRA), "--format", "sarif", "--output", str(target))
     assert code == 1 and out == "" and json.loads(target.read_text())["version"] == "2.1.0"
@@ -182,7 +182,7 @@ def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, for
 
 def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(report):
     import xml.etree.ElementTree as ET
-    from verifier.reports.gate import gate_junit
+    from verifier.reports.junit import gate_junit
     suite = ET.fromstring(gate_junit(report)).find("testsuite")
     cases = suite.findall("testcase")
     # 9 analysed services x 4 properties, 3 not analysed (skipped), 1 inconclusive (error).
@@ -193,7 +193,7 @@ def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(rep
 
 
 def test_markdown_summary(report):
-    from verifier.reports.gate import gate_markdown
+    from verifier.reports.markdown import gate_markdown
     text = gate_markdown(report)
     assert "| `WorkerService` (" in text and "❌ violated" in text and "Exit code 1" in text
 
@@ -223,7 +223,7 @@ def test_huge_file_is_refused_with_a_message(tmp_path):
 
 def test_junit_loads_in_a_junit_parser(report):
     junitparser = pytest.importorskip("junitparser", reason="junitparser is a test extra")
-    from verifier.reports.gate import gate_junit
+    from verifier.reports.junit import gate_junit
     document = junitparser.JUnitXml.fromstring(gate_junit(report))
     suite = next(iter(document))
     assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (9 * 4 + 3 + 1, 5, 3, 1)

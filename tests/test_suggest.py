@@ -69,6 +69,6 @@ def test_suggest_json_and_exit_code():
                                 "--format", "json"], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0
     document = json.loads(completed.stdout)
-    assert document["schema"] == "rollproof/suggestion/v1"
-    assert document["changes"] == {"minimumHealthyPercent": 100, "maximumPercent": 117}
+    assert document["schema"] == "rollproof/suggestion/v2"
+    assert document["changes"] == {"min_healthy_percent": 100, "max_percent": 117}
     assert document["verified"] is True

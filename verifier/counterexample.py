@@ -21,19 +21,6 @@ class Counterexample:
     note: str = ""
     repeats: tuple = ()   # periodic.Repeat records, one per `repeat` action in `actions`
 
-    def to_json(self) -> dict:
-        result: dict = {
-            "states": [state._asdict() for state in self.states],
-            "actions": [str(action) for action in self.actions],
-        }
-        if self.times is not None:
-            result["times"] = list(self.times)
-        if self.repeats:
-            result["repeats"] = [{"first_step": r.first, "last_step": r.last, "periods": r.periods,
-                                  "delta": r.delta._asdict(), "seconds_per_period": r.seconds}
-                                 for r in self.repeats]
-        return result
-
 
 def merge_runs(start: State, steps: list[tuple[Action, State]]) -> Counterexample:
     """Fold consecutive stops (or launches) into one action with the summed amount."""

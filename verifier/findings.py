@@ -16,17 +16,6 @@ class Finding:
     counterexample: Counterexample | None = None
     details: tuple[str, ...] = ()   # extra plain-language lines (why a state is stuck, advice)
 
-    def to_json(self) -> dict:
-        result = {
-            "id": str(self.property_id),
-            "status": self.status.value,
-            "message": self.message,
-            "counterexample": self.counterexample.to_json() if self.counterexample else None,
-        }
-        if self.details:
-            result["details"] = list(self.details)
-        return result
-
 
 def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
     """Violated if any property is (its counterexample is real); else inconclusive if any is unknown."""

@@ -22,9 +22,6 @@ from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import StepPlan, plan_steps
 from verifier.semantics import Bounds, bounds_of, goal_state
 
-SCHEMA = "rollproof/result/v1"
-
-
 ENGINES = ("auto", "explicit", "smt")
 
 

@@ -134,24 +134,3 @@ def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Polic
         verdict, details = classify(before, after)
         changes.append(Change(name, before, after, verdict, details))
     return changes
-
-
-def render_changes(changes: list[Change]) -> str:
-    if not changes:
-        return "no ECS service on either side"
-    width = max(len(c.name) for c in changes)
-    lines = []
-    for change in changes:
-        lines.append(f"{change.name:<{width}}  {change.verdict}")
-        lines += [f"{'':<{width}}    {detail}" for detail in change.details]
-    return "\n".join(lines)
-
-
-def changes_json(changes: list[Change]) -> dict:
-    def figures(m: Metrics | None):
-        return None if m is None else {"lowest_healthy": m.lowest_healthy, "peak_tasks": m.peak_tasks,
-                                       "deploy_seconds": m.deploy_seconds, "stuck_desired": [list(s) for s in m.stuck]}
-    return {"schema": "rollproof/diff/v1",
-            "services": [{"name": c.name, "verdict": c.verdict, "old": figures(c.old), "new": figures(c.new),
-                          "details": list(c.details)} for c in changes]}
-

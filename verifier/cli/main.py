@@ -14,10 +14,8 @@ from verifier.results import Status, Verdict
 from verifier.model.records import Model
 from verifier.model.loading import load_model, model_from_document
 from verifier.check.ranges import RangeResult
-from verifier.reports.json_result import result_json
-from verifier.reports.range import range_json, render_range
-from verifier.reports.text import render, render_labels
-from verifier.reports.suggestion import render_suggestion, suggestion_json
+from verifier.reports.json_output import range_json, result_json, suggestion_json
+from verifier.reports.text import render, render_labels, render_range, render_suggestion
 from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
 from verifier.check.suggest import suggest
 from verifier.check.verify import ENGINES, Options, check_model
@@ -91,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _model_arguments(verify_cmd)
     verify_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                            help="text for people (default), json for programs (schema rollproof/result/v1)")
+                            help="text for people (default), json for programs (schema rollproof/result/v2, or rollproof/range/v2 for a range)")
     verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
                             help=f"state budget per search; past it the answer is inconclusive "
                                  f"(default {DEFAULT_MAX_STATES:,})")
@@ -110,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exit 0 when a verified change is printed (or none is needed), 1 when none was found.")
     _model_arguments(suggest_cmd)
     suggest_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                             help="text (default), or json (schema rollproof/suggestion/v1)")
+                             help="text (default), or json (schema rollproof/suggestion/v2)")
     _timeout_argument(suggest_cmd)
     gate_cmd = commands.add_parser(
         "gate", help="verify every ECS service in CloudFormation templates and ECS JSON files",
@@ -120,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "be read) or 3 (inconclusive).")
     gate_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to search")
     gate_cmd.add_argument("--format", choices=("text", "json", "sarif", "junit", "markdown"), default="text",
-                          help="text (default), json (rollproof/gate/v1), sarif (SARIF 2.1.0), junit (JUnit "
+                          help="text (default), json (rollproof/gate/v2), sarif (SARIF 2.1.0), junit (JUnit "
                                "XML) or markdown (for a pull-request comment)")
     gate_cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     gate_cmd.add_argument("--policy", type=Path, metavar="FILE",
@@ -148,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("old", type=Path, metavar="OLD", help="file or folder before the change")
     diff_cmd.add_argument("new", type=Path, metavar="NEW", help="file or folder after the change")
     diff_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                          help="text (default) or json (rollproof/diff/v1)")
+                          help="text (default) or json (rollproof/diff/v2)")
     diff_cmd.add_argument("--policy", type=Path, metavar="FILE", help="policy file, as for gate")
     diff_cmd.add_argument("--fail-on-less-safe", action="store_true", help="exit 1 when a service becomes less safe")
     _timeout_argument(diff_cmd)
@@ -306,8 +304,9 @@ def _policy(args: argparse.Namespace):
 
 
 def _print_changes(changes, form: str) -> None:
-    from verifier.ci.diff import changes_json, render_changes
-    print(json.dumps(changes_json(changes), indent=2) if form == "json" else render_changes(changes))
+    from verifier.reports.json_output import diff_json
+    from verifier.reports.text import render_changes
+    print(json.dumps(diff_json(changes), indent=2) if form == "json" else render_changes(changes))
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -345,7 +344,11 @@ def _worst(verdicts) -> int:
 
 def run_gate(args: argparse.Namespace) -> int:
     from verifier.ci.gate import gate
-    from verifier.reports.gate import gate_json, gate_junit, gate_markdown, gate_sarif, render_gate
+    from verifier.reports.json_output import gate_json
+    from verifier.reports.junit import gate_junit
+    from verifier.reports.markdown import gate_markdown
+    from verifier.reports.sarif import gate_sarif
+    from verifier.reports.text import render_gate
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -372,7 +375,7 @@ def run_gate(args: argparse.Namespace) -> int:
         if args.format == "text":
             _print_changes(changes, "text")
         else:
-            from verifier.ci.diff import render_changes
+            from verifier.reports.text import render_changes
             print(render_changes(changes), file=sys.stderr)
         if args.fail_on_less_safe and any(c.verdict == "less safe" for c in changes) and code == EXIT_HOLDS:
             code = EXIT_VIOLATED

@@ -15,8 +15,9 @@ from verifier.ci.gate import model_of, services_in
 from verifier.ingest import ANALYSABLE, discover
 from verifier.model.loading import load_model
 from verifier.ci.policy import Policy
-from verifier.reports.html import render_html, render_markdown, render_range_html
-from verifier.reports.range import render_range
+from verifier.reports.html import render_html, render_range_html
+from verifier.reports.markdown import render_markdown
+from verifier.reports.text import render_range
 from verifier.check.verify import Options, check_model
 from verifier.model.yamlsource import read_yaml
 

@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 from verifier.model.loading import load_model
-from verifier.reports.html import render_html, render_markdown, render_range_html
-from verifier.reports.json_result import result_json
-from verifier.reports.text import render
 from verifier.check.ranges import RangeResult
-from verifier.reports.range import range_json, render_range
 from verifier.check.verify import check_model
+from verifier.reports.html import render_html, render_range_html
+from verifier.reports.json_output import range_json, result_json
+from verifier.reports.markdown import render_markdown
+from verifier.reports.text import render, render_range
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_SUFFIXES = (".txt", ".json", ".html", ".md")

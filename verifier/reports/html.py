@@ -1,4 +1,4 @@
-"""One self-contained HTML page (and a Markdown summary) per model: verdicts, traces, charts.
+"""One self-contained HTML page per model: verdicts, traces, charts.
 
 No scripts, no external files: the charts are inline SVG, so a report opens the
 same from a CI artifact, an email or a file share. Output is deterministic (no
@@ -13,7 +13,9 @@ from verifier.counterexample import Counterexample
 from verifier.results import Status
 from verifier.format import duration, pair_trace
 from verifier.model.reproduce import reproduce_command
+from verifier.check.ranges import RangeResult
 from verifier.check.verify import Result
+from verifier.reports.text import render_range
 
 SERIES = (("old", "#4c78a8"), ("stopping", "#f58518"), ("pending", "#e0c341"), ("new", "#54a24b"))
 MARK = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
@@ -130,24 +132,8 @@ def render_html(result: Result) -> str:
             + "\n".join(body) + "</body></html>\n")
 
 
-def render_markdown(result: Result) -> str:
-    model = result.model
-    lines = [f"# {model.name}: {result.verdict.value}", ""]
-    if model.description:
-        lines += [model.description, ""]
-    lines += ["| property | status | finding |", "|---|---|---|"]
-    for f in result.findings:
-        lines.append(f"| {f.property_id} | {MARK[f.status]} {f.status.value} | {f.message.replace('|', '/')} |")
-    ecs = result.ecs
-    lines += ["", f"ECS: {'finishes in ' + duration(ecs.makespan_seconds) if ecs.completes else 'never finishes'}"
-                  f"; fewest steps: {result.step_plan.min_steps}.", "",
-              f"Reproduce: `{reproduce_command(model)}`", ""]
-    return "\n".join(lines)
-
-
-def render_range_html(result) -> str:
+def render_range_html(result: RangeResult) -> str:
     """A desired-range result: the text report, and a chart for each failing interval's example."""
-    from verifier.reports.range import render_range
     body = [f"<h1>{escape(result.model.name)} <span class=\"badge {result.verdict.value}\">"
             f"{result.verdict.value}</span></h1>", f"<pre>{escape(render_range(result, timing=False))}</pre>"]
     for finding in result.findings:

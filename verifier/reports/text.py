@@ -1,15 +1,21 @@
-"""The report a person reads in a terminal: bounds, a tick or cross per property, the schedules."""
+"""Text for a terminal: results, desired-count ranges, suggestions, the gate summary and diffs."""
 
 from __future__ import annotations
 
 from verifier.counterexample import Counterexample
 from verifier.results import Status
 from verifier.format import duration, pair_trace
+from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
+from verifier.check.ranges import RangeResult
+from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
+from verifier.ci.diff import Change
+from verifier.ci.gate import GateReport, GateRow, location_for, violated
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
 MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
+MAX_EXAMPLES = 3  # counterexamples printed per property in a range report (JSON has one per interval)
 
 
 def render(result: Result, timing: bool = True) -> str:
@@ -113,4 +119,154 @@ def render_labels(rows: list[tuple[str, str, str, bool]]) -> str:
              for name, got, expected, ok in rows]
     matched = sum(ok for *_, ok in rows)
     lines.append(f"{matched} of {len(rows)} models match their expect: label")
+    return "\n".join(lines)
+
+
+def render_range(result: RangeResult, timing: bool = True) -> str:
+    model, settings = result.model, result.model.settings
+    lines = [model.name + (f"  ({model.source})" if model.source and model.source != "<command line>" else "")]
+    if model.description:
+        lines.append(f"  {model.description}")
+    if model.capacity_headroom is not None:
+        capacity = f"desiredCount + {model.capacity_headroom} task slots"
+    else:
+        capacity = "unlimited" if settings.capacity is None else f"{settings.capacity} task slots"
+    lines += [f"  desiredCount {result.low}..{result.high}: minimumHealthyPercent {settings.min_healthy_percent}, "
+              f"maximumPercent {settings.max_percent}, capacity {capacity}", ""]
+    width = max(len(f.property_id) for f in result.findings)
+    for finding in result.findings:
+        lines.append(f"  {MARKS[finding.status]} {finding.property_id:<{width}}  {finding.message}")
+        lines += [f"      {detail}" for detail in finding.details]
+        for interval in finding.failing[:MAX_EXAMPLES]:
+            lines.append(f"      e.g. desiredCount {interval.example}:")
+            lines += [f"        {why}" for why in interval.why]
+            lines += trace_table(interval.counterexample, indent="        ")
+        if len(finding.failing) > MAX_EXAMPLES:
+            lines.append(f"      ... {len(finding.failing) - MAX_EXAMPLES} more intervals (--format json has them all)")
+    lines += ["", "  inductive invariant (checked by Z3 for every desired count in the range)"]
+    lines += [f"    {text}" for text in result.invariants]
+    spent = f"{result.seconds:.2f} s, " if timing else ""
+    lines += ["", f"  verdict: {result.verdict.value.upper()}   ({spent}{result.engine} engine)",
+              f"  reproduce: {reproduce_command(model)}"]
+    return "\n".join(lines)
+
+
+_PATHS = {
+    "minimumHealthyPercent": ("service", "deploymentConfiguration", "minimumHealthyPercent"),
+    "maximumPercent": ("service", "deploymentConfiguration", "maximumPercent"),
+    "capacityTasks": ("cluster", "capacityTasks"),
+    "capacityHeadroomTasks": ("cluster", "capacityHeadroomTasks"),
+}
+_FLAGS = {"minimumHealthyPercent": "--min-healthy-percent", "maximumPercent": "--max-percent",
+          "capacityTasks": "--capacity", "capacityHeadroomTasks": "--capacity-headroom"}
+
+
+def setting_changes(model: Model, fix: Fix) -> dict[str, tuple[int | None, int]]:
+    """Each setting the fix changes, by its model-file name: (old value, new value)."""
+    settings = model.settings
+    pairs = {
+        "minimumHealthyPercent": (settings.min_healthy_percent, fix.min_healthy_percent),
+        "maximumPercent": (settings.max_percent, fix.max_percent),
+        "capacityTasks": (None if model.capacity_headroom is not None else settings.capacity, fix.capacity),
+        "capacityHeadroomTasks": (model.capacity_headroom, fix.capacity_headroom),
+    }
+    return {key: (old, new) for key, (old, new) in pairs.items() if new is not None and old != new}
+
+
+def _edit_lines(model: Model, fix: Fix) -> list[str]:
+    lines = []
+    for key, (old, new) in setting_changes(model, fix).items():
+        path = _PATHS[key]
+        if model.source and model.source != "<command line>":
+            line = model.lines.get(path)
+            if line is not None:
+                lines.append(f"    {model.source}:{line}   {key}: {old} -> {new}")
+            else:
+                parent = model.line_of(*path[:-1])
+                where = f"{model.source}:{parent}" if parent else model.source
+                lines.append(f"    {where}   add {'.'.join(path[:-1])}.{key}: {new}")
+        else:
+            lines.append(f"    {_FLAGS[key]} {new}   (was {old})")
+    return lines
+
+
+def render_suggestion(result: Suggestion) -> str:
+    model = result.model
+    lines = [model.name + (f"  ({model.source})" if model.source and model.source != "<command line>" else "")]
+    if result.already_holds:
+        lines.append("  every property already holds: nothing to change")
+        return "\n".join(lines)
+    if result.fix is not None:
+        lines.append(f"  smallest change to the percentages ({result.fix.total_change} percentage points, "
+                     "verified: every property holds):")
+        lines += _edit_lines(model, result.fix)
+        lines.append(f"    worst-case ECS deployment: {duration(result.fix.worst_deploy_seconds)}"
+                     if result.fix.worst_deploy_seconds is not None else
+                     "    worst-case ECS deployment: not compared (too many desired counts)")
+    else:
+        lines.append(f"  no change to the percentages: {result.note}")
+    if result.capacity_fix is not None:
+        lines.append("  alternative, capacity only (verified):")
+        lines += _edit_lines(model, result.capacity_fix)
+        if result.capacity_fix.worst_deploy_seconds is not None:
+            lines.append(f"    worst-case ECS deployment: {duration(result.capacity_fix.worst_deploy_seconds)}")
+    return "\n".join(lines)
+
+
+def gate_verdict(row: GateRow) -> str:
+    """The verdict word every gate format shows, `not analysed` for a service that was not checked."""
+    if row.verdict is None:
+        return "not analysed"
+    return row.verdict.value
+
+
+def gate_message(row: GateRow) -> str:
+    """One line on a service: why it was not analysed, its waivers, and what failed or holds."""
+    if row.result is None:
+        return row.spec.reason
+    extra = [f"{pid} waived until {w.expires.isoformat()}: {w.reason}" for pid, w in row.waived] + list(row.notes)
+    if extra:
+        return "; ".join(extra + [_findings_message(row)])
+    return _findings_message(row)
+
+
+def _findings_message(row: GateRow) -> str:
+    bad = violated(row)
+    if bad:
+        return "; ".join(f"{f.property_id}: {f.message}" for f in bad)
+    unknown = [f for f in row.result.findings if f.status is Status.UNKNOWN]
+    holds = "every other property holds" if row.waived else "every property holds"
+    return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
+
+
+def render_gate(report: GateReport) -> str:
+    lines = list(report.errors)
+    if report.rows:
+        name_width = max(len(f"{r.spec.file}:{r.spec.line or 1} {r.spec.name}") for r in report.rows)
+        lines.append(f"{'service':<{name_width}}  {'verdict':<12}  details")
+        for row in report.rows:
+            where = f"{row.spec.file}:{row.spec.line or 1} {row.spec.name}"
+            lines.append(f"{where:<{name_width}}  {gate_verdict(row):<12}  {gate_message(row)}")
+            for finding in violated(row):
+                line, column = location_for(row.spec, finding.property_id)
+                lines.append(f"  {row.spec.file}:{line}:{column}: {finding.property_id}: {finding.message}")
+    else:
+        lines.append("no ECS service found")
+    if report.unrecognised:
+        lines.append(f"{len(report.unrecognised)} file(s) hold no ECS service: {', '.join(report.unrecognised)}")
+    counts = {}
+    for row in report.rows:
+        counts[gate_verdict(row)] = counts.get(gate_verdict(row), 0) + 1
+    lines.append(", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "nothing checked")
+    return "\n".join(lines)
+
+
+def render_changes(changes: list[Change]) -> str:
+    if not changes:
+        return "no ECS service on either side"
+    width = max(len(c.name) for c in changes)
+    lines = []
+    for change in changes:
+        lines.append(f"{change.name:<{width}}  {change.verdict}")
+        lines += [f"{'':<{width}}    {detail}" for detail in change.details]
     return "\n".join(lines)

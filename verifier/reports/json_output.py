@@ -1,0 +1,225 @@
+"""Every JSON output, in one vocabulary: the names docs/semantics.md#result-json fixes, snake_case, one schema id each.
+
+The same thing has the same name in every output: `model` is a model or
+service name, `file` the file it came from, `properties` a list of
+{id, status, message, counterexample}, `makespan_seconds` a deployment's
+time in ECS's own run. verifier/schemas/ holds a JSON Schema per output, and
+CHANGELOG.md lists every rename between schema versions. Keys are added, never
+renamed, within a version.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
+from verifier.model.reproduce import reproduce_command
+from verifier.check.ranges import RangeFinding, RangeResult
+from verifier.check.suggest import Fix, Suggestion
+from verifier.check.verify import Result
+from verifier.ci.diff import Change, Metrics
+from verifier.ci.gate import GateReport, location_for
+from verifier.reports.text import gate_verdict, setting_changes
+
+RESULT_SCHEMA = "rollproof/result/v2"
+RANGE_SCHEMA = "rollproof/range/v2"
+SUGGESTION_SCHEMA = "rollproof/suggestion/v2"
+GATE_SCHEMA = "rollproof/gate/v2"
+DIFF_SCHEMA = "rollproof/diff/v2"
+
+SCHEMA_FILES = {RESULT_SCHEMA: "result", RANGE_SCHEMA: "range", SUGGESTION_SCHEMA: "suggestion",
+                GATE_SCHEMA: "gate", DIFF_SCHEMA: "diff"}
+
+
+def json_schema(schema_id: str) -> dict:
+    """The JSON Schema (draft 2020-12) shipped in the package for an output's `schema` id."""
+    if schema_id not in SCHEMA_FILES:
+        raise KeyError(f"no JSON Schema for {schema_id!r}; known: {', '.join(SCHEMA_FILES)}")
+    return json.loads((files("verifier") / "schemas" / f"{SCHEMA_FILES[schema_id]}.schema.json").read_text())
+
+
+# Model-file setting names (which mirror the ECS API) -> their JSON names, shared with gate's.
+SETTING_NAMES = {"minimumHealthyPercent": "min_healthy_percent", "maximumPercent": "max_percent",
+                 "capacityTasks": "capacity", "capacityHeadroomTasks": "capacity_headroom"}
+
+
+def counterexample_json(trace: Counterexample) -> dict:
+    data: dict = {
+        "states": [state._asdict() for state in trace.states],
+        "actions": [str(action) for action in trace.actions],
+    }
+    if trace.times is not None:
+        data["times"] = list(trace.times)
+    if trace.repeats:
+        data["repeats"] = [{"first_step": r.first, "last_step": r.last, "periods": r.periods,
+                            "delta": r.delta._asdict(), "seconds_per_period": r.seconds}
+                           for r in trace.repeats]
+    return data
+
+
+def property_json(finding: Finding | RangeFinding, command: str) -> dict:
+    """One property: for a range, its counterexample is the first failing interval's example."""
+    if isinstance(finding, RangeFinding):
+        first = finding.failing[0] if finding.failing else None
+        counterexample = None if first is None else {**counterexample_json(first.counterexample),
+                                                     "desired": first.example}
+    else:
+        counterexample = None if finding.counterexample is None else counterexample_json(finding.counterexample)
+    if counterexample is not None:
+        counterexample["reproduce"] = command   # every counterexample carries the command that shows it again
+    data = {"id": str(finding.property_id), "status": finding.status.value, "message": finding.message,
+            "counterexample": counterexample}
+    if finding.details:
+        data["details"] = list(finding.details)
+    return data
+
+
+def result_json(result: Result, timing: bool = True) -> dict:
+    """The result as plain JSON data; `timing=False` leaves out the wall time for golden files."""
+    bounds, plan, ecs, optimal = result.bounds, result.step_plan, result.ecs, result.optimal
+    command = reproduce_command(result.model)
+    data = {
+        "schema": RESULT_SCHEMA,
+        "model": result.model.name,
+        "file": result.model.source,
+        "bounds": {"desired": bounds.desired, "min_healthy": bounds.min_healthy,
+                   "max_tasks": bounds.max_tasks, "capacity": bounds.capacity},
+        "verdict": result.verdict.value,
+        "properties": [property_json(finding, command) for finding in result.findings],
+        "plan": {
+            "min_steps": plan.min_steps,
+            "sequential_seconds": plan.sequential_seconds,
+            "trace": [list(pair) for pair in plan.trace],
+            "steps": [str(step) for step in plan.steps],
+            "sequential_trace": [list(pair) for pair in plan.sequential_trace],
+            "sequential_steps": [str(step) for step in plan.sequential_steps],
+            "complete": plan.complete,
+            "skipped": plan.skipped,
+            "certificate": plan.certificate or None,
+            "upper_steps": plan.upper_steps,
+            "upper_seconds": plan.upper_seconds,
+        },
+        "ecs": {
+            "completes": ecs.completes,
+            "makespan_seconds": ecs.makespan_seconds,
+            "min_healthy_seen": ecs.min_healthy_seen,
+            "max_counted_seen": ecs.max_counted_seen,
+            "max_occupied_seen": ecs.max_occupied_seen,
+            "trace": counterexample_json(ecs.trace),
+        },
+        "optimal": {
+            "makespan_seconds": optimal.makespan_seconds,
+            "schedule": [{"second": d.second, "actions": [str(a) for a in d.actions]} for d in optimal.schedule],
+            "tick_seconds": optimal.tick_seconds,
+            "complete": optimal.complete,
+            "skipped": optimal.skipped,
+        },
+        "engine": result.engine,
+        "invariants": list(result.invariants),
+        "states": result.states,
+        "seconds": round(result.seconds, 4),
+        "reproduce": command,
+    }
+    if not timing:
+        del data["seconds"]
+    return data
+
+
+def range_json(result: RangeResult, timing: bool = True) -> dict:
+    """A desired-count range: the result keys (bounds per count are not one value, so null) and `range`."""
+    model = result.model
+    capacity = model.settings.capacity if model.capacity_headroom is None else None
+    command = reproduce_command(model)
+    data = {
+        "schema": RANGE_SCHEMA,
+        "model": model.name,
+        "file": model.source,
+        "bounds": {"desired": None, "min_healthy": None, "max_tasks": None, "capacity": capacity},
+        "verdict": result.verdict.value,
+        "properties": [property_json(finding, command) for finding in result.findings],
+        "range": {
+            "desired": [result.low, result.high],
+            "capacity_headroom": model.capacity_headroom,
+            "properties": [{
+                "id": f.property_id,
+                "status": f.status.value,
+                "failing_desired": f.failing_desired(),
+                "unknown_desired": [list(span) for span in f.unknown],
+                "examples": [{"desired": i.example, "counterexample": counterexample_json(i.counterexample),
+                              "why": list(i.why)} for i in f.failing],
+            } for f in result.findings],
+        },
+        "plan": None,
+        "ecs": None,
+        "optimal": None,
+        "engine": result.engine,
+        "invariants": list(result.invariants),
+        "states": 0,
+        "seconds": round(result.seconds, 4),
+        "reproduce": command,
+    }
+    if not timing:
+        del data["seconds"]
+    return data
+
+
+def suggestion_json(result: Suggestion) -> dict:
+    model = result.model
+
+    def changes(fix: Fix | None) -> dict | None:
+        return None if fix is None else {SETTING_NAMES[key]: new
+                                         for key, (_, new) in setting_changes(model, fix).items()}
+
+    fix = result.fix
+    return {
+        "schema": SUGGESTION_SCHEMA,
+        "model": model.name,
+        "file": model.source,
+        "already_holds": result.already_holds,
+        "changes": {"min_healthy_percent": fix.min_healthy_percent, "max_percent": fix.max_percent} if fix else None,
+        "verified": result.already_holds or (fix is not None and result.verdict_after is not None
+                                             and result.verdict_after.value == "proved"),
+        "total_change": fix.total_change if fix else None,
+        "makespan_seconds": fix.worst_deploy_seconds if fix else None,
+        "alternative": changes(result.capacity_fix),
+        "note": result.note,
+    }
+
+
+def gate_json(report: GateReport, exit_code: int | None = None) -> dict:
+    """`exit_code` is what the process exits with; by default the report's own (no --base comparison)."""
+    services = []
+    for row in report.rows:
+        spec = row.spec
+        command = reproduce_command(row.result.model) if row.result is not None else None
+        properties = []
+        for finding in (row.result.findings if row.result else ()):
+            properties.append({**property_json(finding, command), "line": location_for(spec, finding.property_id)[0]})
+        services.append({
+            "model": spec.name, "file": spec.file, "line": spec.line, "kind": spec.kind,
+            "verdict": gate_verdict(row), "reason": spec.reason or None,
+            "desired": spec.desired.value, "desired_range": list(spec.desired_range or []) or None,
+            "min_healthy_percent": spec.min_healthy_percent.value, "max_percent": spec.max_percent.value,
+            "properties": properties,
+            "waived": [{"id": pid, "reason": w.reason, "expires": w.expires.isoformat()} for pid, w in row.waived],
+            "notes": list(row.notes),
+        })
+    return {
+        "schema": GATE_SCHEMA,
+        "services": services,
+        "unrecognised_files": list(report.unrecognised),
+        "errors": list(report.errors),
+        "exit_code": report.exit_code if exit_code is None else exit_code,
+    }
+
+
+def diff_json(changes: list[Change]) -> dict:
+    def figures(m: Metrics | None) -> dict | None:
+        return None if m is None else {"lowest_healthy": m.lowest_healthy, "peak_tasks": m.peak_tasks,
+                                       "makespan_seconds": m.deploy_seconds,
+                                       "stuck_desired": [list(s) for s in m.stuck]}
+    return {"schema": DIFF_SCHEMA,
+            "services": [{"model": c.name, "verdict": c.verdict, "old": figures(c.old), "new": figures(c.new),
+                          "details": list(c.details)} for c in changes]}
