@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-slow bench bench-smt reports clean
+.PHONY: demo lint test test-slow bench bench-smt reports clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/rollproof verify --check-labels models/*.yaml
 
-test: $(VENV)/.installed-test
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check verifier tests benchmarks
+	$(BIN)/mypy
+
+test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest -q
 
 test-slow: $(VENV)/.installed-test

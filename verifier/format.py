@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def duration(seconds: int | None) -> str:
     """`1350 s (22 min 30 s)`: exact seconds first, minutes for the reader."""
@@ -13,5 +15,5 @@ def duration(seconds: int | None) -> str:
     return f"{seconds} s ({minutes} min{f' {rest} s' if rest else ''})"
 
 
-def pair_trace(pairs) -> str:
+def pair_trace(pairs: Iterable[tuple[int, int]]) -> str:
     return " ".join(f"({old},{new})" for old, new in pairs)

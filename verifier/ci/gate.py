@@ -13,17 +13,22 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from verifier.check.verify import Options, Result, check_model
+from verifier.ci.policy import Policy, Waiver
 from verifier.errors import ModelError
-from verifier.results import Status, Verdict
+from verifier.findings import Finding
 from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
-from verifier.ci.policy import Policy
-from verifier.check.verify import Options, check_model
 from verifier.model.yamlsource import parse_yaml
+from verifier.results import Status, Verdict
+
+if TYPE_CHECKING:  # the range checker loads the solver; only its result type is named here
+    from verifier.check.ranges import RangeFinding, RangeResult
 
 
 MAX_FILE_BYTES = 5_000_000
@@ -33,8 +38,8 @@ MAX_FILE_BYTES = 5_000_000
 class GateRow:
     spec: ServiceSpec
     verdict: Verdict | None        # None for a service that is not analysed
-    result: object | None          # Result or RangeResult
-    waived: tuple = ()             # (property id, waiver) for violations a policy waiver accepts
+    result: Result | RangeResult | None
+    waived: tuple[tuple[str, Waiver], ...] = ()  # (property id, waiver) for violations a policy waiver accepts
     notes: tuple[str, ...] = ()    # e.g. an expired waiver
 
 
@@ -106,24 +111,28 @@ def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | N
 def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
     overrides = policy.for_service(spec.names, spec.cluster)
     desired_range = overrides.desired_range or spec.desired_range
-    desired = spec.desired.value if spec.desired.value is not None else desired_range[0]
-    if desired_range is not None:
-        desired = desired_range[0]
+    # An analysable spec has a desired count or a range, and percentages (given or the AWS defaults).
+    desired = desired_range[0] if desired_range is not None else spec.desired.value
+    minimum, maximum = spec.min_healthy_percent.value, spec.max_percent.value
+    if desired is None or minimum is None or maximum is None:
+        raise ValueError(f"{spec.name}: only an analysable service becomes a model (status {spec.status!r})")
     capacity = overrides.capacity
     headroom = overrides.capacity_headroom
     if spec.fargate:  # Fargate places every task on its own capacity: no cluster slots to run out of
         capacity = headroom = None
     if headroom is not None:
         capacity = desired + headroom
-    settings = Settings(desired, spec.min_healthy_percent.value, spec.max_percent.value, capacity)
+    settings = Settings(desired, minimum, maximum, capacity)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
                  source=spec.file, desired_range=desired_range, capacity_headroom=headroom)
 
 
-def _waive(spec: ServiceSpec, result, policy: Policy, today: datetime.date) -> tuple[Verdict, tuple, tuple]:
+def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
+           today: datetime.date) -> tuple[Verdict, tuple[tuple[str, Waiver], ...], tuple[str, ...]]:
     """The verdict once active waivers accept their violations; expired ones are noted, not applied."""
-    waived, notes = [], []
-    left = []
+    waived: list[tuple[str, Waiver]] = []
+    notes: list[str] = []
+    left: list[Finding | RangeFinding] = []
     for finding in result.findings:
         if finding.status is not Status.VIOLATED:
             continue
@@ -172,7 +181,7 @@ def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:
     return (setting.line or spec.line or 1, setting.column or 1)
 
 
-def violated(row: GateRow) -> list:
+def violated(row: GateRow) -> list[Finding | RangeFinding]:
     """The violations that count: those no active waiver accepts."""
     if row.result is None:
         return []

@@ -23,17 +23,27 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-from verifier.model.records import Requirements
 from verifier.model.loading import _count, _mapping, _range, _task_count, _text
-from verifier.results import PROPERTY_IDS
+from verifier.model.records import Requirements, TaskCount
 from verifier.model.yamlsource import DocPath, Document, read_yaml
+from verifier.results import PROPERTY_IDS
 
 SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements"}
 REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps"}
+
+
+class RequirementValues(TypedDict, total=False):
+    """The `Requirements` fields a policy section sets; the ones it leaves out keep the earlier section's."""
+
+    min_healthy: TaskCount
+    max_tasks: TaskCount
+    max_deploy_seconds: int
+    max_steps: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +51,14 @@ class Overrides:
     capacity: int | None = None
     capacity_headroom: int | None = None
     desired_range: tuple[int, int] | None = None
-    requirements: dict = field(default_factory=dict)   # Requirements field name -> value
+    requirements: RequirementValues = field(default_factory=RequirementValues)
 
-    def then(self, later: "Overrides") -> "Overrides":
+    def then(self, later: Overrides) -> Overrides:
         capacity, headroom = self.capacity, self.capacity_headroom
         if later.capacity is not None or later.capacity_headroom is not None:
             capacity, headroom = later.capacity, later.capacity_headroom
-        return Overrides(capacity, headroom, later.desired_range or self.desired_range,
-                         {**self.requirements, **later.requirements})
+        merged: RequirementValues = {**self.requirements, **later.requirements}
+        return Overrides(capacity, headroom, later.desired_range or self.desired_range, merged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +78,8 @@ class Waiver:
 class Policy:
     source: str | None = None
     defaults: Overrides = Overrides()
-    clusters: dict = field(default_factory=dict)        # cluster name -> Overrides
-    services: tuple = ()                                # (pattern, Overrides)
+    clusters: dict[str, Overrides] = field(default_factory=dict)
+    services: tuple[tuple[str, Overrides], ...] = ()    # (pattern, Overrides), in file order
     waivers: tuple[Waiver, ...] = ()
 
     def for_service(self, names: tuple[str, ...], cluster: str | None) -> Overrides:
@@ -89,11 +99,11 @@ def load_policy(path: Path) -> Policy:
     doc = read_yaml(path)
     top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers"})
     defaults = _overrides(doc, ("defaults",)) if "defaults" in top else Overrides()
-    clusters = {}
+    clusters: dict[str, Overrides] = {}
     if "clusters" in top:
         for name in _mapping(doc, ("clusters",), set(top["clusters"] or {}), optional=True):
             clusters[str(name)] = _overrides(doc, ("clusters", name))
-    services = []
+    services: list[tuple[str, Overrides]] = []
     for index, _ in enumerate(_list(doc, ("services",), top.get("services"))):
         where = ("services", index)
         section = _mapping(doc, where, SETTING_KEYS | {"match"})
@@ -104,7 +114,7 @@ def load_policy(path: Path) -> Policy:
     return Policy(doc.source, defaults, clusters, tuple(services), waivers)
 
 
-def _list(doc: Document, path: DocPath, value: Any) -> list:
+def _list(doc: Document, path: DocPath, value: Any) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -112,7 +122,7 @@ def _list(doc: Document, path: DocPath, value: Any) -> list:
     return value
 
 
-def _overrides(doc: Document, path: DocPath, extra: set[str] = frozenset()) -> Overrides:
+def _overrides(doc: Document, path: DocPath, extra: Set[str] = frozenset()) -> Overrides:
     section = _mapping(doc, path, SETTING_KEYS | set(extra), optional=True)
     if "capacityTasks" in section and "capacityHeadroomTasks" in section:
         raise doc.error(path + ("capacityHeadroomTasks",), "give capacityTasks or capacityHeadroomTasks, not both")
@@ -120,7 +130,7 @@ def _overrides(doc: Document, path: DocPath, extra: set[str] = frozenset()) -> O
     headroom = (_count(doc, path + ("capacityHeadroomTasks",), section["capacityHeadroomTasks"])
                 if "capacityHeadroomTasks" in section else None)
     desired = _range(doc, path + ("desiredRange",), section["desiredRange"]) if "desiredRange" in section else None
-    requirements = {}
+    requirements = RequirementValues()
     if "requirements" in section:
         here = path + ("requirements",)
         wanted = _mapping(doc, here, REQUIREMENT_KEYS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from verifier.errors import ModelError
 
@@ -50,6 +51,18 @@ class ServiceSpec:
         return (self.name,) + self.aliases
 
 
+class ServiceBase(TypedDict):
+    """The fields a reader knows about a service before it decides its status; unpacked into `ServiceSpec`."""
+
+    file: str
+    kind: str
+    name: str
+    line: int | None
+    aliases: NotRequired[tuple[str, ...]]
+    cluster: NotRequired[str | None]
+    fargate: NotRequired[bool]
+
+
 class IngestError(ModelError):
     """A file that is not the infrastructure code it looks like; reported with its file and line.
 
@@ -70,7 +83,7 @@ def discover(paths: list[Path]) -> list[Path]:
     return found
 
 
-def on_fargate(launch_type, strategy) -> bool:
+def on_fargate(launch_type: object, strategy: object) -> bool:
     """Whether tasks run on Fargate: the launch type, or every capacity provider being a Fargate one."""
     if isinstance(launch_type, str):
         return launch_type.upper() == "FARGATE"

@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
+from verifier.ingest import (
+    ANALYSABLE,
+    INCONCLUSIVE,
+    NOT_ANALYSED,
+    IngestError,
+    ServiceBase,
+    ServiceSpec,
+    Setting,
+    on_fargate,
+)
 
 MAX_BYTES = 5_000_000
 
@@ -39,14 +48,14 @@ def _line(node: Any) -> tuple[int | None, int | None]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
-def _key_of(mapping: dict, name: str):
+def _key_of(mapping: dict[Any, Any], name: str) -> Any:
     for key in mapping:
         if key == name:
             return key
     return None
 
 
-def _resolve(value: Any, parameters: dict, what: str) -> int:
+def _resolve(value: Any, parameters: dict[str, Any], what: str) -> int:
     if isinstance(value, dict) and set(value) == {"Ref"}:
         name = value["Ref"]
         parameter = parameters.get(name) if isinstance(parameters, dict) else None
@@ -65,7 +74,7 @@ def _resolve(value: Any, parameters: dict, what: str) -> int:
     return value
 
 
-def _resolve_text(value: Any, parameters: dict) -> str:
+def _resolve_text(value: Any, parameters: dict[str, Any]) -> str:
     if isinstance(value, dict) and set(value) == {"Ref"}:
         parameter = parameters.get(value["Ref"]) if isinstance(parameters, dict) else None
         if not isinstance(parameter, dict) or "Default" not in parameter:
@@ -76,8 +85,9 @@ def _resolve_text(value: Any, parameters: dict) -> str:
     return value
 
 
-def _setting(props: dict, path: tuple[str, ...], parameters: dict, default: int | None) -> Setting:
-    node, key = props, None
+def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str, Any], default: int | None) -> Setting:
+    node: Any = props
+    key: Any = None
     for index, name in enumerate(path):
         if not isinstance(node, dict):
             raise _Unresolved(f"{path[index - 1]} is {_kind(node)}, not a mapping of properties")
@@ -106,9 +116,10 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         return []
-    parameters = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    declared = template.get("Parameters")
+    parameters: dict[str, Any] = declared if isinstance(declared, dict) else {}
     ranges = _scalable_targets(resources, parameters)
-    specs = []
+    specs: list[ServiceSpec] = []
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
             continue
@@ -116,9 +127,9 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
     return specs
 
 
-def _scalable_targets(resources: dict, parameters: dict) -> dict[str, tuple[int, int, int | None]]:
+def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any]) -> dict[str, tuple[int, int, int | None]]:
     """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget."""
-    found = {}
+    found: dict[str, tuple[int, int, int | None]] = {}
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
@@ -137,7 +148,7 @@ def _scalable_targets(resources: dict, parameters: dict) -> dict[str, tuple[int,
     return found
 
 
-def _referenced_service(resource_id: Any, resources: dict) -> str | None:
+def _referenced_service(resource_id: Any, resources: dict[Any, Any]) -> str | None:
     """The ECS service a ResourceId such as !Sub service/${Cluster}/${Service.Name} points at."""
     text = ""
     if isinstance(resource_id, dict) and "Fn::Sub" in resource_id:
@@ -147,13 +158,14 @@ def _referenced_service(resource_id: Any, resources: dict) -> str | None:
     elif isinstance(resource_id, str):
         text = resource_id
     for logical_id, resource in resources.items():
-        if isinstance(resource, dict) and resource.get("Type") == "AWS::ECS::Service":
-            if f"${{{logical_id}.Name}}" in text or f"'{logical_id}'" in text or f"/{logical_id}" in text:
-                return str(logical_id)
+        named = f"${{{logical_id}.Name}}" in text or f"'{logical_id}'" in text or f"/{logical_id}" in text
+        if named and isinstance(resource, dict) and resource.get("Type") == "AWS::ECS::Service":
+            return str(logical_id)
     return None
 
 
-def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, source: str,
+def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, Any],
+             ranges: dict[str, tuple[int, int, int | None]], source: str,
              line: int | None) -> ServiceSpec:
     props = resource.get("Properties") or {}
     if not isinstance(props, dict):
@@ -164,9 +176,9 @@ def _service(logical_id: str, resource: dict, parameters: dict, ranges: dict, so
         cluster = str(_resolve_text(props.get("Cluster"), parameters))
     except _Unresolved:
         cluster = None
-    base = dict(file=source, kind="cloudformation", name=logical_id, line=line, aliases=aliases,
-                cluster=cluster if props.get("Cluster") is not None else None,
-                fargate=on_fargate(props.get("LaunchType"), props.get("CapacityProviderStrategy")))
+    base = ServiceBase(file=source, kind="cloudformation", name=logical_id, line=line, aliases=aliases,
+                       cluster=cluster if props.get("Cluster") is not None else None,
+                       fargate=on_fargate(props.get("LaunchType"), props.get("CapacityProviderStrategy")))
     if props.get("SchedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")

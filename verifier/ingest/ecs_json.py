@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier.model.yamlsource import Document
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceSpec, Setting, on_fargate
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceBase, ServiceSpec, Setting, on_fargate
+from verifier.model.yamlsource import DocPath, Document
 
 
 def looks_like_ecs(data: Any) -> bool:
@@ -32,7 +32,7 @@ def read_ecs_json(doc: Document) -> list[ServiceSpec]:
     return [_service(doc, (), data)]
 
 
-def _setting(doc: Document, path: tuple, value: Any, default: int | None) -> tuple[Setting, str | None]:
+def _setting(doc: Document, path: DocPath, value: Any, default: int | None) -> tuple[Setting, str | None]:
     if value is None:
         return Setting(default, doc.line_of(path[:-1]) if len(path) > 1 else None, default=True), None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -40,12 +40,12 @@ def _setting(doc: Document, path: tuple, value: Any, default: int | None) -> tup
     return Setting(value, doc.lines.get(path), doc.columns.get(path)), None
 
 
-def _service(doc: Document, path: tuple, data: dict) -> ServiceSpec:
+def _service(doc: Document, path: DocPath, data: dict[str, Any]) -> ServiceSpec:
     name = str(data.get("serviceName") or data.get("service") or "service")
     cluster = data.get("cluster") if isinstance(data.get("cluster"), str) else None
-    base = dict(file=doc.source, kind="ecs-json", name=name, line=doc.line_of(path) if path else 1,
-                cluster=cluster.rsplit("/", 1)[-1] if cluster else None,
-                fargate=on_fargate(data.get("launchType"), data.get("capacityProviderStrategy")))
+    base = ServiceBase(file=doc.source, kind="ecs-json", name=name, line=doc.line_of(path) if path else 1,
+                       cluster=cluster.rsplit("/", 1)[-1] if cluster else None,
+                       fargate=on_fargate(data.get("launchType"), data.get("capacityProviderStrategy")))
     if data.get("schedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")

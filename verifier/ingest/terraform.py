@@ -16,8 +16,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from verifier.model.yamlsource import Document
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, Setting, on_fargate
+from verifier.ingest import (
+    ANALYSABLE,
+    INCONCLUSIVE,
+    NOT_ANALYSED,
+    IngestError,
+    ServiceBase,
+    ServiceSpec,
+    Setting,
+    on_fargate,
+)
+from verifier.model.yamlsource import DocPath, Document
 
 _VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
 MAX_BYTES = 5_000_000
@@ -44,8 +53,8 @@ def _resolve(value: Any, variables: dict[str, Any], what: str) -> int:
     return value
 
 
-def _blocks(parsed: dict, kind: str) -> list[tuple[str, str, dict]]:
-    found = []
+def _blocks(parsed: dict[str, Any], kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+    found: list[tuple[str, str, dict[str, Any]]] = []
     for entry in parsed.get("resource", []) or []:
         for resource_type, named in entry.items():
             if resource_type != kind or not isinstance(named, dict):
@@ -62,7 +71,8 @@ def _block_lines(text: str, kind: str, name: str) -> tuple[int | None, dict[str,
     header = re.compile(rf'^\s*resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"\s*\{{')
     for number, line in enumerate(lines):
         if header.match(line):
-            attributes, depth = {}, 0
+            attributes: dict[str, tuple[int, int]] = {}
+            depth = 0
             for offset, body in enumerate(lines[number:], start=number):
                 if offset > number and depth == 1:
                     found = re.match(r"^(\s*)([A-Za-z0-9_]+)\s*=", body)
@@ -80,7 +90,7 @@ def read_module(folder: Path) -> list[ServiceSpec]:
     from hcl2.utils import SerializationOptions
 
     options = SerializationOptions(strip_string_quotes=True, with_comments=False)
-    files: list[tuple[Path, str, dict]] = []
+    files: list[tuple[Path, str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.tf")):
         if path.stat().st_size > MAX_BYTES:
             raise IngestError(f"file is larger than {MAX_BYTES // 1_000_000} MB", str(path), 1)
@@ -99,7 +109,7 @@ def read_module(folder: Path) -> list[ServiceSpec]:
         for entry in parsed.get("variable", []) or []:
             for name, body in entry.items():
                 variables[name] = body.get("default") if isinstance(body, dict) else None
-    ranges = {}
+    ranges: dict[str, tuple[int, int]] = {}
     for _, _, parsed in files:
         for _, _, body in _blocks(parsed, "aws_appautoscaling_target"):
             if body.get("scalable_dimension") != "ecs:service:DesiredCount":
@@ -112,7 +122,7 @@ def read_module(folder: Path) -> list[ServiceSpec]:
                 continue
             if found:
                 ranges[found.group(1)] = span
-    specs = []
+    specs: list[ServiceSpec] = []
     for path, text, parsed in files:
         for _, name, body in _blocks(parsed, "aws_ecs_service"):
             line, attributes = _block_lines(text, "aws_ecs_service", name)
@@ -120,12 +130,13 @@ def read_module(folder: Path) -> list[ServiceSpec]:
     return specs
 
 
-def _service(source: str, name: str, body: dict, line: int | None, attributes: dict, variables: dict,
+def _service(source: str, name: str, body: dict[str, Any], line: int | None, attributes: dict[str, tuple[int, int]],
+             variables: dict[str, Any],
              span: tuple[int, int] | None) -> ServiceSpec:
     aliases = (body["name"],) if isinstance(body.get("name"), str) and not body["name"].startswith("${") else ()
     strategy = body.get("capacity_provider_strategy")
-    base = dict(file=source, kind="terraform", name=name, line=line, aliases=aliases,
-                fargate=on_fargate(body.get("launch_type"), strategy if isinstance(strategy, list) else None))
+    base = ServiceBase(file=source, kind="terraform", name=name, line=line, aliases=aliases,
+                       fargate=on_fargate(body.get("launch_type"), strategy if isinstance(strategy, list) else None))
     if body.get("scheduling_strategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
                            "the rolling-update model covers REPLICA services")
@@ -159,32 +170,35 @@ def looks_like_plan(data: Any) -> bool:
 
 def read_plan(doc: Document) -> list[ServiceSpec]:
     """`terraform show -json PLAN`: each aws_ecs_service's values after the change."""
-    specs = []
+    specs: list[ServiceSpec] = []
     for index, change in enumerate(doc.data.get("resource_changes") or []):
         if not isinstance(change, dict) or change.get("type") != "aws_ecs_service":
             continue
         after = (change.get("change") or {}).get("after")
         if not isinstance(after, dict):
             continue  # a deletion: nothing left to deploy
-        path = ("resource_changes", index, "change", "after")
+        path: DocPath = ("resource_changes", index, "change", "after")
         name = str(change.get("address", f"aws_ecs_service.{index}"))
-        base = dict(file=doc.source, kind="terraform-plan", name=name, line=doc.line_of(("resource_changes", index)))
+        base = ServiceBase(file=doc.source, kind="terraform-plan", name=name,
+                           line=doc.line_of(("resource_changes", index)))
         if after.get("scheduling_strategy") == "DAEMON":
             specs.append(ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance"))
             continue
-
-        def setting(attribute: str, default: int) -> Setting:
-            value = after.get(attribute)
-            if value is None:
-                return Setting(default, doc.line_of(path), 1, default=True)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise _Unresolved(f"{attribute} is {value!r}, not a whole number (unknown until apply?)")
-            return Setting(value, doc.lines.get(path + (attribute,)), doc.columns.get(path + (attribute,)))
-
         try:
-            specs.append(ServiceSpec(**base, status=ANALYSABLE, desired=setting("desired_count", 0),
-                                     min_healthy_percent=setting("deployment_minimum_healthy_percent", 100),
-                                     max_percent=setting("deployment_maximum_percent", 200)))
+            specs.append(ServiceSpec(
+                **base, status=ANALYSABLE, desired=_plan_setting(doc, path, after, "desired_count", 0),
+                min_healthy_percent=_plan_setting(doc, path, after, "deployment_minimum_healthy_percent", 100),
+                max_percent=_plan_setting(doc, path, after, "deployment_maximum_percent", 200)))
         except _Unresolved as unresolved:
             specs.append(ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved)))
     return specs
+
+
+def _plan_setting(doc: Document, path: DocPath, after: dict[str, Any], attribute: str, default: int) -> Setting:
+    """One attribute of a planned service: the provider default when absent, a whole number otherwise."""
+    value = after.get(attribute)
+    if value is None:
+        return Setting(default, doc.line_of(path), 1, default=True)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Unresolved(f"{attribute} is {value!r}, not a whole number (unknown until apply?)")
+    return Setting(value, doc.lines.get(path + (attribute,)), doc.columns.get(path + (attribute,)))

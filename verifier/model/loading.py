@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from verifier.model.records import (
-    Expectation, Model, PlanStep, Requirements, Settings, TaskCount,
+    Expectation,
+    Model,
+    PlanStep,
+    Requirements,
+    Settings,
+    TaskCount,
 )
-from verifier.results import PROPERTY_IDS
 from verifier.model.yamlsource import DocPath, Document, read_yaml
+from verifier.results import PROPERTY_IDS
 
 VERDICTS = ("proved", "violated", "inconclusive")
 _PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
@@ -62,8 +68,8 @@ def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, 
                           {"minimumHealthyPercent", "maximumPercent"}, optional=True)
     cluster = _mapping(doc, ("cluster",), {"capacityTasks", "capacityHeadroomTasks"}, optional=True)
     if "capacityTasks" in cluster and "capacityHeadroomTasks" in cluster:
-        raise doc.error(("cluster", "capacityHeadroomTasks"),
-                        "give capacityTasks (fixed slots) or capacityHeadroomTasks (slots above desiredCount), not both")
+        raise doc.error(("cluster", "capacityHeadroomTasks"), "give capacityTasks (fixed slots) or "
+                        "capacityHeadroomTasks (slots above desiredCount), not both")
     timing = _mapping(doc, ("timing",), {"healthCheckSeconds", "drainSeconds",
                                          "stoppingCountsTowardMax"}, optional=True)
     desired_range = None
@@ -180,7 +186,7 @@ def _mapping(doc: Document, path: DocPath, allowed: set[str], optional: bool = F
     return value
 
 
-def _suggest(word: str, choices) -> str:
+def _suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
