@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from verifier.defaults import answer_flags
 from verifier.errors import ModelError
 from verifier.results import Status, Verdict
 from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
@@ -21,6 +22,7 @@ from verifier.ingest.cloudformation import read_template
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
+from verifier.model.sources import InfraService
 from verifier.ci.policy import Policy
 from verifier.check.verify import Options, check_model
 from verifier.model.yamlsource import parse_yaml
@@ -103,7 +105,8 @@ def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | N
             yield path, None, error
 
 
-def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
+def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Options()) -> Model:
+    """The model of one service; its source re-gates just this service with the same policy and timeout."""
     overrides = policy.for_service(spec.names, spec.cluster)
     desired_range = overrides.desired_range or spec.desired_range
     desired = spec.desired.value if spec.desired.value is not None else desired_range[0]
@@ -117,7 +120,8 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
         capacity = desired + headroom
     settings = Settings(desired, spec.min_healthy_percent.value, spec.max_percent.value, capacity)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
-                 source=spec.file, desired_range=desired_range, capacity_headroom=headroom)
+                 source=InfraService(spec.file, spec.name, policy.source, answer_flags(timeout_ms=options.timeout_ms)),
+                 desired_range=desired_range, capacity_headroom=headroom)
 
 
 def _waive(spec: ServiceSpec, result, policy: Policy, today: datetime.date) -> tuple[Verdict, tuple, tuple]:
@@ -142,7 +146,8 @@ def _waive(spec: ServiceSpec, result, policy: Policy, today: datetime.date) -> t
 
 
 def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
-         today: datetime.date | None = None) -> GateReport:
+         today: datetime.date | None = None, service: str | None = None) -> GateReport:
+    """Verify every service under `paths`, or only those named `service` (its name or an alias)."""
     today = today or datetime.date.today()
     rows, unrecognised, errors = [], [], []
     for path, specs, error in services_in(paths):
@@ -153,11 +158,13 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
             unrecognised.append(str(path))
             continue
         for spec in specs:
+            if service is not None and service not in spec.names:
+                continue
             if spec.status != ANALYSABLE:
                 verdict = Verdict.INCONCLUSIVE if spec.status == INCONCLUSIVE else None
                 rows.append(GateRow(spec, verdict, None))
                 continue
-            result = check_model(model_of(spec, policy), options)
+            result = check_model(model_of(spec, policy, options), options)
             verdict, waived, notes = _waive(spec, result, policy, today)
             rows.append(GateRow(spec, verdict, result, waived, notes))
     return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))

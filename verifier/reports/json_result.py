@@ -16,7 +16,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
     data = {
         "schema": SCHEMA,
         "model": result.model.name,
-        "source": result.model.source,
+        "source": str(result.model.source),
         "bounds": {"desired": bounds.desired, "min_healthy": bounds.min_healthy,
                    "max_tasks": bounds.max_tasks, "capacity": bounds.capacity},
         "verdict": result.verdict.value,

@@ -12,7 +12,7 @@ MAX_EXAMPLES = 3  # counterexamples printed per property in text (JSON has one p
 
 def render_range(result: RangeResult, timing: bool = True) -> str:
     model, settings = result.model, result.model.settings
-    lines = [model.name + (f"  ({model.source})" if model.source and model.source != "<command line>" else "")]
+    lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
     if model.capacity_headroom is not None:
@@ -54,7 +54,7 @@ def range_json(result: RangeResult, timing: bool = True) -> dict:
     data = {
         "schema": SCHEMA,
         "model": model.name,
-        "source": model.source,
+        "source": str(model.source),
         "bounds": {"desired": None, "min_healthy": None, "max_tasks": None, "capacity": capacity},
         "verdict": result.verdict.value,
         "properties": properties,

@@ -33,13 +33,13 @@ def _edit_lines(model: Model, fix: Fix) -> list[str]:
     lines = []
     for key, (old, new) in _changes(model, fix).items():
         path = _PATHS[key]
-        if model.source and model.source != "<command line>":
+        if model.source.shown:
             line = model.lines.get(path)
             if line is not None:
                 lines.append(f"    {model.source}:{line}   {key}: {old} -> {new}")
             else:
                 parent = model.line_of(*path[:-1])
-                where = f"{model.source}:{parent}" if parent else model.source
+                where = f"{model.source}:{parent}" if parent else model.source.shown
                 lines.append(f"    {where}   add {'.'.join(path[:-1])}.{key}: {new}")
         else:
             lines.append(f"    {_FLAGS[key]} {new}   (was {old})")
@@ -48,7 +48,7 @@ def _edit_lines(model: Model, fix: Fix) -> list[str]:
 
 def render_suggestion(result: Suggestion) -> str:
     model = result.model
-    lines = [model.name + (f"  ({model.source})" if model.source and model.source != "<command line>" else "")]
+    lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if result.already_holds:
         lines.append("  every property already holds: nothing to change")
         return "\n".join(lines)
@@ -79,7 +79,7 @@ def suggestion_json(result: Suggestion) -> dict:
     return {
         "schema": SCHEMA,
         "model": model.name,
-        "source": model.source,
+        "source": str(model.source),
         "already_holds": result.already_holds,
         "changes": ({"minimumHealthyPercent": fix.min_healthy_percent, "maximumPercent": fix.max_percent}
                     if fix else None),

@@ -15,8 +15,7 @@ MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
 def render(result: Result, timing: bool = True) -> str:
     """The report; `timing=False` leaves out the wall time, for reports kept in the repository."""
     model, bounds = result.model, result.bounds
-    shown_source = model.source and model.source != "<command line>"
-    lines = [f"{model.name}" + (f"  ({model.source})" if shown_source else "")]
+    lines = [f"{model.name}" + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
     capacity = "unlimited" if bounds.capacity is None else f"{bounds.capacity} task slots"
