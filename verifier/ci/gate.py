@@ -16,7 +16,7 @@ from pathlib import Path
 
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
-from verifier.results import Status, Verdict
+from verifier.results import ExitCode, Status, Verdict, worst_of
 from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
@@ -47,15 +47,10 @@ class GateReport:
     errors: tuple[str, ...]        # `file:line: error: ...` for files that could not be read
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if self.errors:
-            return 2
-        verdicts = {row.verdict for row in self.rows}
-        if Verdict.VIOLATED in verdicts:
-            return 1
-        if Verdict.INCONCLUSIVE in verdicts:
-            return 3
-        return 0
+            return ExitCode.BAD_INPUT
+        return worst_of(row.verdict for row in self.rows if row.verdict is not None).exit_code
 
 
 def read_services(path: Path) -> list[ServiceSpec] | None:

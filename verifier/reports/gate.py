@@ -83,7 +83,7 @@ def gate_sarif(report: GateReport) -> dict:
         "shortDescription": {"text": prop.DESCRIPTION},
         "fullDescription": {"text": prop.DESCRIPTION},
         "helpUri": prop.SOURCE,
-        "help": {"text": f"{prop.DESCRIPTION}. Run `rollproof verify` on the service for the counterexample, "
+        "help": {"text": f"{prop.DESCRIPTION}. Run `rollproof gate FILE --service NAME` for the counterexample, "
                          f"and `rollproof suggest` for the smallest settings change. See {prop.SOURCE}."},
         "defaultConfiguration": {"level": "error"},
     } for prop in PROPERTIES]
@@ -170,6 +170,6 @@ def gate_markdown(report: GateReport) -> str:
         lines.append("| (none) | | no ECS service found |")
     for error in report.errors:
         lines.append(f"\n> ❌ {error}")
-    lines += ["", f"Exit code {report.exit_code}. Reproduce a finding with `rollproof verify`, "
+    lines += ["", f"Exit code {report.exit_code}. Reproduce a finding with `rollproof gate FILE --service NAME`, "
                   "fix it with `rollproof suggest`."]
     return "\n".join(lines)
