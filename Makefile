@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo lint test test-slow bench bench-smt reports clean
+.PHONY: demo lint test test-slow bench bench-smt bench-startup reports clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: $(VENV)/.installed
 
 bench-smt: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_smt.py
+
+bench-startup: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_startup.py
 
 reports: $(VENV)/.installed
 	$(BIN)/python -m verifier.reports.golden --update

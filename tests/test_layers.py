@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("verifier.counterexample",),
     ("verifier.semantics",),
     ("verifier.model",),
-    ("verifier.results", "verifier.errors", "verifier.format", "verifier.rounding"),
+    ("verifier.results", "verifier.errors", "verifier.defaults", "verifier.format", "verifier.rounding"),
     ("verifier",),  # the package itself: its version only
 )
 

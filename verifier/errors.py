@@ -2,7 +2,8 @@
 
 Every class also inherits the matching builtin, so a caller that only knows
 Python's exceptions can still catch them. The CLI turns any of these into a
-one-line message and exit code 2; anything else is a bug and keeps its traceback.
+one-line message and exit code 2. An `InternalError`, or any other exception, is
+a bug in rollproof: exit code 4, with the traceback under `--debug`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ class UsageError(RollproofError, ValueError):
         return f"rollproof: error: {self.args[0]}"
 
 
-class ReplayError(RollproofError, AssertionError):
+class InconclusiveError(Exception):
+    """No answer within a budget (a solver timeout): neither a mistake nor a bug, exit code 3."""
+
+
+class InternalError(Exception):
+    """Two parts of rollproof disagree: a bug to report, never a user's mistake (exit code 4)."""
+
+
+class ReplayError(InternalError, AssertionError):
     """A counterexample that the plain semantics does not reproduce.
 
     This is never a user's mistake: it means two parts of rollproof disagree,

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from verifier.defaults import ENGINES  # noqa: F401  (re-exported: the CLI's choices)
 from verifier.properties.context import CheckContext
 from verifier.smt.encoding import concrete, state_vars
 from verifier.smt.invariants import invariant
@@ -22,7 +23,6 @@ from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import StepPlan, plan_steps
 from verifier.semantics import Bounds, bounds_of, goal_state
 
-ENGINES = ("auto", "explicit", "smt")
 
 
 @dataclass(frozen=True, slots=True)

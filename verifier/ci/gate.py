@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result, check_model
 from verifier.ci.policy import Policy, Waiver
+from verifier.defaults import answer_flags
 from verifier.errors import ModelError
 from verifier.findings import Finding
 from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
@@ -24,8 +25,9 @@ from verifier.ingest.cloudformation import read_template
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
+from verifier.model.sources import InfraService
 from verifier.model.yamlsource import parse_yaml
-from verifier.results import Status, Verdict
+from verifier.results import ExitCode, Status, Verdict, worst_of
 
 if TYPE_CHECKING:  # the range checker loads the solver; only its result type is named here
     from verifier.check.ranges import RangeFinding, RangeResult
@@ -50,15 +52,10 @@ class GateReport:
     errors: tuple[str, ...]        # `file:line: error: ...` for files that could not be read
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if self.errors:
-            return 2
-        verdicts = {row.verdict for row in self.rows}
-        if Verdict.VIOLATED in verdicts:
-            return 1
-        if Verdict.INCONCLUSIVE in verdicts:
-            return 3
-        return 0
+            return ExitCode.BAD_INPUT
+        return worst_of(row.verdict for row in self.rows if row.verdict is not None).exit_code
 
 
 def read_services(path: Path) -> list[ServiceSpec] | None:
@@ -108,7 +105,8 @@ def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | N
             yield path, None, error
 
 
-def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
+def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Options()) -> Model:
+    """The model of one service; its source re-gates just this service with the same policy and timeout."""
     overrides = policy.for_service(spec.names, spec.cluster)
     desired_range = overrides.desired_range or spec.desired_range
     # An analysable spec has a desired count or a range, and percentages (given or the AWS defaults).
@@ -124,7 +122,8 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy()) -> Model:
         capacity = desired + headroom
     settings = Settings(desired, minimum, maximum, capacity)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
-                 source=spec.file, desired_range=desired_range, capacity_headroom=headroom)
+                 source=InfraService(spec.file, spec.name, policy.source, answer_flags(timeout_ms=options.timeout_ms)),
+                 desired_range=desired_range, capacity_headroom=headroom)
 
 
 def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
@@ -151,7 +150,8 @@ def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
 
 
 def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
-         today: datetime.date | None = None) -> GateReport:
+         today: datetime.date | None = None, service: str | None = None) -> GateReport:
+    """Verify every service under `paths`, or only those named `service` (its name or an alias)."""
     today = today or datetime.date.today()
     rows, unrecognised, errors = [], [], []
     for path, specs, error in services_in(paths):
@@ -162,11 +162,13 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
             unrecognised.append(str(path))
             continue
         for spec in specs:
+            if service is not None and service not in spec.names:
+                continue
             if spec.status != ANALYSABLE:
                 verdict = Verdict.INCONCLUSIVE if spec.status == INCONCLUSIVE else None
                 rows.append(GateRow(spec, verdict, None))
                 continue
-            result = check_model(model_of(spec, policy), options)
+            result = check_model(model_of(spec, policy, options), options)
             verdict, waived, notes = _waive(spec, result, policy, today)
             rows.append(GateRow(spec, verdict, result, waived, notes))
     return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))

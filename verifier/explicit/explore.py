@@ -25,9 +25,8 @@ from typing import Callable, Iterator
 
 import networkx as nx
 
+from verifier.defaults import DEFAULT_MAX_STATES
 from verifier.semantics import TRANSITIONS, Bounds, State, initial_state
-
-DEFAULT_MAX_STATES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from verifier.model.records import (
     Settings,
     TaskCount,
 )
+from verifier.model.sources import ModelFile, ModelSource
 from verifier.model.yamlsource import DocPath, Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
@@ -33,7 +34,8 @@ def load_model(path: Path, shown_as: str | None = None) -> Model:
     return model_from_document(read_yaml(path, shown_as), default_name=path.stem)
 
 
-def model_from_document(doc: Document, default_name: str = "model") -> Model:
+def model_from_document(doc: Document, default_name: str = "model", source: ModelSource | None = None) -> Model:
+    """The model `doc` describes; `source` says where it came from (default: the file `doc` was read from)."""
     top = _mapping(doc, (), {"name", "description", "service", "cluster", "timing",
                              "requirements", "plan", "expect"})
     name = _text(doc, ("name",), top.get("name", default_name))
@@ -51,7 +53,7 @@ def model_from_document(doc: Document, default_name: str = "model") -> Model:
         requirements=_requirements(doc, top.get("requirements")),
         plan=plan,
         expect=_expect(doc, top["expect"]) if "expect" in top else None,
-        source=doc.source,
+        source=source if source is not None else ModelFile(doc.source),
         lines=dict(doc.lines),
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from verifier.model.sources import CommandLine, ModelSource
+
 # ECS's own defaults (DeploymentConfiguration) and the timing defaults of docs/semantics.md#events.
 DEFAULT_MIN_HEALTHY_PERCENT = 100
 DEFAULT_MAX_PERCENT = 200
@@ -88,7 +90,7 @@ class Model:
     plan: tuple[PlanStep, ...] | None = None
     description: str = ""
     expect: Expectation | None = None
-    source: str | None = field(default=None, compare=False)
+    source: ModelSource = field(default=CommandLine(), compare=False)
     lines: dict = field(default_factory=dict, compare=False, repr=False)
     desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
     capacity_headroom: int | None = None          # capacity = desiredCount + headroom

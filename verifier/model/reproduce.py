@@ -1,15 +1,35 @@
-"""The command line that re-runs a check, printed beside every result and counterexample."""
+"""The command line that re-runs a check, printed beside every result and counterexample.
+
+It must give the same answer when pasted into a shell: a model file is re-verified,
+a service from infrastructure code is re-gated alone (`gate FILE --service NAME`),
+a command-line model is written back as its flags, and every option that changed
+the answer follows. Paths and names come from files a user may not control, so
+every word is shell-quoted.
+"""
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 
 from verifier.model.records import DEFAULT_DRAIN_SECONDS, DEFAULT_HEALTH_CHECK_SECONDS, Model
+from verifier.model.sources import InfraService, ModelFile
 
 
 def reproduce_command(model: Model) -> str:
-    if model.source and model.source != "<command line>":
-        return f"rollproof verify {shlex.quote(model.source)}"
+    source = model.source
+    if isinstance(source, ModelFile):
+        words = ["rollproof", "verify", source.path]
+    elif isinstance(source, InfraService):
+        words = ["rollproof", "gate", source.file, "--service", source.service]
+        if source.policy:
+            words += ["--policy", source.policy]
+    else:
+        words = _flag_words(model)
+    return shlex.join(words + list(source.check_flags))
+
+
+def _flag_words(model: Model) -> list[str]:
     settings = model.settings
     if model.desired_range is not None:
         words = ["rollproof", "verify", "--desired-range", "{}..{}".format(*model.desired_range)]
@@ -27,4 +47,9 @@ def reproduce_command(model: Model) -> str:
         words += ["--drain-seconds", str(settings.drain_seconds)]
     if settings.stopping_counts_toward_max:
         words.append("--stopping-counts-toward-max")
-    return " ".join(words)
+    return words
+
+
+def with_check_flags(model: Model, flags: tuple[str, ...]) -> Model:
+    """`model` with the options it is checked under, so its reproduce command repeats them."""
+    return replace(model, source=replace(model.source, check_flags=tuple(flags)))

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from verifier.check.ranges import RangeResult
 from verifier.ci.gate import model_of, services_in
+from verifier.defaults import answer_flags
 from verifier.ingest import ANALYSABLE, discover
 from verifier.model.loading import load_model
+from verifier.model.reproduce import with_check_flags
 from verifier.ci.policy import Policy
 from verifier.reports.html import render_html, render_range_html
 from verifier.reports.markdown import render_markdown
@@ -32,15 +34,16 @@ def _is_model_file(path: Path) -> bool:
     return isinstance(data, dict) and "service" in data
 
 
-def _models(paths: list[Path], policy: Policy) -> list:
+def _models(paths: list[Path], policy: Policy, options: Options) -> list:
     files = discover(paths)
     model_files = {path for path in files if _is_model_file(path)}
-    models = [load_model(path) for path in files if path in model_files]
+    flags = answer_flags(timeout_ms=options.timeout_ms)
+    models = [with_check_flags(load_model(path), flags) for path in files if path in model_files]
     infrastructure = [path for path in files if path not in model_files]
     for _, specs, error in services_in(infrastructure):
         if error is not None:
             raise error
-        models += [model_of(spec, policy) for spec in specs or [] if spec.status == ANALYSABLE]
+        models += [model_of(spec, policy, options) for spec in specs or [] if spec.status == ANALYSABLE]
     return models
 
 
@@ -49,7 +52,7 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
     """The files written, and the verdict of each model (for the exit code)."""
     output.mkdir(parents=True, exist_ok=True)
     written, verdicts = [], []
-    for model in _models(paths, policy):
+    for model in _models(paths, policy, options):
         result = check_model(model, options)
         verdicts.append(result.verdict)
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", model.name).strip("-") or "model"

@@ -83,7 +83,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
     data = {
         "schema": RESULT_SCHEMA,
         "model": result.model.name,
-        "file": result.model.source,
+        "file": result.model.source.shown,
         "bounds": {"desired": bounds.desired, "min_healthy": bounds.min_healthy,
                    "max_tasks": bounds.max_tasks, "capacity": bounds.capacity},
         "verdict": result.verdict.value,
@@ -135,7 +135,7 @@ def range_json(result: RangeResult, timing: bool = True) -> dict:
     data = {
         "schema": RANGE_SCHEMA,
         "model": model.name,
-        "file": model.source,
+        "file": model.source.shown,
         "bounds": {"desired": None, "min_healthy": None, "max_tasks": None, "capacity": capacity},
         "verdict": result.verdict.value,
         "properties": [property_json(finding, command) for finding in result.findings],
@@ -176,7 +176,7 @@ def suggestion_json(result: Suggestion) -> dict:
     return {
         "schema": SUGGESTION_SCHEMA,
         "model": model.name,
-        "file": model.source,
+        "file": model.source.shown,
         "already_holds": result.already_holds,
         "changes": {"min_healthy_percent": fix.min_healthy_percent, "max_percent": fix.max_percent} if fix else None,
         "verified": result.already_holds or (fix is not None and result.verdict_after is not None
@@ -211,7 +211,7 @@ def gate_json(report: GateReport, exit_code: int | None = None) -> dict:
         "services": services,
         "unrecognised_files": list(report.unrecognised),
         "errors": list(report.errors),
-        "exit_code": report.exit_code if exit_code is None else exit_code,
+        "exit_code": report.exit_code if exit_code is None else int(exit_code),
     }
 
 

@@ -24,8 +24,11 @@ def render_markdown(result: Result) -> str:
     return "\n".join(lines)
 
 
-def gate_markdown(report: GateReport) -> str:
-    """A summary sized for a pull-request comment."""
+def gate_markdown(report: GateReport, exit_code: int | None = None) -> str:
+    """A summary sized for a pull-request comment.
+
+    `exit_code` is what the process exits with; by default the report's own (no --base comparison).
+    """
     icon = {"proved": "✅", "violated": "❌", "inconclusive": "⚠️", "not analysed": "➖"}
     lines = ["### rollproof", "", "| service | verdict | details |", "|---|---|---|"]
     for row in report.rows:
@@ -36,6 +39,7 @@ def gate_markdown(report: GateReport) -> str:
         lines.append("| (none) | | no ECS service found |")
     for error in report.errors:
         lines.append(f"\n> ❌ {error}")
-    lines += ["", f"Exit code {report.exit_code}. Reproduce a finding with `rollproof verify`, "
+    code = report.exit_code if exit_code is None else int(exit_code)
+    lines += ["", f"Exit code {code}. Reproduce a finding with `rollproof gate FILE --service NAME`, "
                   "fix it with `rollproof suggest`."]
     return "\n".join(lines)

@@ -18,7 +18,7 @@ def gate_sarif(report: GateReport) -> dict:
         "shortDescription": {"text": prop.DESCRIPTION},
         "fullDescription": {"text": prop.DESCRIPTION},
         "helpUri": prop.SOURCE,
-        "help": {"text": f"{prop.DESCRIPTION}. Run `rollproof verify` on the service for the counterexample, "
+        "help": {"text": f"{prop.DESCRIPTION}. Run `rollproof gate FILE --service NAME` for the counterexample, "
                          f"and `rollproof suggest` for the smallest settings change. See {prop.SOURCE}."},
         "defaultConfiguration": {"level": "error"},
     } for prop in PROPERTIES]

@@ -21,8 +21,7 @@ MAX_EXAMPLES = 3  # counterexamples printed per property in a range report (JSON
 def render(result: Result, timing: bool = True) -> str:
     """The report; `timing=False` leaves out the wall time, for reports kept in the repository."""
     model, bounds = result.model, result.bounds
-    shown_source = model.source and model.source != "<command line>"
-    lines = [f"{model.name}" + (f"  ({model.source})" if shown_source else "")]
+    lines = [f"{model.name}" + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
     capacity = "unlimited" if bounds.capacity is None else f"{bounds.capacity} task slots"
@@ -124,7 +123,7 @@ def render_labels(rows: list[tuple[str, str, str, bool]]) -> str:
 
 def render_range(result: RangeResult, timing: bool = True) -> str:
     model, settings = result.model, result.model.settings
-    lines = [model.name + (f"  ({model.source})" if model.source and model.source != "<command line>" else "")]
+    lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
     if model.capacity_headroom is not None:
@@ -177,13 +176,13 @@ def _edit_lines(model: Model, fix: Fix) -> list[str]:
     lines = []
     for key, (old, new) in setting_changes(model, fix).items():
         path = _PATHS[key]
-        if model.source and model.source != "<command line>":
+        if model.source.shown:
             line = model.lines.get(path)
             if line is not None:
                 lines.append(f"    {model.source}:{line}   {key}: {old} -> {new}")
             else:
                 parent = model.line_of(*path[:-1])
-                where = f"{model.source}:{parent}" if parent else model.source
+                where = f"{model.source}:{parent}" if parent else model.source.shown
                 lines.append(f"    {where}   add {'.'.join(path[:-1])}.{key}: {new}")
         else:
             lines.append(f"    {_FLAGS[key]} {new}   (was {old})")
@@ -192,7 +191,7 @@ def _edit_lines(model: Model, fix: Fix) -> list[str]:
 
 def render_suggestion(result: Suggestion) -> str:
     model = result.model
-    lines = [model.name + (f"  ({model.source})" if model.source and model.source != "<command line>" else "")]
+    lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if result.already_holds:
         lines.append("  every property already holds: nothing to change")
         return "\n".join(lines)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import z3
 
-DEFAULT_TIMEOUT_MS = 20_000
+from verifier.defaults import DEFAULT_TIMEOUT_MS
+from verifier.errors import InconclusiveError
 
 
-class SolverUnknown(Exception):
+class SolverUnknown(InconclusiveError):
     """Z3 answered neither sat nor unsat (a timeout or an incomplete theory)."""
 
 

@@ -1,0 +1,98 @@
+"""The printed `reproduce:` command, pasted into a shell, gives the same answer.
+
+Each case runs a check, takes the reproduce command it printed, runs that, and
+compares exit codes (which carry the verdict); the first code is also checked
+against an independent expectation (the model's expect: label, or the budget).
+"""
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from verifier.check.verify import Options
+from verifier.ci.gate import gate
+from verifier.ci.policy import load_policy
+from verifier.model.records import Model, Settings
+from verifier.model.reproduce import reproduce_command
+from verifier.model.sources import InfraService
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+INFRA = ROOT / "tests" / "fixtures" / "infra"
+LABEL_CODES = {"proved": 0, "violated": 1, "inconclusive": 3}
+
+
+def run(words, cwd=ROOT):
+    completed = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=cwd,
+                               capture_output=True, text=True, timeout=180)
+    return completed.returncode, completed.stdout, completed.stderr
+
+
+def rerun(command: str, cwd=ROOT) -> int:
+    words = shlex.split(command)
+    assert words[0] == "rollproof"
+    return run(words[1:], cwd)[0]
+
+
+def printed_reproduce(words) -> tuple[int, str]:
+    code, out, err = run([*words, "--format", "json"])
+    assert code in (0, 1, 3), err
+    document = json.loads(out)
+    return code, document["reproduce"]
+
+
+@pytest.mark.parametrize("name", ["min50-room8.yaml", "both100.yaml", "autoscaled-min50-max150.yaml",
+                                  "stopping-counts-slow.yaml", "plan-invalid.yaml"])
+def test_model_file_reproduce_gives_the_same_code(name):
+    code, command = printed_reproduce(["verify", f"models/{name}"])
+    assert code == LABEL_CODES[yaml.safe_load((MODELS / name).read_text())["expect"]["verdict"]]
+    assert rerun(command) == code
+
+
+def test_flags_that_change_the_answer_are_repeated():
+    # 300 states cannot hold a 12-task search: inconclusive (3), where the default budget proves it.
+    words = ["verify", "--desired", "12", "--min-healthy-percent", "50", "--max-states", "300",
+             "--engine", "explicit", "--solver-timeout", "7", "--health-check-seconds", "30"]
+    code, command = printed_reproduce(words)
+    assert code == 3
+    for flag in ("--max-states 300", "--engine explicit", "--solver-timeout 7", "--health-check-seconds 30"):
+        assert flag in command
+    assert rerun(command) == 3
+
+
+def test_default_options_are_left_out():
+    _, command = printed_reproduce(["verify", "models/min50-room8.yaml"])
+    assert command == "rollproof verify models/min50-room8.yaml"
+
+
+def _gated_rows():
+    policy = load_policy(INFRA / "rollproof.yaml")
+    report = gate([INFRA], Options(), policy)
+    return [row for row in report.rows if row.result is not None]
+
+
+def test_every_fixture_service_reproduces_with_its_gate_verdict():
+    rows = _gated_rows()
+    assert len(rows) >= 5 and {row.verdict.exit_code for row in rows} == {0, 1}
+    for row in rows:
+        command = reproduce_command(row.result.model)
+        assert shlex.split(command)[1:5] == ["gate", row.spec.file, "--service", row.spec.name]
+        assert rerun(command) == row.verdict.exit_code, command
+
+
+def test_service_names_are_shell_quoted(tmp_path):
+    hostile = "web; touch pwned $(id)"
+    service = {"cluster": "prod", "serviceName": hostile, "desiredCount": 2,
+               "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 100}}
+    (tmp_path / "create-service.json").write_text(json.dumps(service))
+    model = Model("x", Settings(2), source=InfraService("create-service.json", hostile))
+    command = reproduce_command(model)
+    assert shlex.split(command)[4] == hostile
+    # min 100 and max 100: ECS can neither stop nor start a task, so the deployment is stuck.
+    assert rerun(command, cwd=tmp_path) == 1
+    assert not (tmp_path / "pwned").exists()

@@ -1,0 +1,159 @@
+"""The five commands: verify, suggest, gate, diff, report. Each returns its exit code.
+
+Engines, reports and infrastructure readers are imported inside the command that
+needs them, so that starting the program (`--help`, `--version`) loads none of them.
+Output goes through `emit`, so a reader that leaves early does not change the code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from verifier.cli.inputs import existing, models_of, policy_of
+from verifier.cli.output import emit, progress_printer
+from verifier.defaults import answer_flags
+from verifier.errors import UsageError
+from verifier.results import ExitCode, Status, Verdict, worst_of
+
+
+def _label_row(result) -> tuple[str, str, str, bool]:
+    violated = sorted(f.property_id for f in result.findings if f.status is Status.VIOLATED)
+    got = result.verdict.value + (f" ({', '.join(violated)})" if violated else "")
+    expect = result.model.expect
+    if expect is None:
+        return result.model.name, got, "nothing (no expect: label)", False
+    wanted = expect.verdict + (f" ({', '.join(sorted(expect.violated))})" if expect.violated else "")
+    return result.model.name, got, wanted, got == wanted
+
+
+def _options(args: argparse.Namespace, progress=None, **verify_only):
+    from verifier.check.verify import Options
+    return Options(progress=progress, timeout_ms=args.solver_timeout * 1000, **verify_only)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from verifier.check.ranges import RangeResult
+    from verifier.check.verify import check_model
+    from verifier.model.reproduce import with_check_flags
+    from verifier.reports.json_output import range_json, result_json
+    from verifier.reports.text import render, render_labels, render_range
+    progress = progress_printer()
+    options = _options(args, progress, max_states=args.max_states, engine=args.engine)
+    flags = answer_flags(args.engine, args.max_states, options.timeout_ms)
+    results = []
+    for model in models_of(args):
+        if model.desired_range is not None and args.engine == "explicit":
+            raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
+                             "--engine explicit checks one desiredCount (drop --engine, or give --desired)")
+        results.append(check_model(with_check_flags(model, flags), options))
+        if progress:
+            sys.stderr.write("\r\033[K")
+    if args.check_labels:
+        rows = [_label_row(result) for result in results]
+        emit(render_labels(rows))
+        return ExitCode.HOLDS if all(ok for *_, ok in rows) else ExitCode.VIOLATED
+    if args.format == "json":
+        documents = [range_json(r) if isinstance(r, RangeResult) else result_json(r) for r in results]
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    else:
+        emit("\n\n".join(render_range(r) if isinstance(r, RangeResult) else render(r) for r in results))
+    return worst_of(result.verdict for result in results).exit_code
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    from verifier.check.suggest import suggest
+    from verifier.reports.json_output import suggestion_json
+    from verifier.reports.text import render_suggestion
+    results = [suggest(model, args.solver_timeout * 1000) for model in models_of(args)]
+    if args.format == "json":
+        documents = [suggestion_json(result) for result in results]
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    else:
+        emit("\n\n".join(render_suggestion(result) for result in results))
+    helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
+    return ExitCode.HOLDS if helped else ExitCode.VIOLATED
+
+
+def _print_changes(changes, form: str) -> None:
+    from verifier.reports.json_output import diff_json
+    from verifier.reports.text import render_changes
+    emit(json.dumps(diff_json(changes), indent=2) if form == "json" else render_changes(changes))
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from verifier.ci.diff import compare
+    existing([args.old, args.new])
+    changes = compare([args.old], [args.new], policy_of(args), _options(args))
+    _print_changes(changes, args.format)
+    less_safe = any(c.verdict == "less safe" for c in changes)
+    return ExitCode.VIOLATED if args.fail_on_less_safe and less_safe else ExitCode.HOLDS
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from verifier.reports.files import write_reports
+    written, verdicts = write_reports(existing(args.paths), args.output, _options(args), policy_of(args))
+    for path in written:
+        emit(str(path))
+    if not written:
+        print("rollproof: no model or ECS service found", file=sys.stderr)
+    return worst_of(verdicts).exit_code
+
+
+def run_gate(args: argparse.Namespace) -> int:
+    from verifier.ci.gate import gate
+    from verifier.reports.json_output import gate_json
+    from verifier.reports.junit import gate_junit
+    from verifier.reports.markdown import gate_markdown
+    from verifier.reports.sarif import gate_sarif
+    from verifier.reports.text import render_gate
+    policy = policy_of(args)
+    options = _options(args)
+    report = gate(existing(args.paths), options, policy, service=args.service)
+    if args.service is not None and not report.rows and not report.errors:
+        raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
+    code = ExitCode(report.exit_code)
+    changes = None
+    if args.base:  # before anything is written: the comparison can change the exit code the report states
+        changes = _changes_since_base(args, policy, options)
+        if args.fail_on_less_safe and any(c.verdict == "less safe" for c in changes) and code == ExitCode.HOLDS:
+            code = ExitCode.VIOLATED
+    writers = {"text": render_gate, "junit": gate_junit,
+               "markdown": lambda r: gate_markdown(r, exit_code=code),
+               "json": lambda r: json.dumps(gate_json(r, exit_code=code), indent=2),
+               "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
+    text = writers[args.format](report)
+    if args.output:
+        try:
+            args.output.write_text(text + "\n")
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
+        for error in report.errors:
+            print(error, file=sys.stderr)
+    else:
+        emit(text)
+    if changes is not None:
+        _print_base_comparison(args, changes)
+    return code
+
+
+def _changes_since_base(args: argparse.Namespace, policy, options):
+    from verifier.ci.diff import compare
+    from verifier.ci.revision import paths_at
+    with paths_at(args.base, args.paths) as base_paths:
+        return compare(base_paths, list(args.paths), policy, options)
+
+
+def _print_base_comparison(args: argparse.Namespace, changes) -> None:
+    from verifier.reports.text import render_changes
+    if args.format == "text":
+        emit(f"\ncompared with {args.base}:")
+        _print_changes(changes, "text")
+    else:  # stdout holds a machine-readable report: the comparison goes beside it, to stderr
+        print(f"\ncompared with {args.base}:", file=sys.stderr)
+        print(render_changes(changes), file=sys.stderr)
+
+
+COMMANDS = {"verify": run_verify, "suggest": run_suggest, "gate": run_gate, "diff": run_diff,
+            "report": run_report}

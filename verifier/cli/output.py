@@ -1,0 +1,38 @@
+"""Writing a command's output to stdout, and what to do when the reader has gone.
+
+`rollproof verify ... | head -1` closes the pipe early. The answer is still the
+answer: the command goes on to return its verdict's exit code, and stdout points
+at devnull so that nothing more (not even the flush at exit) raises, as Python's
+documentation on SIGPIPE recommends.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def emit(text: str) -> None:
+    """Print `text` and a newline to stdout; a closed pipe ends the output, not the command."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def progress_printer():
+    """A function that shows one status line on a terminal; None when stderr is not one."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(line: str) -> None:
+        sys.stderr.write(f"\r\033[K{line}")
+        sys.stderr.flush()
+    return show

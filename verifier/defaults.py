@@ -1,0 +1,26 @@
+"""Defaults the command line shows in its help before any engine is loaded.
+
+They live here, below every engine, so that `rollproof --help` needs neither
+Z3 nor networkx; the engines import them from here too, so there is one value.
+"""
+
+from __future__ import annotations
+
+DEFAULT_MAX_STATES = 1_000_000   # states per explicit search before the answer is inconclusive
+DEFAULT_TIMEOUT_MS = 20_000      # per Z3 query
+ENGINES = ("auto", "explicit", "smt")
+# Z3 reads its timeout as an unsigned 32-bit count of milliseconds and wraps larger values.
+MAX_TIMEOUT_MS = 2**32 - 1
+
+
+def answer_flags(engine: str = "auto", max_states: int = DEFAULT_MAX_STATES,
+                 timeout_ms: int = DEFAULT_TIMEOUT_MS) -> tuple[str, ...]:
+    """The `verify` options that differ from their defaults, as words to re-run the same check."""
+    words: list[str] = []
+    if engine != "auto":
+        words += ["--engine", engine]
+    if max_states != DEFAULT_MAX_STATES:
+        words += ["--max-states", str(max_states)]
+    if timeout_ms != DEFAULT_TIMEOUT_MS:
+        words += ["--solver-timeout", str(-(-timeout_ms // 1000))]  # seconds, rounded up
+    return tuple(words)
