@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from verifier.counterexample import Counterexample
 from verifier.errors import ReplayError
-from verifier.semantics import Bounds, State, initial_state
+from verifier.semantics import Bounds, RepeatStep, State, initial_state
 from verifier.smt.periodic import repeats_for, shifted
 
 
@@ -27,7 +27,7 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     state = trace.states[0]
     repeats = {r.last: r for r in trace.repeats}
     for index, action in enumerate(trace.actions):
-        if action.name == "repeat":
+        if isinstance(action, RepeatStep):
             following = _replay_repeat(bounds, trace, repeats.get(index), state, what)
         else:
             following = action.apply(bounds, state)
@@ -47,7 +47,7 @@ def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat, state: State, 
     if repeat is None:
         raise ReplayError(f"{what}: a repeat step without its period")
     period = list(zip(trace.states[repeat.first:repeat.last], trace.actions[repeat.first:repeat.last]))
-    if any(action.name == "repeat" for _, action in period) or \
+    if any(isinstance(action, RepeatStep) for _, action in period) or \
             not repeats_for(bounds, period, repeat.delta, repeat.periods):
         raise ReplayError(f"{what}: the period of steps {repeat.first}..{repeat.last} does not repeat "
                           f"{repeat.periods} times")

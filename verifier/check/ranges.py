@@ -21,11 +21,14 @@ from verifier.counterexample import Counterexample
 from verifier.replay import replay
 from verifier.smt.encoding import counted_tasks, deadlock, occupied, over_desired, state_vars, step
 from verifier.results import Status, Verdict
+from verifier.rounding import rounded_percent_facts
 from verifier.smt.invariants import holds, invariant
 from verifier.model.records import Model, TaskCount
 from verifier.schedules.ecs_controller import simulate
 from verifier.smt.explain import stuck_because
-from verifier.semantics import Action, Bounds, blocked_reasons, bounds_of, counted, initial_state, is_deadlock
+from verifier.semantics import (
+    Action, Bounds, blocked_reasons, bounds_of, counted, deployment_of, initial_state, is_deadlock,
+)
 from verifier.smt.solver import DEFAULT_TIMEOUT_MS, Query, SolverUnknown, value
 
 MAX_REPAIRS = 20            # counts Z3 may add to a scan before the property is left unknown
@@ -101,10 +104,7 @@ class _RangeCheck:
         if not count.percent:
             return count.value, ()
         term = z3.Int(f"req{id(count)}")
-        scaled = self.desired * count.value
-        if round_up:
-            return term, (100 * term >= scaled, 100 * term < scaled + 100)
-        return term, (100 * term <= scaled, 100 * term > scaled - 100)
+        return term, rounded_percent_facts(term, self.desired, count.value, round_up)
 
     def inductive(self) -> bool:
         now, then = state_vars("rn"), state_vars("rt")
@@ -223,7 +223,7 @@ def _capacity(check: _RangeCheck) -> RangeFinding:
 def _progress(check: _RangeCheck) -> RangeFinding:
     def witness(desired: int) -> Counterexample | None:
         bounds = check.bounds(desired)
-        run = simulate(bounds, check.model.at(desired).settings)
+        run = simulate(deployment_of(check.model.at(desired).settings), check.timeout_ms)
         if run.completes:
             return None  # the invariant admits a deadlock that ECS never meets: not settled
         return replay(bounds, run.trace, lambda s: is_deadlock(bounds, s), "progress")
@@ -244,8 +244,7 @@ def _deadline(check: _RangeCheck) -> RangeFinding:
         if work > DEADLINE_WORK:
             unknown.append(desired)
             continue
-        model = check.model.at(desired)
-        run = simulate(bounds_of(model.settings), model.settings)
+        run = simulate(deployment_of(check.model.at(desired).settings), check.timeout_ms)
         work += len(run.trace.states)
         if not run.completes or run.makespan_seconds > limit:
             failing[desired] = run.trace

@@ -23,6 +23,7 @@ import z3
 from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from verifier.check.ranges import verify_range
 from verifier.results import Verdict
+from verifier.rounding import rounded_percent_facts
 from verifier.model.records import Model
 from verifier.schedules.ecs_controller import worst_makespan
 from verifier.semantics import Bounds
@@ -82,8 +83,8 @@ def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> 
     low, high = z3.Int(f"L{desired}"), z3.Int(f"U{desired}")
     capacity = model.at(desired).settings.capacity
     bounds = Bounds(desired, low, high, capacity, 0, 0, model.settings.stopping_counts_toward_max)
-    facts = [100 * low >= desired * m, 100 * low < desired * m + 100,
-             100 * high <= desired * x, 100 * high > desired * x - 100,
+    facts = [*rounded_percent_facts(low, desired, m, round_up=True),
+             *rounded_percent_facts(high, desired, x, round_up=False),
              z3.Not(invariant_deadlock(bounds))]
     wanted = model.requirements.min_healthy
     if wanted is not None:

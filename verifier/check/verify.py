@@ -20,7 +20,7 @@ from verifier.schedules.ecs_controller import EcsRun, simulate
 from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import StepPlan, plan_steps
-from verifier.semantics import Bounds, bounds_of, goal_state
+from verifier.semantics import Bounds, deployment_of, goal_state
 
 SCHEMA = "rollproof/result/v1"
 
@@ -77,19 +77,19 @@ def verify(model: Model, options: Options = Options()) -> Result:
     where a violation is still a real (replayed) counterexample.
     """
     started = time.perf_counter()
-    bounds = bounds_of(model.settings)
-    settings = model.settings
+    deployment = deployment_of(model.settings)
+    bounds = deployment.bounds
     say = options.progress or (lambda line: None)
     engine = choose_engine(options.engine, bounds, options.max_states)
     estimate = estimated_states(bounds)
     # The exact schedule searches run where the states surely fit the budget; the
     # explicit engine also tries them up to the budget as long as it is not hopeless.
     hopeless = estimate > options.max_states or (engine == "smt" and not _fits(bounds, options.max_states))
-    ecs = simulate(bounds, settings)
+    ecs = simulate(deployment, options.timeout_ms)
     if not hopeless:
-        step_plan = plan_steps(bounds, settings, options.max_states)
+        step_plan = plan_steps(deployment, options.max_states)
     elif engine == "smt":
-        step_plan = certified_plan(bounds, settings, options.timeout_ms)
+        step_plan = certified_plan(deployment, options.timeout_ms)
     else:
         step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
     goal_unreachable = False
@@ -104,7 +104,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
         goal_unreachable = exploration.complete and goal_state(bounds) not in exploration.graph
         del exploration, context
     else:
-        symbolic = concrete(settings)
+        symbolic = concrete(model.settings)
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
                                smt=symbolic, timeout_ms=options.timeout_ms)
         context = replace(context, invariant_proved=_inductive(context))
@@ -119,7 +119,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     else:
         say(f"{model.name}: searching for the optimal timed schedule")
         known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
-        optimal = optimal_schedule(bounds, settings, options.max_states, min(known) if known else None)
+        optimal = optimal_schedule(deployment, options.max_states, min(known) if known else None)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
 
