@@ -20,7 +20,7 @@ from verifier.smt.closed_forms import capacity_exceeded, highest_counted, invari
 from verifier.counterexample import Counterexample
 from verifier.replay import replay
 from verifier.smt.encoding import counted_tasks, deadlock, occupied, over_desired, state_vars, step
-from verifier.results import Status, Verdict
+from verifier.results import Engine, Status, Verdict, verdict_of_statuses
 from verifier.rounding import rounded_percent_facts
 from verifier.smt.invariants import holds, invariant
 from verifier.model.records import Model, TaskCount
@@ -66,7 +66,7 @@ class RangeResult:
     findings: tuple[RangeFinding, ...]
     invariants: tuple[str, ...]
     seconds: float
-    engine: str = "smt"
+    engine: Engine = Engine.SMT
 
 
 def intervals(counts: list[int]) -> list[tuple[int, int]]:
@@ -279,7 +279,5 @@ def verify_range(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> RangeRes
     if model.requirements.max_steps is not None:
         findings += (RangeFinding("steps", Status.UNKNOWN,
                                   "maxSteps is checked for one desiredCount at a time, not over a range"),)
-    statuses = {f.status for f in findings}
-    verdict = (Verdict.VIOLATED if Status.VIOLATED in statuses else
-               Verdict.INCONCLUSIVE if Status.UNKNOWN in statuses else Verdict.PROVED)
+    verdict = verdict_of_statuses(f.status for f in findings)
     return RangeResult(model, low, high, verdict, findings, written, time.perf_counter() - started)

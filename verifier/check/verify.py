@@ -13,7 +13,7 @@ from verifier.smt.proofs import invariant_is_inductive
 from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
 from verifier.explicit.explore import DEFAULT_MAX_STATES, estimated_states, explore
 from verifier.findings import Finding, verdict_of
-from verifier.results import Verdict
+from verifier.results import Engine, Verdict
 from verifier.model.records import Model
 from verifier.properties import PROPERTIES
 from verifier.schedules.ecs_controller import EcsRun, simulate
@@ -25,26 +25,27 @@ from verifier.semantics import Bounds, deployment_of, goal_state
 SCHEMA = "rollproof/result/v1"
 
 
-ENGINES = ("auto", "explicit", "smt")
+ENGINES = tuple(engine.value for engine in Engine)  # the command line's choices
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
     max_states: int = DEFAULT_MAX_STATES
     progress: Callable[[str], None] | None = None  # receives short status lines for a terminal
-    engine: str = "auto"
+    engine: Engine = Engine.AUTO   # a plain name ("smt") is taken too
     timeout_ms: int = DEFAULT_TIMEOUT_MS
 
 
-def choose_engine(requested: str, bounds: Bounds, max_states: int) -> str:
+def choose_engine(requested: Engine | str, bounds: Bounds, max_states: int) -> Engine:
     """`auto` takes the explicit engine when even a generous count of states fits the budget.
 
     The count is every (o, s, p, n) with o + s <= D and p + n <= D, which bounds
     the reachable states from above, so `auto` never picks a search it cannot finish.
     """
-    if requested != "auto":
+    requested = Engine(requested)
+    if requested is not Engine.AUTO:
         return requested
-    return "explicit" if _fits(bounds, max_states) else "smt"
+    return Engine.EXPLICIT if _fits(bounds, max_states) else Engine.SMT
 
 
 def _fits(bounds: Bounds, max_states: int) -> bool:
@@ -63,7 +64,7 @@ class Result:
     optimal: OptimalSchedule
     states: int
     seconds: float
-    engine: str = "explicit"
+    engine: Engine = Engine.EXPLICIT
     invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
 
 
@@ -84,16 +85,16 @@ def verify(model: Model, options: Options = Options()) -> Result:
     estimate = estimated_states(bounds)
     # The exact schedule searches run where the states surely fit the budget; the
     # explicit engine also tries them up to the budget as long as it is not hopeless.
-    hopeless = estimate > options.max_states or (engine == "smt" and not _fits(bounds, options.max_states))
+    hopeless = estimate > options.max_states or (engine is Engine.SMT and not _fits(bounds, options.max_states))
     ecs = simulate(deployment, options.timeout_ms)
     if not hopeless:
         step_plan = plan_steps(deployment, options.max_states)
-    elif engine == "smt":
+    elif engine is Engine.SMT:
         step_plan = certified_plan(deployment, options.timeout_ms)
     else:
         step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
     goal_unreachable = False
-    if engine == "explicit":
+    if engine is Engine.EXPLICIT:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"))
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
