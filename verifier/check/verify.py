@@ -98,7 +98,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"))
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
-        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
+        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = exploration.states, ()
         # Every timed schedule is a path of the interleaving graph: with the whole graph
         # known and no path to the goal, there is no schedule to search for.
@@ -110,7 +110,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
                                smt=symbolic, timeout_ms=options.timeout_ms)
         context = replace(context, invariant_proved=_inductive(context))
         findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
-                         if prop.applies(context))
+                         if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     if hopeless:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.counterexample import Counterexample
 from verifier.replay import replay
@@ -15,8 +16,8 @@ DESCRIPTION = "each step of the hand-written plan is allowed when it starts, and
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 
 
-def applies(ctx: CheckContext) -> bool:
-    return ctx.model.plan is not None
+def applies(model: Model) -> bool:
+    return model.plan is not None
 
 
 def check(ctx: CheckContext) -> Finding:
