@@ -42,7 +42,7 @@ def check(ctx: CheckContext) -> Finding:
 
 def check_smt(ctx: CheckContext) -> Finding:
     required = ctx.required_min_healthy
-    lowest = min(ctx.bounds.desired, ctx.bounds.min_healthy)
+    lowest = lowest_healthy(ctx.bounds)
     return check_invariant_smt(
         ctx, ID,
         bad=lambda state: state.healthy < required,
