@@ -29,10 +29,10 @@ def check(ctx: CheckContext) -> Finding:
     run = ctx.ecs
     goal = goal_state(ctx.bounds)
     if not run.completes:
-        trace = replay(ctx.bounds, run.trace, lambda state: state != goal, ID)
+        trace = replay(ctx.bounds, run.trace, lambda state: state != goal, ID, ctx.timeout_ms)
         return Finding(ID, Status.VIOLATED, f"ECS never finishes the deployment (limit {duration(limit)})", trace)
     if run.makespan_seconds > limit:
-        trace = replay(ctx.bounds, run.trace, lambda state: state == goal, ID)
+        trace = replay(ctx.bounds, run.trace, lambda state: state == goal, ID, ctx.timeout_ms)
         return Finding(ID, Status.VIOLATED, f"ECS finishes after {duration(run.makespan_seconds)}, "
                        f"over the {duration(limit)} limit", trace)
     return Finding(ID, Status.HOLDS, f"ECS finishes after {duration(run.makespan_seconds)} "

@@ -112,7 +112,7 @@ def check_range(scan: RangeScan) -> RangeFinding:
         run = simulate(deployment_of(scan.model.at(desired).settings), scan.timeout_ms)
         if run.completes:
             return None  # the invariant admits a deadlock that ECS never meets: not settled
-        return replay(bounds, run.trace, lambda s: is_deadlock(bounds, s), ID)
+        return replay(bounds, run.trace, lambda s: is_deadlock(bounds, s), ID, scan.timeout_ms)
 
     def explain(desired: int, trace) -> tuple[str, ...]:
         end = trace.states[-1]

@@ -161,7 +161,7 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
     plans = [p for p in (greedy(deployment, True, timeout_ms), greedy(deployment, False, timeout_ms))
              if p is not None]
     for plan in plans:
-        replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan")
+        replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan", timeout_ms)
     desired = bounds.desired
     if not plans:
         return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
