@@ -4,7 +4,8 @@ from math import ceil, floor
 from hypothesis import given, strategies as st
 
 from verifier.model.records import Settings
-from verifier.semantics import bounds_of, ceil_percent, floor_percent
+from verifier.rounding import ceil_percent, floor_percent, rounded_percent_facts
+from verifier.semantics import bounds_of
 
 
 def test_worked_examples():
@@ -27,6 +28,26 @@ def test_rounding_is_exact(desired, percent):
     exact = Fraction(desired * percent, 100)
     assert ceil_percent(desired, percent) == ceil(exact)
     assert floor_percent(desired, percent) == floor(exact)
+    # The integer results meet the linear conditions the Z3 encodings use, and their
+    # neighbours do not: the conditions pin exactly one value.
+    for round_up, rounded in ((True, ceil(exact)), (False, floor(exact))):
+        assert all(rounded_percent_facts(rounded, desired, percent, round_up))
+        assert not all(rounded_percent_facts(rounded + 1, desired, percent, round_up))
+        assert not all(rounded_percent_facts(rounded - 1, desired, percent, round_up))
+
+
+def test_z3_agrees_with_the_integer_rounding():
+    import z3
+    # With the count symbolic, Z3 finds the same rounded value as the integer function.
+    for desired, percent in ((7, 33), (1, 50), (3, 125), (100, 7), (0, 90)):
+        count, low, high = z3.Int("D"), z3.Int("L"), z3.Int("U")
+        solver = z3.Solver()
+        solver.add(count == desired, *rounded_percent_facts(low, count, percent, True),
+                   *rounded_percent_facts(high, count, percent, False))
+        assert solver.check() == z3.sat
+        model = solver.model()
+        assert model[low].as_long() == ceil_percent(desired, percent)
+        assert model[high].as_long() == floor_percent(desired, percent)
 
 
 def test_bounds_of_settings():

@@ -1,4 +1,4 @@
-"""Every exit code of the contract, driven through the command line (SPEC section 8).
+"""Every exit code of the contract, driven through the command line (docs/semantics.md#exit-codes).
 
 0 holds, 1 violated, 2 bad input or usage, 3 inconclusive, 4 internal error; and a
 reader that closes the pipe early does not change the code.

@@ -8,7 +8,7 @@ from verifier.model.records import Settings
 from verifier.schedules import ecs_controller
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import plan_steps
-from verifier.semantics import bounds_of, goal_state
+from verifier.semantics import RepeatStep, deployment_of, goal_state
 from verifier.check.verify import Options, verify
 from conftest import make_model
 
@@ -22,7 +22,7 @@ def test_a_million_tasks_with_one_free_slot():
     assert result.ecs.makespan_seconds == 450_000_000
     assert (result.ecs.min_healthy_seen, result.ecs.max_counted_seen) == (1_000_000, 1_000_001)
     replay(result.bounds, result.ecs.trace, lambda state: state == goal_state(result.bounds), "ecs")
-    assert any(action.name == "repeat" for action in result.ecs.trace.actions)
+    assert any(isinstance(action, RepeatStep) for action in result.ecs.trace.actions)
 
 
 def test_a_million_tasks_at_min_50():
@@ -31,9 +31,9 @@ def test_a_million_tasks_at_min_50():
     assert (result.step_plan.min_steps, result.step_plan.sequential_seconds) == (2, 450)
 
 
-def _unaccelerated(bounds, settings, monkeypatch):
+def _unaccelerated(deployment, monkeypatch):
     monkeypatch.setattr(ecs_controller, "MIN_STEPS_BEFORE_JUMP", 10**12)
-    return ecs_controller.simulate(bounds, settings)
+    return ecs_controller.simulate(deployment)
 
 
 @pytest.mark.parametrize("desired, min_pct, max_pct, capacity", [
@@ -41,10 +41,9 @@ def _unaccelerated(bounds, settings, monkeypatch):
     (333, 100, 125, 340), (200, 50, 150, 205),
 ])
 def test_accelerated_run_equals_step_by_step_run(desired, min_pct, max_pct, capacity, monkeypatch):
-    settings = Settings(desired, min_pct, max_pct, capacity)
-    bounds = bounds_of(settings)
-    fast = ecs_controller.simulate(bounds, settings)
-    slow = _unaccelerated(bounds, settings, monkeypatch)
+    deployment = deployment_of(Settings(desired, min_pct, max_pct, capacity))
+    fast = ecs_controller.simulate(deployment)
+    slow = _unaccelerated(deployment, monkeypatch)
     assert (fast.completes, fast.makespan_seconds, fast.min_healthy_seen, fast.max_counted_seen,
             fast.max_occupied_seen) == (slow.completes, slow.makespan_seconds, slow.min_healthy_seen,
                                         slow.max_counted_seen, slow.max_occupied_seen)
@@ -54,10 +53,9 @@ def test_accelerated_run_equals_step_by_step_run(desired, min_pct, max_pct, capa
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 14), st.integers(0, 200), st.integers(0, 200), st.none() | st.integers(0, 30))
 def test_certified_figures_are_exact_where_they_are_given(desired, min_pct, max_pct, capacity):
-    settings = Settings(desired, min_pct, max_pct, capacity)
-    bounds = bounds_of(settings)
-    exact = plan_steps(bounds, settings, 10**6)
-    certified = certified_plan(bounds, settings, 20_000)
+    deployment = deployment_of(Settings(desired, min_pct, max_pct, capacity))
+    exact = plan_steps(deployment, 10**6)
+    certified = certified_plan(deployment, 20_000)
     if certified.min_steps is not None:
         assert certified.min_steps == exact.min_steps
     if certified.sequential_seconds is not None:

@@ -2,8 +2,8 @@ from hypothesis import given, strategies as st
 
 from verifier.model.records import Settings
 from verifier.semantics import (
-    GONE, LAUNCH, READY, STOP, TRANSITIONS, Action, State, blocked_reasons, bounds_of, counted,
-    initial_state, is_deadlock, refusal_reasons,
+    GONE, LAUNCH, READY, STOP, TRANSITIONS, Action, RepeatStep, State, blocked_reasons, bounds_of, counted,
+    deployment_of, initial_state, is_deadlock, refusal_reasons, settled_step, step_actions,
 )
 
 settings = st.builds(
@@ -77,3 +77,32 @@ def test_goal_is_not_a_deadlock():
     bounds = bounds_of(Settings(3))
     assert not is_deadlock(bounds, State(0, 0, 0, 3))
     assert str(Action("stop", 3)) == "stop(3)" and str(Action("ready")) == "ready"
+
+
+@given(settings, st.integers(0, 12), st.integers(0, 12), st.integers(1, 12))
+def test_a_settled_step_is_its_action_then_its_events(settings, old, new, amount):
+    # The step-plan searches use settled_step; a hand-written plan and the greedy plans
+    # walk step_actions through the interleaving semantics. Both must give the same state.
+    bounds = bounds_of(settings)
+    start = State(old, 0, 0, new)
+    for transition in (STOP, LAUNCH):
+        guard, settled = settled_step(bounds, start, transition, amount)
+        action, events = step_actions(transition.name, amount)
+        moved = action.apply(bounds, start)
+        assert all(guard) == (moved is not None)
+        if moved is not None:
+            assert events.apply(bounds, moved) == settled
+            assert (settled.stopping, settled.pending) == (0, 0)
+
+
+def test_a_step_waits_for_the_health_check_or_the_drain():
+    deployment = deployment_of(Settings(4, health_check_seconds=30, drain_seconds=120))
+    assert (deployment.step_seconds("launch"), deployment.step_seconds("stop")) == (30, 120)
+    assert deployment.bounds == bounds_of(Settings(4))
+
+
+def test_a_repeat_step_is_no_transition():
+    # Replay confirms a repeat with Z3; applying it as an action must be impossible.
+    step = RepeatStep(1_000_000)
+    assert str(step) == "repeat x1,000,000"
+    assert not isinstance(step, Action)

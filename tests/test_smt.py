@@ -92,3 +92,46 @@ def test_a_million_tasks_are_proved():
 def test_auto_picks_smt_for_large_services():
     assert verify(make_model(200, 50, 200), Options(engine="auto")).engine == "smt"
     assert verify(make_model(6, 50, 200, 8), Options(engine="auto")).engine == "explicit"
+
+
+def test_optimum_finds_the_optimum_and_says_when_there_is_none():
+    from verifier.smt.solver import Optimum, value
+    x = z3.Int("x")
+    # The largest x with 3x <= 20 is 6, the least with 3x >= 20 is 7: integer optima, not 20/3.
+    most = Optimum().add(3 * x <= 20).most(x)
+    assert most.sat and value(most.model, x) == 6
+    least = Optimum().add(3 * x >= 20).least(x)
+    assert least.sat and value(least.model, x) == 7
+    assert not Optimum().add(x > 1, x < 1).least(x).sat
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 6), st.integers(0, 100), st.integers(100, 200), st.none() | st.integers(0, 12))
+def test_z3_settled_plans_agree_with_the_settled_graph(desired, min_pct, max_pct, capacity):
+    # The same settled-step relation, searched by networkx (plan_steps) and as Z3 constraints.
+    from verifier.schedules.certified import _least_seconds_within, _no_plan_within
+    from verifier.schedules.step_plan import plan_steps
+    from verifier.semantics import deployment_of
+    deployment = deployment_of(Settings(desired, min_pct, max_pct, capacity, 60, 90))
+    exact = plan_steps(deployment, 10**6)
+    if exact.min_steps is None:
+        assert _no_plan_within(deployment, 4, 20_000)
+        return
+    assert not _no_plan_within(deployment, exact.min_steps, 20_000)
+    assert _no_plan_within(deployment, exact.min_steps - 1, 20_000)
+    depth = len(exact.sequential_steps)
+    assert _least_seconds_within(deployment, depth, 20_000) == exact.sequential_seconds
+
+
+def test_auto_takes_the_explicit_engine_only_where_every_state_surely_fits():
+    from verifier.check.verify import choose_engine
+    from verifier.results import Engine
+    from verifier.semantics import bounds_of
+    small, large = bounds_of(Settings(3)), bounds_of(Settings(500))
+    # D = 3: at most ((3+1)(3+2)/2)^2 = 100 states, within a budget of 100 but not of 99.
+    assert choose_engine(Engine.AUTO, small, 100) is Engine.EXPLICIT
+    assert choose_engine(Engine.AUTO, small, 99) is Engine.SMT
+    assert choose_engine("auto", large, 10**6) is Engine.SMT
+    # A requested engine is kept, whether named by the enum or by its command-line name.
+    assert choose_engine("explicit", large, 10) is Engine.EXPLICIT
+    assert choose_engine(Engine.SMT, small, 10**6) is Engine.SMT

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.semantics import BY_NAME, Action, State
+from verifier.semantics import BY_NAME, Action, RepeatStep, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,10 +16,10 @@ class Counterexample:
     """A trace from the initial state: states[i] --actions[i]--> states[i + 1]."""
 
     states: tuple[State, ...]
-    actions: tuple[Action, ...]
+    actions: tuple[Action | RepeatStep, ...]
     times: tuple[int, ...] | None = None  # seconds at each state, for timed traces
     note: str = ""
-    repeats: tuple = ()   # periodic.Repeat records, one per `repeat` action in `actions`
+    repeats: tuple = ()   # periodic.Repeat records, one per RepeatStep in `actions`
 
 
 def merge_runs(start: State, steps: list[tuple[Action, State]]) -> Counterexample:

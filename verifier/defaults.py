@@ -6,19 +6,21 @@ Z3 nor networkx; the engines import them from here too, so there is one value.
 
 from __future__ import annotations
 
+from verifier.results import Engine
+
 DEFAULT_MAX_STATES = 1_000_000   # states per explicit search before the answer is inconclusive
 DEFAULT_TIMEOUT_MS = 20_000      # per Z3 query
-ENGINES = ("auto", "explicit", "smt")
+ENGINES = tuple(engine.value for engine in Engine)  # the command line's choices
 # Z3 reads its timeout as an unsigned 32-bit count of milliseconds and wraps larger values.
 MAX_TIMEOUT_MS = 2**32 - 1
 
 
-def answer_flags(engine: str = "auto", max_states: int = DEFAULT_MAX_STATES,
+def answer_flags(engine: str = Engine.AUTO, max_states: int = DEFAULT_MAX_STATES,
                  timeout_ms: int = DEFAULT_TIMEOUT_MS) -> tuple[str, ...]:
     """The `verify` options that differ from their defaults, as words to re-run the same check."""
     words: list[str] = []
-    if engine != "auto":
-        words += ["--engine", engine]
+    if engine != Engine.AUTO:
+        words += ["--engine", str(Engine(engine).value)]
     if max_states != DEFAULT_MAX_STATES:
         words += ["--max-states", str(max_states)]
     if timeout_ms != DEFAULT_TIMEOUT_MS:

@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 from verifier.counterexample import Counterexample
 from verifier.errors import ReplayError
-from verifier.semantics import Bounds, State, initial_state
+from verifier.semantics import Bounds, RepeatStep, State, initial_state
 from verifier.smt.periodic import repeats_for, shifted
+from verifier.smt.solver import DEFAULT_TIMEOUT_MS
 
 
 def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State], bool],
-           what: str) -> Counterexample:
+           what: str, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Counterexample:
     """Re-run `trace` through the plain semantics and confirm it ends where `final_check` says.
 
     Raises ReplayError (never reported as a finding) if any step is not enabled,
@@ -27,8 +28,8 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     state = trace.states[0]
     repeats = {r.last: r for r in trace.repeats}
     for index, action in enumerate(trace.actions):
-        if action.name == "repeat":
-            following = _replay_repeat(bounds, trace, repeats.get(index), state, what)
+        if isinstance(action, RepeatStep):
+            following = _replay_repeat(bounds, trace, repeats.get(index), state, what, timeout_ms)
         else:
             following = action.apply(bounds, state)
         if following is None:
@@ -42,13 +43,14 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     return trace
 
 
-def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat, state: State, what: str) -> State:
+def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat, state: State, what: str,
+                   timeout_ms: int) -> State:
     """A repeated period replays when Z3 confirms every repetition of its steps is allowed."""
     if repeat is None:
         raise ReplayError(f"{what}: a repeat step without its period")
     period = list(zip(trace.states[repeat.first:repeat.last], trace.actions[repeat.first:repeat.last]))
-    if any(action.name == "repeat" for _, action in period) or \
-            not repeats_for(bounds, period, repeat.delta, repeat.periods):
+    if any(isinstance(action, RepeatStep) for _, action in period) or \
+            not repeats_for(bounds, period, repeat.delta, repeat.periods, timeout_ms=timeout_ms):
         raise ReplayError(f"{what}: the period of steps {repeat.first}..{repeat.last} does not repeat "
                           f"{repeat.periods} times")
     return shifted(state, repeat.delta, repeat.periods)

@@ -39,6 +39,32 @@ class Status(str, Enum):
         return self.value
 
 
+class Engine(str, Enum):
+    """How one desired count is checked: `auto` picks explicit search where the states surely fit."""
+
+    AUTO = "auto"
+    EXPLICIT = "explicit"
+    SMT = "smt"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class DiffVerdict(str, Enum):
+    """What a change of one service's settings does to it (`rollproof diff`)."""
+
+    SAFER = "safer"            # some figure better, none worse
+    LESS_SAFE = "less safe"    # some figure worse, none better
+    MIXED = "mixed"
+    UNCHANGED = "unchanged"
+    ADDED = "added"            # only in the new version
+    REMOVED = "removed"        # only in the old version
+    NOT_ANALYSED = "not analysed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class ExitCode(IntEnum):
     """What every command exits with; a pipeline reads these and nothing else."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 from verifier.model.records import Settings
+from verifier.rounding import ceil_percent, floor_percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +30,6 @@ class Bounds:
     stopping_counts_toward_max: bool = False
 
 
-def ceil_percent(count: int, percent: int) -> int:
-    return (count * percent + 99) // 100
-
-
-def floor_percent(count: int, percent: int) -> int:
-    return (count * percent) // 100
-
-
 def bounds_of(settings: Settings) -> Bounds:
     return Bounds(
         desired=settings.desired,
@@ -47,6 +40,23 @@ def bounds_of(settings: Settings) -> Bounds:
         max_percent=settings.max_percent,
         stopping_counts_toward_max=settings.stopping_counts_toward_max,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One deployment as the schedules see it: its bounds and how long each kind of step waits."""
+
+    bounds: Bounds
+    health_check_seconds: int   # a launched task becomes healthy this long after its launch
+    drain_seconds: int          # a stopped task is gone this long after its stop
+
+    def step_seconds(self, action: str) -> int:
+        """How long a step of a step plan waits after `action` ("launch" or "stop")."""
+        return self.health_check_seconds if action == "launch" else self.drain_seconds
+
+
+def deployment_of(settings: Settings) -> Deployment:
+    return Deployment(bounds_of(settings), settings.health_check_seconds, settings.drain_seconds)
 
 
 class State(NamedTuple):
@@ -155,8 +165,6 @@ class Action:
     amount: int = 1
 
     def __str__(self) -> str:
-        if self.name == "repeat":  # a verified period repeated (see periodic.py), not a transition
-            return f"repeat x{self.amount:,}"
         if not BY_NAME[self.name].controllable and self.amount == 1:
             return self.name
         return f"{self.name}({self.amount})"
@@ -169,6 +177,41 @@ class Action:
         if not transition.enabled(bounds, state, self.amount):
             return None
         return transition.effect(state, self.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatStep:
+    """A trace step that is no transition: a verified period repeated `periods` more times.
+
+    Long runs at scale jump over identical periods (see smt/periodic.py); replay
+    confirms such a step with Z3 for every repetition instead of applying it.
+    """
+
+    periods: int
+
+    def __str__(self) -> str:
+        return f"repeat x{self.periods:,}"
+
+
+# The events that finish a step of a step plan: wait until the launched tasks are
+# healthy, or until the stopped ones are gone.
+SETTLED_BY = {STOP.name: GONE, LAUNCH.name: READY}
+
+
+def step_actions(action: str, amount: int) -> tuple[Action, Action]:
+    """One step of a step plan (docs/semantics.md#step-plan) in the interleaving semantics: its action, then its events."""
+    return Action(action, amount), Action(SETTLED_BY[action].name, amount)
+
+
+def settled_step(bounds: Bounds, state: State, transition: Transition, amount: Any) -> tuple[tuple, State]:
+    """One step from a settled state: its guard, and the settled state it ends in.
+
+    The guard is the action's own, checked where the step starts; the events
+    that follow only turn pending into new or remove stopping tasks, which never
+    breaks a guard that held. Works on integers and Z3 terms alike.
+    """
+    moved = transition.effect(state, amount)
+    return transition.guard(bounds, state, amount), SETTLED_BY[transition.name].effect(moved, amount)
 
 
 def action_between(before: State, after: State) -> Action:

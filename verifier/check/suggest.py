@@ -22,11 +22,12 @@ import z3
 
 from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from verifier.check.ranges import verify_range
-from verifier.results import Verdict
+from verifier.results import Engine, Verdict
+from verifier.rounding import rounded_percent_facts
 from verifier.model.records import Model
 from verifier.schedules.ecs_controller import worst_makespan
 from verifier.semantics import Bounds
-from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
+from verifier.smt.solver import DEFAULT_TIMEOUT_MS, Incremental, Optimum, SolverUnknown, value
 from verifier.check.verify import Options, check_model
 
 MAX_ROUNDS = 40          # counterexample-guided rounds before giving up
@@ -61,7 +62,7 @@ def _desired_counts(model: Model) -> range:
 
 
 def _check(model: Model, timeout_ms: int) -> Verdict:
-    return check_model(model, Options(engine="smt", timeout_ms=timeout_ms)).verdict
+    return check_model(model, Options(engine=Engine.SMT, timeout_ms=timeout_ms)).verdict
 
 
 def _failing_counts(model: Model, timeout_ms: int) -> list[int]:
@@ -82,8 +83,8 @@ def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> 
     low, high = z3.Int(f"L{desired}"), z3.Int(f"U{desired}")
     capacity = model.at(desired).settings.capacity
     bounds = Bounds(desired, low, high, capacity, 0, 0, model.settings.stopping_counts_toward_max)
-    facts = [100 * low >= desired * m, 100 * low < desired * m + 100,
-             100 * high <= desired * x, 100 * high > desired * x - 100,
+    facts = [*rounded_percent_facts(low, desired, m, round_up=True),
+             *rounded_percent_facts(high, desired, x, round_up=False),
              z3.Not(invariant_deadlock(bounds))]
     wanted = model.requirements.min_healthy
     if wanted is not None:
@@ -93,8 +94,8 @@ def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> 
     return facts
 
 
-def _worst_deploy(model: Model) -> int | None:
-    return worst_makespan(model, TIME_WORK)
+def _worst_deploy(model: Model, timeout_ms: int) -> int | None:
+    return worst_makespan(model, TIME_WORK, timeout_ms)
 
 
 def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:
@@ -108,25 +109,20 @@ def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:
     sample = sorted({counts[0], counts[-1]} | set(_failing_counts(model, timeout_ms)[:20]))
     refuted: list[tuple[int, int]] = []
     for _ in range(MAX_ROUNDS):
-        optimizer = z3.Optimize()
-        optimizer.set("timeout", timeout_ms)
-        optimizer.add(*base)
+        optimizer = Optimum(timeout_ms).add(*base)
         for desired in sample:
             optimizer.add(*_constraints(model, desired, m, x))
         for bad_m, bad_x in refuted:
             optimizer.add(z3.Or(m != bad_m, x != bad_x))
-        optimizer.minimize(change)
-        verdict = optimizer.check()
-        if verdict == z3.unknown:
-            raise SolverUnknown(optimizer.reason_unknown())
-        if verdict == z3.unsat:
+        answer = optimizer.least(change)
+        if not answer.sat:
             if model.requirements.min_healthy is None:
                 return None, (f"without lowering minimumHealthyPercent below {min(current_m, MIN_RANGE[1])} "
                               "(no minHealthy requirement allows it), no maximumPercent in 100..200 "
                               "makes every property hold")
             return None, ("no minimumHealthyPercent in 0..100 with maximumPercent in 100..200 "
                           "makes every property hold")
-        candidate = (optimizer.model()[m].as_long(), optimizer.model()[x].as_long())
+        candidate = (value(answer.model, m), value(answer.model, x))
         fixed = _with(model, *candidate)
         missed = _failing_counts(fixed, timeout_ms)
         if not missed:
@@ -144,21 +140,23 @@ def _best_of_ties(model, first, base, change, sample, m, x, timeout_ms) -> Fix:
     """All verified candidates with the least change; the one with the fastest worst-case deploy."""
     least = abs(first[0] - model.settings.min_healthy_percent) + abs(first[1] - model.settings.max_percent)
     candidates, seen = [first], {first}
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(*base, change == least)
+    solver = Incremental(timeout_ms).add(*base, change == least)
     for desired in sample:
         solver.add(*_constraints(model, desired, m, x))
     while len(candidates) < MAX_TIES:
         for known in seen:
             solver.add(z3.Or(m != known[0], x != known[1]))
-        if solver.check() != z3.sat:
+        try:
+            answer = solver.ask()
+        except SolverUnknown:
+            break  # the first candidate is verified already; ties only refine the choice
+        if not answer.sat:
             break
-        found = (solver.model()[m].as_long(), solver.model()[x].as_long())
+        found = (value(answer.model, m), value(answer.model, x))
         seen.add(found)
         if _check(_with(model, *found), timeout_ms) is Verdict.PROVED:
             candidates.append(found)
-    timed = [(_worst_deploy(_with(model, *c)), c) for c in candidates]
+    timed = [(_worst_deploy(_with(model, *c), timeout_ms), c) for c in candidates]
     # Fastest first; a candidate whose time is unknown goes last; then the larger percentages.
     timed.sort(key=lambda t: (t[0] is None, t[0] or 0, -t[1][1], -t[1][0]))
     seconds, (best_m, best_x) = timed[0]
@@ -190,7 +188,7 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
             low = middle + 1
     fixed = with_slots(high)
     return Fix(model.settings.min_healthy_percent, model.settings.max_percent,
-               None if headroom else high, high if headroom else None, _worst_deploy(fixed),
+               None if headroom else high, high if headroom else None, _worst_deploy(fixed, timeout_ms),
                high - (model.capacity_headroom if headroom else model.settings.capacity))
 
 

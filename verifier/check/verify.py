@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from verifier.defaults import ENGINES  # noqa: F401  (re-exported: the CLI's choices)
 from verifier.properties.context import CheckContext
 from verifier.smt.encoding import concrete, state_vars
 from verifier.smt.invariants import invariant
@@ -14,14 +13,14 @@ from verifier.smt.proofs import invariant_is_inductive
 from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
 from verifier.explicit.explore import DEFAULT_MAX_STATES, estimated_states, explore
 from verifier.findings import Finding, verdict_of
-from verifier.results import Verdict
+from verifier.results import Engine, Verdict
 from verifier.model.records import Model
 from verifier.properties import PROPERTIES
 from verifier.schedules.ecs_controller import EcsRun, simulate
 from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import StepPlan, plan_steps
-from verifier.semantics import Bounds, bounds_of, goal_state
+from verifier.semantics import Bounds, deployment_of, goal_state
 
 
 
@@ -29,19 +28,20 @@ from verifier.semantics import Bounds, bounds_of, goal_state
 class Options:
     max_states: int = DEFAULT_MAX_STATES
     progress: Callable[[str], None] | None = None  # receives short status lines for a terminal
-    engine: str = "auto"
+    engine: Engine = Engine.AUTO   # a plain name ("smt") is taken too
     timeout_ms: int = DEFAULT_TIMEOUT_MS
 
 
-def choose_engine(requested: str, bounds: Bounds, max_states: int) -> str:
+def choose_engine(requested: Engine | str, bounds: Bounds, max_states: int) -> Engine:
     """`auto` takes the explicit engine when even a generous count of states fits the budget.
 
     The count is every (o, s, p, n) with o + s <= D and p + n <= D, which bounds
     the reachable states from above, so `auto` never picks a search it cannot finish.
     """
-    if requested != "auto":
+    requested = Engine(requested)
+    if requested is not Engine.AUTO:
         return requested
-    return "explicit" if _fits(bounds, max_states) else "smt"
+    return Engine.EXPLICIT if _fits(bounds, max_states) else Engine.SMT
 
 
 def _fits(bounds: Bounds, max_states: int) -> bool:
@@ -60,7 +60,7 @@ class Result:
     optimal: OptimalSchedule
     states: int
     seconds: float
-    engine: str = "explicit"
+    engine: Engine = Engine.EXPLICIT
     invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
 
 
@@ -74,39 +74,39 @@ def verify(model: Model, options: Options = Options()) -> Result:
     where a violation is still a real (replayed) counterexample.
     """
     started = time.perf_counter()
-    bounds = bounds_of(model.settings)
-    settings = model.settings
+    deployment = deployment_of(model.settings)
+    bounds = deployment.bounds
     say = options.progress or (lambda line: None)
     engine = choose_engine(options.engine, bounds, options.max_states)
     estimate = estimated_states(bounds)
     # The exact schedule searches run where the states surely fit the budget; the
     # explicit engine also tries them up to the budget as long as it is not hopeless.
-    hopeless = estimate > options.max_states or (engine == "smt" and not _fits(bounds, options.max_states))
-    ecs = simulate(bounds, settings)
+    hopeless = estimate > options.max_states or (engine is Engine.SMT and not _fits(bounds, options.max_states))
+    ecs = simulate(deployment, options.timeout_ms)
     if not hopeless:
-        step_plan = plan_steps(bounds, settings, options.max_states)
-    elif engine == "smt":
-        step_plan = certified_plan(bounds, settings, options.timeout_ms)
+        step_plan = plan_steps(deployment, options.max_states)
+    elif engine is Engine.SMT:
+        step_plan = certified_plan(deployment, options.timeout_ms)
     else:
         step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
     goal_unreachable = False
-    if engine == "explicit":
+    if engine is Engine.EXPLICIT:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"))
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
-        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(context))
+        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = exploration.states, ()
         # Every timed schedule is a path of the interleaving graph: with the whole graph
         # known and no path to the goal, there is no schedule to search for.
         goal_unreachable = exploration.complete and goal_state(bounds) not in exploration.graph
         del exploration, context
     else:
-        symbolic = concrete(settings)
+        symbolic = concrete(model.settings)
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
                                smt=symbolic, timeout_ms=options.timeout_ms)
         context = replace(context, invariant_proved=_inductive(context))
         findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
-                         if prop.applies(context))
+                         if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     if hopeless:
@@ -116,7 +116,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     else:
         say(f"{model.name}: searching for the optimal timed schedule")
         known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
-        optimal = optimal_schedule(bounds, settings, options.max_states, min(known) if known else None)
+        optimal = optimal_schedule(deployment, options.max_states, min(known) if known else None)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
 

@@ -24,6 +24,7 @@ from verifier.ci.gate import model_of, services_in
 from verifier.ingest import ANALYSABLE, ServiceSpec
 from verifier.ci.policy import Policy
 from verifier.schedules.ecs_controller import worst_makespan
+from verifier.results import DiffVerdict, PropertyId, Status
 from verifier.semantics import bounds_of
 from verifier.check.verify import Options, check_model
 
@@ -43,7 +44,7 @@ class Change:
     name: str
     old: Metrics | None
     new: Metrics | None
-    verdict: str
+    verdict: DiffVerdict
     details: tuple[str, ...]
 
 
@@ -55,12 +56,12 @@ def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | No
     every = [bounds_of(model.at(desired).settings) for desired in counts]
     lowest = min(lowest_healthy(bounds) for bounds in every)
     peak = max(highest_counted(bounds) for bounds in every)
-    slowest = worst_makespan(model, SIMULATION_WORK)
+    slowest = worst_makespan(model, SIMULATION_WORK, options.timeout_ms)
     result = check_model(model, options)
-    progress = next(f for f in result.findings if f.property_id == "progress")
+    progress = next(f for f in result.findings if f.property_id == PropertyId.PROGRESS)
     if model.desired_range:
         stuck = tuple(tuple(span) for span in progress.failing_desired())
-    elif progress.status.value == "violated":
+    elif progress.status is Status.VIOLATED:
         stuck = ((model.settings.desired, model.settings.desired),)
     else:
         stuck = ()
@@ -71,7 +72,7 @@ def _stuck_set(metrics: Metrics) -> set[int]:
     return {d for a, b in metrics.stuck for d in range(a, b + 1)}
 
 
-def classify(old: Metrics, new: Metrics) -> tuple[str, tuple[str, ...]]:
+def classify(old: Metrics, new: Metrics) -> tuple[DiffVerdict, tuple[str, ...]]:
     better, worse, details = [], [], []
 
     def judge(name: str, before, after, higher_is_better: bool, show=str):
@@ -97,12 +98,12 @@ def classify(old: Metrics, new: Metrics) -> tuple[str, tuple[str, ...]]:
         if before - after:
             better.append("stuck counts")
     if better and worse:
-        return "mixed", tuple(details)
+        return DiffVerdict.MIXED, tuple(details)
     if worse:
-        return "less safe", tuple(details)
+        return DiffVerdict.LESS_SAFE, tuple(details)
     if better:
-        return "safer", tuple(details)
-    return "unchanged", tuple(details)
+        return DiffVerdict.SAFER, tuple(details)
+    return DiffVerdict.UNCHANGED, tuple(details)
 
 
 def read_all(paths: list[Path]) -> dict[str, ServiceSpec]:
@@ -121,15 +122,15 @@ def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Polic
     changes = []
     for name in sorted(set(old) | set(new)):
         if name not in new:
-            changes.append(Change(name, metrics(old[name], policy, options), None, "removed", ()))
+            changes.append(Change(name, metrics(old[name], policy, options), None, DiffVerdict.REMOVED, ()))
             continue
         if name not in old:
-            changes.append(Change(name, None, metrics(new[name], policy, options), "added", ()))
+            changes.append(Change(name, None, metrics(new[name], policy, options), DiffVerdict.ADDED, ()))
             continue
         before, after = metrics(old[name], policy, options), metrics(new[name], policy, options)
         if before is None or after is None:
             reason = (new[name] if after is None else old[name]).reason
-            changes.append(Change(name, before, after, "not analysed", (reason,)))
+            changes.append(Change(name, before, after, DiffVerdict.NOT_ANALYSED, (reason,)))
             continue
         verdict, details = classify(before, after)
         changes.append(Change(name, before, after, verdict, details))

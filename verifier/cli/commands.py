@@ -15,7 +15,7 @@ from verifier.cli.inputs import existing, models_of, policy_of
 from verifier.cli.output import emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
-from verifier.results import ExitCode, Status, Verdict, worst_of
+from verifier.results import DiffVerdict, ExitCode, Status, Verdict, worst_of
 
 
 def _label_row(result) -> tuple[str, str, str, bool]:
@@ -87,7 +87,7 @@ def run_diff(args: argparse.Namespace) -> int:
     existing([args.old, args.new])
     changes = compare([args.old], [args.new], policy_of(args), _options(args))
     _print_changes(changes, args.format)
-    less_safe = any(c.verdict == "less safe" for c in changes)
+    less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
     return ExitCode.VIOLATED if args.fail_on_less_safe and less_safe else ExitCode.HOLDS
 
 
@@ -117,7 +117,8 @@ def run_gate(args: argparse.Namespace) -> int:
     changes = None
     if args.base:  # before anything is written: the comparison can change the exit code the report states
         changes = _changes_since_base(args, policy, options)
-        if args.fail_on_less_safe and any(c.verdict == "less safe" for c in changes) and code == ExitCode.HOLDS:
+        less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
+        if args.fail_on_less_safe and less_safe and code == ExitCode.HOLDS:
             code = ExitCode.VIOLATED
     writers = {"text": render_gate, "junit": gate_junit,
                "markdown": lambda r: gate_markdown(r, exit_code=code),

@@ -1,6 +1,6 @@
 """The `rollproof` command line: parse, run one command, and turn how it ended into an exit code.
 
-0 holds, 1 violated, 2 bad input or usage, 3 inconclusive, 4 internal error (SPEC section 8).
+0 holds, 1 violated, 2 bad input or usage, 3 inconclusive, 4 internal error (docs/semantics.md#exit-codes).
 An internal error is a bug in rollproof, never the user's: one line says so, with
 the command that shows it again; `--debug` adds the traceback.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from verifier.model.sources import CommandLine, ModelSource
+from verifier.rounding import rounded_percent
 
 # ECS's own defaults (DeploymentConfiguration) and the timing defaults of docs/semantics.md#events.
 DEFAULT_MIN_HEALTHY_PERCENT = 100
@@ -36,9 +37,7 @@ class TaskCount:
     def resolve(self, desired: int, round_up: bool) -> int:
         if not self.percent:
             return self.value
-        if round_up:
-            return (desired * self.value + 99) // 100
-        return (desired * self.value) // 100
+        return rounded_percent(desired, self.value, round_up)
 
     def __str__(self) -> str:
         return f"{self.value}%" if self.percent else str(self.value)

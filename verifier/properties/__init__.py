@@ -6,3 +6,7 @@ from verifier.properties import availability, capacity, deadline, plan, progress
 
 PROPERTIES = (availability, surge, capacity, progress, deadline, steps, plan)
 
+# Those that also answer for a range of desired counts (`check_range`); a
+# hand-written plan is for one count.
+RANGE_PROPERTIES = (availability, surge, capacity, progress, deadline, steps)
+

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.results import PropertyId
 from verifier.findings import Finding
 from verifier.results import Status
 from verifier.properties.smt_checks import check_invariant_smt
 from verifier.properties.invariant import check_invariant
+from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
+from verifier.smt.closed_forms import capacity_exceeded
 
 ID = PropertyId.CAPACITY
 DESCRIPTION = "every reachable state, the initial one included, fits in the cluster's task slots"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 
 
-def applies(ctx: CheckContext) -> bool:
+def applies(model: Model) -> bool:
     return True
 
 
@@ -46,3 +49,19 @@ def check_smt(ctx: CheckContext) -> Finding:
     return check_invariant_smt(ctx, ID, bad=lambda state: state.occupied > capacity,
                                describe_violation=_describe(capacity),
                                holds_message=f"the service never needs more than the cluster's {capacity} task slots")
+
+
+def check_range(scan: RangeScan) -> RangeFinding:
+    """Only the start can exceed the slots (launch keeps C), so the empty trace shows it."""
+    if not scan.inductive:
+        return scan.not_inductive(ID)
+    capacity = scan.symbolic.bounds.capacity
+    if capacity is None:
+        return RangeFinding(ID, Status.HOLDS, UNLIMITED)
+
+    def witness(desired: int):
+        bounds = scan.bounds(desired)
+        return replayed_actions(bounds, [], lambda s: s.occupied > bounds.capacity, ID)
+
+    return scan_and_prove(scan, ID, capacity_exceeded, witness, lambda x: x.occupied > capacity, (),
+                          "the service needs more slots than the cluster has")

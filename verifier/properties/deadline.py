@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.replay import replay
 from verifier.results import PropertyId
 from verifier.findings import Finding
 from verifier.results import Status
 from verifier.format import duration
-from verifier.semantics import goal_state
+from verifier.properties.range_scan import FailingInterval, RangeFinding, RangeScan, describe_counts, intervals
+from verifier.schedules.ecs_controller import simulate
+from verifier.semantics import deployment_of, goal_state
+
+RANGE_WORK = 3_000_000   # ECS simulation steps spent on `deadline` over one range
 
 ID = PropertyId.DEADLINE
 DESCRIPTION = "the ECS controller's own run finishes within requirements.maxDeploySeconds"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 
 
-def applies(ctx: CheckContext) -> bool:
-    return ctx.model.requirements.max_deploy_seconds is not None
+def applies(model: Model) -> bool:
+    return model.requirements.max_deploy_seconds is not None
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -24,11 +29,35 @@ def check(ctx: CheckContext) -> Finding:
     run = ctx.ecs
     goal = goal_state(ctx.bounds)
     if not run.completes:
-        trace = replay(ctx.bounds, run.trace, lambda state: state != goal, ID)
+        trace = replay(ctx.bounds, run.trace, lambda state: state != goal, ID, ctx.timeout_ms)
         return Finding(ID, Status.VIOLATED, f"ECS never finishes the deployment (limit {duration(limit)})", trace)
     if run.makespan_seconds > limit:
-        trace = replay(ctx.bounds, run.trace, lambda state: state == goal, ID)
+        trace = replay(ctx.bounds, run.trace, lambda state: state == goal, ID, ctx.timeout_ms)
         return Finding(ID, Status.VIOLATED, f"ECS finishes after {duration(run.makespan_seconds)}, "
                        f"over the {duration(limit)} limit", trace)
     return Finding(ID, Status.HOLDS, f"ECS finishes after {duration(run.makespan_seconds)} "
                    f"(limit {duration(limit)})")
+
+
+def check_range(scan: RangeScan) -> RangeFinding:
+    """ECS's own run for every count of the range (no invariant bounds a time), within a work budget."""
+    limit = scan.model.requirements.max_deploy_seconds
+    failing, unknown, work = {}, [], 0
+    for desired in scan.counts():
+        if work > RANGE_WORK:
+            unknown.append(desired)
+            continue
+        run = simulate(deployment_of(scan.model.at(desired).settings), scan.timeout_ms)
+        work += len(run.trace.states)
+        if not run.completes or run.makespan_seconds > limit:
+            failing[desired] = run.trace
+    spans = tuple(FailingInterval(a, b, a, failing[a]) for a, b in intervals(list(failing)))
+    unknown_spans = tuple(intervals(unknown))
+    if spans:
+        return RangeFinding(ID, Status.VIOLATED, f"ECS misses the {limit} s limit for desiredCount in "
+                            f"{describe_counts((s.low, s.high) for s in spans)}", spans, unknown_spans)
+    if unknown_spans:
+        return RangeFinding(ID, Status.UNKNOWN, "the ECS simulations ran out of their work budget for "
+                            f"desiredCount in {describe_counts(unknown_spans)}", unknown=unknown_spans)
+    return RangeFinding(ID, Status.HOLDS, f"ECS finishes within {limit} s for every desiredCount in "
+                        f"{scan.low}..{scan.high} (simulated for each)")

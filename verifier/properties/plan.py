@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.counterexample import Counterexample
 from verifier.replay import replay
 from verifier.results import PropertyId
 from verifier.findings import Finding
 from verifier.results import Status
-from verifier.semantics import Action, goal_state, initial_state, refusal_reasons
+from verifier.semantics import goal_state, initial_state, refusal_reasons, step_actions
 
 ID = PropertyId.PLAN
 DESCRIPTION = "each step of the hand-written plan is allowed when it starts, and the plan ends with every task replaced"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 
 
-def applies(ctx: CheckContext) -> bool:
-    return ctx.model.plan is not None
+def applies(model: Model) -> bool:
+    return model.plan is not None
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -29,7 +30,7 @@ def check(ctx: CheckContext) -> Finding:
     state = initial_state(bounds)
     states, actions = [state], []
     for number, step in enumerate(ctx.model.plan, start=1):
-        action = Action(step.action, step.amount)
+        action, settle = step_actions(step.action, step.amount)
         after = action.apply(bounds, state)
         if after is None:
             trace = replay(bounds, Counterexample(tuple(states), tuple(actions)),
@@ -37,7 +38,6 @@ def check(ctx: CheckContext) -> Finding:
             where = f" (line {step.line})" if step.line else ""
             return Finding(ID, Status.VIOLATED, f"step {number}{where}, {step}, is not allowed",
                            trace, tuple(refusal_reasons(bounds, state, action)))
-        settle = Action("ready" if step.action == "launch" else "gone", step.amount)
         settled = settle.apply(bounds, after)
         states += [after, settled]
         actions += [action, settle]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.properties.smt_checks import check_progress_smt
 from verifier.counterexample import join
@@ -12,14 +13,18 @@ from verifier.replay import replay
 from verifier.results import PropertyId
 from verifier.findings import Finding
 from verifier.results import Status
-from verifier.semantics import blocked_reasons, goal_state, is_deadlock
+from verifier.properties.range_scan import RangeFinding, RangeScan, scan_and_prove
+from verifier.schedules.ecs_controller import simulate
+from verifier.semantics import blocked_reasons, deployment_of, goal_state, is_deadlock
+from verifier.smt.closed_forms import invariant_deadlock
+from verifier.smt.encoding import deadlock
 
 ID = PropertyId.PROGRESS
 DESCRIPTION = "from every reachable state the goal (all tasks replaced) can still be reached"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html"
 
 
-def applies(ctx: CheckContext) -> bool:
+def applies(model: Model) -> bool:
     return True
 
 
@@ -55,7 +60,7 @@ def check(ctx: CheckContext) -> Finding:
     else:
         message = (f"the deployment can get stuck: after {steps} action{'s' * (steps != 1)} the goal is "
                    f"out of reach, and it ends in deadlock with {_describe(end)}")
-    details = _causes(ctx, end) + tuple(blocked_reasons(bounds, end))
+    details = _causes(ctx.model.settings, end) + tuple(blocked_reasons(bounds, end))
     if point_of_no_return != end:
         details = (f"from {_describe(point_of_no_return)} on, the goal can no longer be reached",) + details
     return Finding(ID, Status.VIOLATED, message, trace, details)
@@ -71,15 +76,15 @@ def _check_partial(ctx: CheckContext) -> Finding:
         replay(bounds, trace, lambda state: is_deadlock(bounds, state), ID)
         end = trace.states[-1]
         return Finding(ID, Status.VIOLATED, f"the deployment can get stuck: deadlock with {_describe(end)}",
-                       trace, _causes(ctx, end) + tuple(blocked_reasons(bounds, end)))
+                       trace, _causes(ctx.model.settings, end) + tuple(blocked_reasons(bounds, end)))
     return Finding(ID, Status.UNKNOWN, f"no deadlock among the {exploration.states:,} states explored, "
                    "but not every reachable state was explored", details=(ctx.budget_advice(),))
 
 
-def _causes(ctx: CheckContext, state) -> tuple[str, ...]:
+def _causes(settings, state) -> tuple[str, ...]:
     """The settings that together make `state` stuck, from an unsat core (see explain.py)."""
     from verifier.smt.explain import stuck_because
-    cause = stuck_because(ctx.model.settings, state)
+    cause = stuck_because(settings, state)
     return (f"cause: {cause}",) if cause else ()
 
 
@@ -93,5 +98,25 @@ def _describe(state) -> str:
 
 
 def check_smt(ctx: CheckContext) -> Finding:
-    return check_progress_smt(ctx, ID, explain=lambda state: _causes(ctx, state) + tuple(blocked_reasons(ctx.bounds, state)),
+    return check_progress_smt(ctx, ID, explain=lambda state: _causes(ctx.model.settings, state) + tuple(blocked_reasons(ctx.bounds, state)),
                               describe=_describe)
+
+
+def check_range(scan: RangeScan) -> RangeFinding:
+    """Flagged where the invariant admits a settled deadlock; ECS's own run into it shows it."""
+    if not scan.inductive:
+        return scan.not_inductive(ID)
+
+    def witness(desired: int):
+        bounds = scan.bounds(desired)
+        run = simulate(deployment_of(scan.model.at(desired).settings), scan.timeout_ms)
+        if run.completes:
+            return None  # the invariant admits a deadlock that ECS never meets: not settled
+        return replay(bounds, run.trace, lambda s: is_deadlock(bounds, s), ID, scan.timeout_ms)
+
+    def explain(desired: int, trace) -> tuple[str, ...]:
+        end = trace.states[-1]
+        return _causes(scan.model.at(desired).settings, end) + tuple(blocked_reasons(scan.bounds(desired), end))
+
+    return scan_and_prove(scan, ID, invariant_deadlock, witness, lambda x: deadlock(scan.symbolic, x), (),
+                          "the deployment gets stuck", explain)

@@ -56,7 +56,7 @@ def check_progress_smt(ctx: CheckContext, ID: str, explain: Callable[[State], tu
     if trace is None:
         return Finding(ID, Status.UNKNOWN, "the invariant admits a deadlock, but none was found within "
                        f"{MAX_DEPTH} steps and ECS's own run finishes")
-    replay(ctx.bounds, trace, lambda state: is_deadlock(ctx.bounds, state), ID)
+    replay(ctx.bounds, trace, lambda state: is_deadlock(ctx.bounds, state), ID, ctx.timeout_ms)
     end = trace.states[-1]
     where = "at the start" if len(trace.actions) == 0 else f"after {len(trace.actions)} steps"
     return Finding(ID, Status.VIOLATED, f"the deployment gets stuck {where}: deadlock with {describe(end)}",

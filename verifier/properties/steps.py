@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.results import PropertyId
 from verifier.findings import Finding
 from verifier.results import Status
+from verifier.properties.range_scan import RangeFinding, RangeScan
 
 ID = PropertyId.STEPS
 DESCRIPTION = "the fewest-step plan needs at most requirements.maxSteps steps"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-options.html"
 
 
-def applies(ctx: CheckContext) -> bool:
-    return ctx.model.requirements.max_steps is not None
+def applies(model: Model) -> bool:
+    return model.requirements.max_steps is not None
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -37,3 +39,7 @@ def check(ctx: CheckContext) -> Finding:
         return Finding(ID, Status.VIOLATED, f"every plan needs at least {plan.min_steps} steps, over the "
                        f"limit of {limit}; a shortest one: {shown}")
     return Finding(ID, Status.HOLDS, f"{plan.min_steps} steps suffice (limit {limit}): {shown}")
+
+
+def check_range(scan: RangeScan) -> RangeFinding:
+    return RangeFinding(ID, Status.UNKNOWN, "maxSteps is checked for one desiredCount at a time, not over a range")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.results import PropertyId
 from verifier.findings import Finding
 from verifier.semantics import counted
 from verifier.properties.smt_checks import check_invariant_smt
 from verifier.properties.invariant import check_invariant
+from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
+from verifier.semantics import Action, Bounds
+from verifier.smt.closed_forms import highest_counted
 
 ID = PropertyId.SURGE
 DESCRIPTION = "every reachable state keeps the tasks counted toward maximumPercent within the maximum"
 SOURCE = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html"
 
 
-def applies(ctx: CheckContext) -> bool:
+def applies(model: Model) -> bool:
     return True
 
 
@@ -46,3 +50,24 @@ def check_smt(ctx: CheckContext) -> Finding:
         describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
         holds_message=f"tasks running or starting never exceed {allowed}",
     )
+
+
+def check_range(scan: RangeScan) -> RangeFinding:
+    """Flagged where max(D, min(U, 2D, C)) exceeds the limit; one launch from the start shows it."""
+    if not scan.inductive:
+        return scan.not_inductive(ID)
+    requirements = scan.model.requirements
+
+    def allowed(bounds: Bounds) -> int:
+        return requirements.tasks_allowed(bounds.desired, bounds.max_tasks)
+
+    def witness(desired: int):
+        bounds = scan.bounds(desired)
+        limit = allowed(bounds)
+        actions = [] if desired > limit else [Action("launch", limit - desired + 1)]
+        return replayed_actions(bounds, actions, lambda s: counted(bounds, s) > limit, ID)
+
+    term, facts = scan.requirement(requirements.max_tasks, scan.symbolic.bounds.max_tasks, round_up=False)
+    return scan_and_prove(scan, ID, lambda b: highest_counted(b) > allowed(b), witness,
+                          lambda x: counted(scan.symbolic.bounds, x) > term, facts,
+                          "more tasks run or start than allowed")

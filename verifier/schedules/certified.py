@@ -28,10 +28,11 @@ from verifier.counterexample import Counterexample
 from verifier.replay import replay
 from verifier.smt.encoding import SymbolicModel
 from verifier.smt.invariants import holds
-from verifier.model.records import Settings
 from verifier.smt.periodic import Repeat, longest_repeat, shifted
-from verifier.semantics import LAUNCH, STOP, Action, Bounds, State, goal_state, initial_state
-from verifier.smt.solver import Query, SolverUnknown
+from verifier.semantics import (
+    LAUNCH, STOP, Bounds, Deployment, RepeatStep, State, goal_state, initial_state, settled_step, step_actions,
+)
+from verifier.smt.solver import Optimum, Query, SolverUnknown, value
 from verifier.schedules.step_plan import StepPlan
 
 MAX_BMC_STEPS = 12
@@ -45,11 +46,8 @@ class GreedyPlan:
     pairs: tuple[tuple[int, int], ...]
 
 
-def _seconds(settings: Settings, action: str) -> int:
-    return settings.health_check_seconds if action == "launch" else settings.drain_seconds
-
-
-def greedy(bounds: Bounds, settings: Settings, stop_first: bool) -> GreedyPlan | None:
+def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyPlan | None:
+    bounds = deployment.bounds
     order = (STOP, LAUNCH) if stop_first else (LAUNCH, STOP)
     state = initial_state(bounds)
     states, actions, repeats = [state], [], []
@@ -64,32 +62,34 @@ def greedy(bounds: Bounds, settings: Settings, stop_first: bool) -> GreedyPlan |
         else:
             return None  # stuck: no step is allowed
         chosen.append((len(states) - 1, transition, amount))
-        settle = Action("ready" if transition is LAUNCH else "gone", amount)
-        for action in (Action(transition.name, amount), settle):
+        for action in step_actions(transition.name, amount):
             state = action.apply(bounds, state)
             states.append(state)
             actions.append(action)
         steps += 1
-        seconds += _seconds(settings, transition.name)
-        jumped = _repeat_last_two(bounds, settings, order, states, actions, chosen)
+        seconds += deployment.step_seconds(transition.name)
+        jumped = _repeat_last_two(deployment, order, states, actions, chosen, timeout_ms)
         if jumped is not None:
             repeat, periods_steps, periods_seconds = jumped
             repeats.append(repeat)
             state = shifted(state, repeat.delta, repeat.periods)
             states.append(state)
-            actions.append(Action("repeat", repeat.periods))
+            actions.append(RepeatStep(repeat.periods))
             steps += periods_steps
             seconds += periods_seconds
             chosen.clear()
     trace = Counterexample(tuple(states), tuple(actions), repeats=tuple(repeats))
-    pairs = tuple(s.pair() for i, s in enumerate(states) if i == 0 or actions[i - 1].name in ("ready", "gone", "repeat"))
+    settled = [0] + [i for i, action in enumerate(actions, start=1)
+                     if isinstance(action, RepeatStep) or action.name in ("ready", "gone")]
+    pairs = tuple(states[i].pair() for i in settled)
     return GreedyPlan(steps, seconds, trace, pairs)
 
 
-def _repeat_last_two(bounds, settings, order, states, actions, chosen):
+def _repeat_last_two(deployment: Deployment, order, states, actions, chosen, timeout_ms: int):
     """When the last two steps equal the two before them, repeat them while Z3 confirms it."""
     if len(chosen) < 4 or [(t, a) for _, t, a in chosen[-4:-2]] != [(t, a) for _, t, a in chosen[-2:]]:
         return None
+    bounds = deployment.bounds
     first, last = chosen[-2][0], len(states) - 1
     delta = State(*(a - b for a, b in zip(states[last], states[first])))
     period = list(zip(states[first:last], actions[first:last]))
@@ -103,10 +103,10 @@ def _repeat_last_two(bounds, settings, order, states, actions, chosen):
                 conditions.append(z3.Not(z3.And(*preferred.guard(bounds, state, 1))))
         return conditions
 
-    periods = longest_repeat(bounds, period, delta, still_greedy)
+    periods = longest_repeat(bounds, period, delta, still_greedy, timeout_ms=timeout_ms)
     if periods < 2:
         return None
-    per_seconds = sum(_seconds(settings, t.name) for _, t, _ in chosen[-2:])
+    per_seconds = sum(deployment.step_seconds(t.name) for _, t, _ in chosen[-2:])
     return Repeat(first, last, periods, delta, per_seconds), 2 * periods, per_seconds * periods
 
 
@@ -115,61 +115,53 @@ def largest_step(bounds: Bounds, transition, timeout_ms: int) -> int:
     model = SymbolicModel(bounds, ())
     old, new, amount = z3.Int("o"), z3.Int("n"), z3.Int("k")
     state = State(old, 0, 0, new)
-    optimizer = z3.Optimize()
-    optimizer.set("timeout", timeout_ms)
-    optimizer.add(holds(model, state), *transition.guard(bounds, state, amount))
-    handle = optimizer.maximize(amount)
-    verdict = optimizer.check()
-    if verdict == z3.unknown:
-        raise SolverUnknown(optimizer.reason_unknown())
-    if verdict == z3.unsat:
-        return 0
-    return handle.value().as_long()
+    answer = Optimum(timeout_ms).add(holds(model, state), *transition.guard(bounds, state, amount)).most(amount)
+    return value(answer.model, amount) if answer.sat else 0
 
 
-def _no_plan_within(bounds: Bounds, depth: int, timeout_ms: int) -> bool:
-    """Bounded model checking over settled steps: no plan of at most `depth` steps reaches the goal."""
+def _settled_plans(deployment: Deployment, depth: int) -> tuple[list, object]:
+    """Every plan of at most `depth` settled steps from the start to the goal, as Z3 constraints.
+
+    A step stays put, or is `semantics.settled_step` of a stop or a launch of
+    any amount; the second value is the plan's total seconds.
+    """
+    bounds = deployment.bounds
     states = [State(z3.Int(f"o{i}"), 0, 0, z3.Int(f"n{i}")) for i in range(depth + 1)]
     start, goal = initial_state(bounds), goal_state(bounds)
-    query = Query(timeout_ms).add(states[0].old == start.old, states[0].new == start.new,
-                                  states[-1].old == goal.old, states[-1].new == goal.new)
-    for i, (before, after) in enumerate(zip(states, states[1:])):
-        j, k = z3.Int(f"j{i}"), z3.Int(f"k{i}")
-        idle = z3.And(after.old == before.old, after.new == before.new)
-        stop = z3.And(*STOP.guard(bounds, before, j), after.old == before.old - j, after.new == before.new)
-        launch = z3.And(*LAUNCH.guard(bounds, before, k), after.new == before.new + k, after.old == before.old)
-        query.add(z3.Or(idle, stop, launch))
-    return not query.check().sat
-
-
-def _least_seconds_within(bounds: Bounds, settings: Settings, depth: int, timeout_ms: int) -> int | None:
-    """Z3 Optimize over every plan of at most `depth` steps: the least total seconds, or None."""
-    states = [State(z3.Int(f"so{i}"), 0, 0, z3.Int(f"sn{i}")) for i in range(depth + 1)]
-    start, goal = initial_state(bounds), goal_state(bounds)
-    optimizer = z3.Optimize()
-    optimizer.set("timeout", timeout_ms)
-    optimizer.add(states[0].old == start.old, states[0].new == start.new,
-                  states[-1].old == goal.old, states[-1].new == goal.new)
+    constraints = [states[0].old == start.old, states[0].new == start.new,
+                   states[-1].old == goal.old, states[-1].new == goal.new]
     cost = 0
     for i, (before, after) in enumerate(zip(states, states[1:])):
-        j, k, kind = z3.Int(f"sj{i}"), z3.Int(f"sk{i}"), z3.Int(f"kind{i}")  # 0 idle, 1 stop, 2 launch
-        optimizer.add(z3.Or(
-            z3.And(kind == 0, after.old == before.old, after.new == before.new),
-            z3.And(kind == 1, *STOP.guard(bounds, before, j), after.old == before.old - j, after.new == before.new),
-            z3.And(kind == 2, *LAUNCH.guard(bounds, before, k), after.new == before.new + k,
-                   after.old == before.old)))
-        cost = cost + z3.If(kind == 1, settings.drain_seconds, z3.If(kind == 2, settings.health_check_seconds, 0))
-    handle = optimizer.minimize(cost)
-    verdict = optimizer.check()
-    if verdict == z3.unknown:
-        raise SolverUnknown(optimizer.reason_unknown())
-    return handle.value().as_long() if verdict == z3.sat else None
+        kind = z3.Int(f"kind{i}")  # 0 stays put; 1 + its index in (STOP, LAUNCH) otherwise
+        options = [z3.And(kind == 0, after.old == before.old, after.new == before.new)]
+        for number, transition in enumerate((STOP, LAUNCH), start=1):
+            guard, settled = settled_step(bounds, before, transition, z3.Int(f"{transition.name}{i}"))
+            options.append(z3.And(kind == number, *guard, after.old == settled.old, after.new == settled.new))
+        constraints.append(z3.Or(*options))
+        cost = cost + z3.If(kind == 1, deployment.step_seconds(STOP.name),
+                            z3.If(kind == 2, deployment.step_seconds(LAUNCH.name), 0))
+    return constraints, cost
 
 
-def certified_plan(bounds: Bounds, settings: Settings, timeout_ms: int) -> StepPlan:
-    plans = [p for p in (greedy(bounds, settings, True), greedy(bounds, settings, False)) if p is not None]
+def _no_plan_within(deployment: Deployment, depth: int, timeout_ms: int) -> bool:
+    """Bounded model checking over settled steps: no plan of at most `depth` steps reaches the goal."""
+    constraints, _ = _settled_plans(deployment, depth)
+    return not Query(timeout_ms).add(*constraints).check().sat
+
+
+def _least_seconds_within(deployment: Deployment, depth: int, timeout_ms: int) -> int | None:
+    """Z3 Optimize over every plan of at most `depth` steps: the least total seconds, or None."""
+    constraints, cost = _settled_plans(deployment, depth)
+    answer = Optimum(timeout_ms).add(*constraints).least(cost)
+    return value(answer.model, cost) if answer.sat else None
+
+
+def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
+    bounds = deployment.bounds
+    plans = [p for p in (greedy(deployment, True, timeout_ms), greedy(deployment, False, timeout_ms))
+             if p is not None]
     for plan in plans:
-        replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan")
+        replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan", timeout_ms)
     desired = bounds.desired
     if not plans:
         return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
@@ -186,14 +178,14 @@ def certified_plan(bounds: Bounds, settings: Settings, timeout_ms: int) -> StepP
     elif most_launched and most_stopped:
         launches, stops = -(-desired // most_launched), -(-desired // most_stopped)
         low_steps = launches + stops
-        low_seconds = launches * settings.health_check_seconds + stops * settings.drain_seconds
+        low_seconds = launches * deployment.health_check_seconds + stops * deployment.drain_seconds
     else:
         low_steps = low_seconds = 0
     steps_known = fewest.steps == low_steps
     how = f"lower bound {low_steps} steps from at most {most_launched} launched and {most_stopped} stopped per step"
     if not steps_known and fewest.steps <= MAX_BMC_STEPS:
         try:
-            steps_known = _no_plan_within(bounds, fewest.steps - 1, timeout_ms)
+            steps_known = _no_plan_within(deployment, fewest.steps - 1, timeout_ms)
             how = f"no plan of {fewest.steps - 1} steps or fewer exists (bounded model checking)"
         except SolverUnknown:
             steps_known = False
@@ -201,11 +193,11 @@ def certified_plan(bounds: Bounds, settings: Settings, timeout_ms: int) -> StepP
     if not seconds_known and desired and most_launched and most_stopped:
         # A faster plan still launches and stops at least as often as the lower bound says,
         # so its number of steps is bounded; search all plans up to that many steps.
-        shortest_step = max(1, min(settings.health_check_seconds, settings.drain_seconds))
+        shortest_step = max(1, min(deployment.health_check_seconds, deployment.drain_seconds))
         depth = launches + stops + max(0, fastest.seconds - 1 - low_seconds) // shortest_step
         if depth <= MAX_BMC_STEPS:
             try:
-                seconds_known = _least_seconds_within(bounds, settings, depth, timeout_ms) == fastest.seconds
+                seconds_known = _least_seconds_within(deployment, depth, timeout_ms) == fastest.seconds
             except SolverUnknown:
                 seconds_known = False
     certificate = (f"fewest steps: {'exact' if steps_known else 'between'} "

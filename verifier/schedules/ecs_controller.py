@@ -23,11 +23,12 @@ from dataclasses import dataclass
 import z3
 
 from verifier.counterexample import Counterexample
-from verifier.model.records import Settings
 from verifier.smt.periodic import Repeat, longest_repeat, shifted
 from verifier.semantics import (
-    GONE, LAUNCH, READY, STOP, Action, Bounds, State, bounds_of, counted, goal_state, initial_state,
+    GONE, LAUNCH, READY, STOP, Action, Deployment, RepeatStep, State, counted, deployment_of, goal_state,
+    initial_state,
 )
+from verifier.smt.solver import DEFAULT_TIMEOUT_MS
 
 # Short runs are simulated step by step, so that a report shows every round; a
 # jump is tried once a run is long, and only kept when it skips many periods.
@@ -53,9 +54,9 @@ class _Round:
 
 
 class _Simulation:
-    def __init__(self, bounds: Bounds, settings: Settings):
-        self.bounds, self.settings = bounds, settings
-        self.state = initial_state(bounds)
+    def __init__(self, deployment: Deployment, timeout_ms: int):
+        self.deployment, self.bounds, self.timeout_ms = deployment, deployment.bounds, timeout_ms
+        self.state = initial_state(self.bounds)
         self.states, self.actions, self.times = [self.state], [], [0]
         self.repeats: list[Repeat] = []
         self.due: dict[int, list[int]] = {}  # second -> [tasks becoming ready, tasks gone]
@@ -70,8 +71,8 @@ class _Simulation:
         self.times.append(now)
 
     def control(self, now: int, decisions: list) -> None:
-        for transition, delay, slot in ((STOP, self.settings.drain_seconds, 1),
-                                        (LAUNCH, self.settings.health_check_seconds, 0)):
+        for transition, slot in ((STOP, 1), (LAUNCH, 0)):
+            delay = self.deployment.step_seconds(transition.name)
             amount = transition.largest_amount(self.bounds, self.state)
             decisions.append((len(self.states) - 1, transition, amount))
             if amount:
@@ -97,7 +98,7 @@ class _Simulation:
                 conditions.append(z3.Not(z3.And(*transition.guard(bounds, at(self.states[step]), amount + 1))))
             return conditions
 
-        periods = longest_repeat(bounds, period, delta, still_largest)
+        periods = longest_repeat(bounds, period, delta, still_largest, timeout_ms=self.timeout_ms)
         if periods < MIN_PERIODS_TO_JUMP:
             return False
         seconds = now - earlier.now
@@ -105,7 +106,7 @@ class _Simulation:
         self.repeats.append(Repeat(first, last, periods, delta, seconds))
         self.state = jumped
         self.states.append(jumped)
-        self.actions.append(Action("repeat", periods))
+        self.actions.append(RepeatStep(periods))
         # The jumped state is the last recorded one, `periods` periods later.
         self.times.append(self.times[-1] + periods * seconds)
         self.due = {when + periods * seconds: counts for when, counts in self.due.items()}
@@ -151,11 +152,11 @@ class _Simulation:
         )
 
 
-def simulate(bounds: Bounds, settings: Settings) -> EcsRun:
-    return _Simulation(bounds, settings).run()
+def simulate(deployment: Deployment, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> EcsRun:
+    return _Simulation(deployment, timeout_ms).run()
 
 
-def worst_makespan(model, work_budget: int) -> int | None:
+def worst_makespan(model, work_budget: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int | None:
     """ECS's slowest run over every desired count of `model` (a Model, with or without a range).
 
     None when some run never finishes, or when the runs together take more than
@@ -166,8 +167,7 @@ def worst_makespan(model, work_budget: int) -> int | None:
     for desired in range(low, high + 1):
         if work > work_budget:
             return None
-        settings = model.at(desired).settings
-        run = simulate(bounds_of(settings), settings)
+        run = simulate(deployment_of(model.at(desired).settings), timeout_ms)
         work += len(run.trace.states)
         if not run.completes:
             return None

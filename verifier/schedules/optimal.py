@@ -16,8 +16,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from verifier.semantics import LAUNCH, STOP, Action, Bounds, State
-from verifier.model.records import Settings
+from verifier.semantics import LAUNCH, STOP, Action, Deployment, State
 
 # (old, new, stopping by ticks left, pending by ticks left)
 TimedState = tuple[int, int, tuple[int, ...], tuple[int, ...]]
@@ -87,7 +86,7 @@ def _ticks_still_needed(state: TimedState, desired: int, health_ticks: int, drai
     return needed
 
 
-def optimal_schedule(bounds: Bounds, settings: Settings, max_states: int,
+def optimal_schedule(deployment: Deployment, max_states: int,
                      upper_bound_seconds: int | None = None) -> OptimalSchedule:
     """Search for the least makespan.
 
@@ -96,9 +95,10 @@ def optimal_schedule(bounds: Bounds, settings: Settings, max_states: int,
     they are among the schedules searched here). States that cannot finish within it even in the
     best case are not expanded: this is branch and bound, and keeps the answer exact.
     """
-    tick = math.gcd(settings.health_check_seconds, settings.drain_seconds)
-    health_ticks = settings.health_check_seconds // tick if tick else 0
-    drain_ticks = settings.drain_seconds // tick if tick else 0
+    bounds = deployment.bounds
+    tick = math.gcd(deployment.health_check_seconds, deployment.drain_seconds)
+    health_ticks = deployment.health_check_seconds // tick if tick else 0
+    drain_ticks = deployment.drain_seconds // tick if tick else 0
     start: TimedState = (bounds.desired, 0, (0,) * drain_ticks, (0,) * health_ticks)
     goal: TimedState = (0, bounds.desired, (0,) * drain_ticks, (0,) * health_ticks)
     limit = None if upper_bound_seconds is None or not tick else upper_bound_seconds // tick

@@ -1,10 +1,8 @@
 """The step-plan view (docs/semantics.md#step-plan): rounds of `launch(k)` then wait, or `stop(j)` then wait.
 
 Between steps nothing is pending or stopping, so a plan moves between settled
-states (old, new). Guards are checked in the settled state where the step
-starts: that is the state of the interleaving semantics at that moment, and
-the waiting afterwards only turns pending into new or removes stopping tasks,
-which never breaks a guard that held when the step began.
+states (old, new); `semantics.settled_step` defines one step, for this
+search and for the Z3 searches of `certified` alike.
 """
 
 from __future__ import annotations
@@ -13,8 +11,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from verifier.model.records import PlanStep, Settings
-from verifier.semantics import LAUNCH, STOP, Bounds, State
+from verifier.model.records import PlanStep
+from verifier.semantics import LAUNCH, STOP, Deployment, State, goal_state, initial_state, settled_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +31,10 @@ class StepPlan:
     upper_seconds: int | None = None      # at scale: seconds of the fastest plan found
 
 
-def step_seconds(settings: Settings, action: str) -> int:
-    return settings.health_check_seconds if action == "launch" else settings.drain_seconds
-
-
-def settled_graph(bounds: Bounds, settings: Settings, max_transitions: int) -> tuple[nx.DiGraph, bool]:
+def settled_graph(deployment: Deployment, max_transitions: int) -> tuple[nx.DiGraph, bool]:
     """Settled states reachable by whole steps, edges carrying the step and its seconds."""
-    start = (bounds.desired, 0)
+    bounds = deployment.bounds
+    start = initial_state(bounds).pair()
     graph = nx.DiGraph()
     graph.add_node(start)
     stack = [start]
@@ -53,23 +48,24 @@ def settled_graph(bounds: Bounds, settings: Settings, max_transitions: int) -> t
             if edges > max_transitions:
                 return graph, False
             for amount in range(1, largest + 1):
-                after = (old - amount, new) if transition is STOP else (old, new + amount)
+                after = settled_step(bounds, state, transition, amount)[1].pair()
                 if after not in graph:
                     stack.append(after)
                 graph.add_edge((old, new), after, step=PlanStep(transition.name, amount),
-                               seconds=step_seconds(settings, transition.name))
+                               seconds=deployment.step_seconds(transition.name))
     return graph, True
 
 
-def plan_steps(bounds: Bounds, settings: Settings, max_transitions: int) -> StepPlan:
-    graph, complete = settled_graph(bounds, settings, max_transitions)
+def plan_steps(deployment: Deployment, max_transitions: int) -> StepPlan:
+    bounds = deployment.bounds
+    graph, complete = settled_graph(deployment, max_transitions)
     empty = StepPlan(None, (), (), None, (), (), complete, graph.number_of_nodes())
-    start, goal = (bounds.desired, 0), (0, bounds.desired)
+    start, goal = initial_state(bounds).pair(), goal_state(bounds).pair()
     if not complete or goal not in graph:
         return empty
     # Fewest steps first, then least time: one integer weight, exact, with the
     # step count in the high part (no plan's seconds can reach `scale`).
-    longest = max(settings.health_check_seconds, settings.drain_seconds)
+    longest = max(deployment.health_check_seconds, deployment.drain_seconds)
     scale = (graph.number_of_edges() + 1) * longest + 1
     ranked = nx.dijkstra_path(graph, start, goal, weight=lambda u, v, d: scale + d["seconds"])
     fastest = nx.dijkstra_path(graph, start, goal, weight="seconds")

@@ -3,11 +3,8 @@
 `semantics.TRANSITIONS` gives each transition's guard as a tuple of comparisons
 and its effect as a State of expressions. Called with Z3 integers they build
 constraints; nothing here restates a guard. The only new facts are the
-rounding of docs/semantics.md#bounds, encoded exactly as linear constraints so that
-desiredCount may be symbolic too:
-
-    100*L >= D*m  and  100*L < D*m + 100      (L = ceil(D*m/100))
-    100*U <= D*x  and  100*U > D*x - 100      (U = floor(D*x/100))
+rounding of docs/semantics.md#bounds, taken from `rounding` as linear constraints so
+that desiredCount may be symbolic too.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from itertools import count
 import z3
 
 from verifier.model.records import Settings
+from verifier.rounding import rounded_percent_facts
 from verifier.semantics import TRANSITIONS, Bounds, State, bounds_of, counted, goal_state, initial_state
 
 _fresh = count()
@@ -39,11 +37,8 @@ def over_desired(settings: Settings, desired: z3.ArithRef, capacity=None) -> Sym
     """The model with desiredCount `desired` symbolic; `capacity` may be an expression in it."""
     low, high = z3.Int(f"L{next(_fresh)}"), z3.Int(f"U{next(_fresh)}")
     m, x = settings.min_healthy_percent, settings.max_percent
-    facts = (
-        desired >= 0,
-        100 * low >= desired * m, 100 * low < desired * m + 100,
-        100 * high <= desired * x, 100 * high > desired * x - 100,
-    )
+    facts = (desired >= 0, *rounded_percent_facts(low, desired, m, round_up=True),
+             *rounded_percent_facts(high, desired, x, round_up=False))
     bounds = Bounds(desired, low, high, settings.capacity if capacity is None else capacity,
                     m, x, settings.stopping_counts_toward_max)
     return SymbolicModel(bounds, facts)

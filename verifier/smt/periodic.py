@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import z3
 
 from verifier.semantics import BY_NAME, Action, Bounds, State
-from verifier.smt.solver import Query
+from verifier.smt.solver import DEFAULT_TIMEOUT_MS, Query
 
 MAX_REPEATS = 1 << 40
 
@@ -39,7 +39,8 @@ def shifted(state: State, delta: State, times) -> State:
 
 
 def repeats_for(bounds: Bounds, period: list[tuple[State, Action]], delta: State, periods: int,
-                extra: Callable[[Callable[[State], State]], list] | None = None) -> bool:
+                extra: Callable[[Callable[[State], State]], list] | None = None,
+                timeout_ms: int = DEFAULT_TIMEOUT_MS) -> bool:
     """Whether every repetition 1..periods of `period` (shifted by delta each time) is allowed."""
     p = z3.Int("p")
     at = (lambda state: shifted(state, delta, p + 1))
@@ -48,22 +49,23 @@ def repeats_for(bounds: Bounds, period: list[tuple[State, Action]], delta: State
         conditions += BY_NAME[action.name].guard(bounds, at(state), action.amount)
     if extra is not None:
         conditions += extra(at)
-    answer = Query().add(p >= 0, p < periods, z3.Not(z3.And(*conditions))).check()
+    answer = Query(timeout_ms).add(p >= 0, p < periods, z3.Not(z3.And(*conditions))).check()
     return not answer.sat
 
 
 def longest_repeat(bounds: Bounds, period: list[tuple[State, Action]], delta: State,
-                   extra: Callable | None = None, limit: int = MAX_REPEATS) -> int:
+                   extra: Callable | None = None, limit: int = MAX_REPEATS,
+                   timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int:
     """The most repetitions (0 if none) for which the period stays valid."""
-    if limit < 1 or not repeats_for(bounds, period, delta, 1, extra):
+    if limit < 1 or not repeats_for(bounds, period, delta, 1, extra, timeout_ms):
         return 0
     good, bad = 1, 2
-    while bad <= limit and repeats_for(bounds, period, delta, bad, extra):
+    while bad <= limit and repeats_for(bounds, period, delta, bad, extra, timeout_ms):
         good, bad = bad, bad * 2
     bad = min(bad, limit + 1)
     while bad - good > 1:   # invariant: `good` repetitions are valid, `bad` are not (or exceed limit)
         middle = (good + bad) // 2
-        if repeats_for(bounds, period, delta, middle, extra):
+        if repeats_for(bounds, period, delta, middle, extra, timeout_ms):
             good = middle
         else:
             bad = middle

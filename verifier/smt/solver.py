@@ -1,6 +1,7 @@
 """The one place rollproof talks to Z3.
 
-Every query goes through `Query`: a fresh solver with a timeout, assertions
+Every query goes through `Query` (or `Incremental` for a solver kept across
+questions, `Optimum` for an optimisation): a fresh solver with a timeout, assertions
 that may carry names (so an unsat core comes back as those names), and an
 `unknown` answer that raises `SolverUnknown` instead of passing for a bool.
 """
@@ -85,6 +86,38 @@ class Incremental:
             raise SolverUnknown(self.solver.reason_unknown())
         finally:
             self.solver.pop()
+
+
+class Optimum:
+    """Z3 Optimize with the same timeout and `unknown` handling: `Optimum(timeout).add(...).least(cost)`.
+
+    The answer's model is an optimal one; read the objective's value from it with `value`.
+    """
+
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.optimizer = z3.Optimize()
+        self.optimizer.set("timeout", timeout_ms)
+
+    def add(self, *formulas) -> "Optimum":
+        for formula in formulas:
+            self.optimizer.add(formula)
+        return self
+
+    def least(self, objective) -> Answer:
+        self.optimizer.minimize(objective)
+        return self._check()
+
+    def most(self, objective) -> Answer:
+        self.optimizer.maximize(objective)
+        return self._check()
+
+    def _check(self) -> Answer:
+        verdict = self.optimizer.check()
+        if verdict == z3.sat:
+            return Answer(True, self.optimizer.model())
+        if verdict == z3.unsat:
+            return Answer(False)
+        raise SolverUnknown(self.optimizer.reason_unknown())
 
 
 def value(model: z3.ModelRef, term) -> int:

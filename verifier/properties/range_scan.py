@@ -1,0 +1,167 @@
+"""What every property needs to answer for a range of desired counts: scan, show, prove, repair.
+
+For each property, the closed forms of `closed_forms` flag candidate counts in
+one quick pass. Each flagged count is then shown with a counterexample that is
+replayed through the semantics, and Z3 proves, over the desired count as a
+symbolic integer and with the inductive invariant, that no other count in the
+range fails. If Z3 finds a count the scan missed, that count is checked on its
+own and added; the answer never rests on the closed forms alone. Each property
+module's `check_range` supplies its own flag, witness and bad states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import z3
+
+from verifier.counterexample import Counterexample
+from verifier.model.records import Model, TaskCount
+from verifier.replay import replay
+from verifier.results import PropertyId, Status
+from verifier.rounding import rounded_percent_facts
+from verifier.semantics import Action, Bounds, bounds_of, initial_state
+from verifier.smt.encoding import over_desired, state_vars, step
+from verifier.smt.invariants import holds
+from verifier.smt.solver import Query, SolverUnknown, value
+
+MAX_REPAIRS = 20            # counts Z3 may add to a scan before the property is left unknown
+
+
+@dataclass(frozen=True, slots=True)
+class FailingInterval:
+    low: int
+    high: int
+    example: int                      # the desired count its counterexample is for
+    counterexample: Counterexample
+    why: tuple[str, ...] = ()         # plain words on the example (for progress: what blocks it)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeFinding:
+    property_id: str
+    status: Status
+    message: str
+    failing: tuple[FailingInterval, ...] = ()
+    unknown: tuple[tuple[int, int], ...] = ()
+    details: tuple[str, ...] = ()
+
+    def failing_desired(self) -> list[list[int]]:
+        return [[interval.low, interval.high] for interval in self.failing]
+
+
+def intervals(counts: list[int]) -> list[tuple[int, int]]:
+    """Sorted, merged, inclusive intervals of the given counts."""
+    merged: list[list[int]] = []
+    for count in sorted(set(counts)):
+        if merged and count == merged[-1][1] + 1:
+            merged[-1][1] = count
+        else:
+            merged.append([count, count])
+    return [(a, b) for a, b in merged]
+
+
+def describe_counts(spans) -> str:
+    return ", ".join(f"{{{a}}}" if a == b else f"{a}..{b}" for a, b in spans)
+
+
+class RangeScan:
+    """One model over desired counts low..high, with the desired count also as a Z3 integer."""
+
+    def __init__(self, model: Model, low: int, high: int, timeout_ms: int):
+        self.model, self.low, self.high, self.timeout_ms = model, low, high, timeout_ms
+        self.desired = z3.Int("D")
+        capacity = None
+        if model.capacity_headroom is not None:
+            capacity = self.desired + model.capacity_headroom
+        self.symbolic = over_desired(model.settings, self.desired, capacity)
+        self.in_range = z3.And(self.desired >= low, self.desired <= high)
+        try:
+            self.inductive = self._inductive()
+        except SolverUnknown:
+            self.inductive = False
+
+    def counts(self) -> range:
+        return range(self.low, self.high + 1)
+
+    def bounds(self, desired: int) -> Bounds:
+        return bounds_of(self.model.at(desired).settings)
+
+    def not_inductive(self, property_id: PropertyId) -> RangeFinding:
+        return RangeFinding(property_id, Status.UNKNOWN, "the invariant could not be proved inductive")
+
+    def requirement(self, count: TaskCount | None, default, round_up: bool):
+        """The requirement as a term in the symbolic desired count, with its rounding facts."""
+        if count is None:
+            return default, ()
+        if not count.percent:
+            return count.value, ()
+        term = z3.Int(f"req{id(count)}")
+        return term, rounded_percent_facts(term, self.desired, count.value, round_up)
+
+    def _inductive(self) -> bool:
+        now, then = state_vars("rn"), state_vars("rt")
+        answer = Query(self.timeout_ms).add(*self.symbolic.facts, self.in_range, holds(self.symbolic, now),
+                                            step(self.symbolic, now, then),
+                                            z3.Not(holds(self.symbolic, then))).check()
+        return not answer.sat
+
+    def other_failure(self, bad, facts, excluded: list[int]) -> int | None:
+        """A desired count outside `excluded` where an invariant state is bad, or None (a proof)."""
+        x = state_vars("rx")
+        query = Query(self.timeout_ms).add(*self.symbolic.facts, *facts, self.in_range,
+                                           holds(self.symbolic, x), bad(x))
+        for a, b in intervals(excluded):
+            query.add(z3.Or(self.desired < a, self.desired > b))
+        answer = query.check()
+        return value(answer.model, self.desired) if answer.sat else None
+
+
+def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[Bounds], bool],
+                   witness: Callable[[int], Counterexample | None], bad, facts, what: str,
+                   explain: Callable[[int, Counterexample], tuple[str, ...]] | None = None) -> RangeFinding:
+    """Scan, show every flagged count, then prove the rest; repair the scan from Z3's witnesses."""
+    failing: dict[int, Counterexample] = {}
+    unknown: list[int] = []
+    for desired in scan.counts():
+        if flagged(scan.bounds(desired)):
+            trace = witness(desired)
+            if trace is None:
+                unknown.append(desired)
+            else:
+                failing[desired] = trace
+    try:
+        for _ in range(MAX_REPAIRS):
+            missed = scan.other_failure(bad, facts, list(failing) + unknown)
+            if missed is None:
+                break
+            trace = witness(missed)
+            if trace is None:
+                unknown.append(missed)
+            else:
+                failing[missed] = trace
+        else:
+            return RangeFinding(property_id, Status.UNKNOWN,
+                                f"more than {MAX_REPAIRS} counts could not be settled", unknown=tuple(intervals(unknown)))
+    except SolverUnknown as reason:
+        return RangeFinding(property_id, Status.UNKNOWN, f"the solver gave no answer ({reason})")
+    spans = [FailingInterval(a, b, a, failing[a], explain(a, failing[a]) if explain else ())
+             for a, b in intervals(list(failing))]
+    unknown_spans = tuple(intervals(unknown))
+    if spans:
+        message = f"{what} for desiredCount in {describe_counts((s.low, s.high) for s in spans)}"
+        return RangeFinding(property_id, Status.VIOLATED, message, tuple(spans), unknown_spans)
+    if unknown_spans:
+        return RangeFinding(property_id, Status.UNKNOWN, f"not settled for desiredCount in "
+                            f"{describe_counts(unknown_spans)}", unknown=unknown_spans)
+    return RangeFinding(property_id, Status.HOLDS, f"holds for every desiredCount in {scan.low}..{scan.high} "
+                        "(proved by Z3 over the symbolic desired count)")
+
+
+def replayed_actions(bounds: Bounds, actions: list[Action], bad: Callable, what: str) -> Counterexample:
+    """The trace of `actions` from the initial state, replayed to end in a `bad` state."""
+    states = [initial_state(bounds)]
+    for action in actions:
+        states.append(action.apply(bounds, states[-1]))
+    return replay(bounds, Counterexample(tuple(states), tuple(actions)), bad, what)
