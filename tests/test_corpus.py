@@ -2,6 +2,8 @@
 
 import pytest
 
+from verifier.counterexample import Counterexample
+from verifier.errors import ReplayError
 from verifier.replay import replay
 from verifier.results import Status
 from verifier.semantics import bounds_of
@@ -33,3 +35,14 @@ def test_model_matches_its_label(corpus, name):
         elif finding.status is Status.VIOLATED and finding.counterexample is not None:
             trace = finding.counterexample
             replay(result.bounds, trace, violation_of(model, finding.property_id, trace), finding.property_id)
+
+
+def test_a_trace_cut_short_of_its_violation_does_not_replay(corpus):
+    # strict-requirement: one stop takes the healthy count below the required minimum; before
+    # that stop all tasks are healthy, so the initial state alone violates nothing.
+    _, model, result = corpus["strict-requirement"]
+    finding = next(f for f in result.findings if f.property_id == "availability")
+    assert len(finding.counterexample.actions) == 1
+    cut = Counterexample(finding.counterexample.states[:1], ())
+    with pytest.raises(ReplayError, match="not a violation"):
+        replay(result.bounds, cut, violation_of(model, "availability", cut), "availability")
