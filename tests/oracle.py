@@ -126,3 +126,28 @@ def optimal_makespan(D, m, x, C, health, drain, knob=False):
                 if new_stopping or new_pending:  # else nothing will ever change: a dead end
                     heapq.heappush(heap, (now + tick, o2, n, new_stopping, new_pending))
     return None
+
+
+def can_finish_from(D, m, x, C, knob, state):
+    """Whether (0, 0, 0, D) is reachable from `state` (old, stopping, pending, new) by any actions."""
+    goal = (0, 0, 0, D)
+    seen, stack = set(), [tuple(state)]
+    while stack:
+        o, s, p, n = current = stack.pop()
+        if current == goal:
+            return True
+        if current in seen:
+            continue
+        seen.add(current)
+        stack += [(o - j, s + j, p, n) for j in range(1, o + 1) if can_stop(D, m, x, C, knob, o, s, p, n, j)]
+        stack += [(o, s, p + k, n) for k in range(1, D + 1) if can_launch(D, m, x, C, knob, o, s, p, n, k)]
+        stack += [(o, s, p - 1, n + 1)] * bool(p) + [(o, s - 1, p, n)] * bool(s)
+    return False
+
+
+def step_allowed(D, m, x, C, knob, state, name, amount):
+    """Whether a hand-written plan step (`stop` or `launch` of `amount`) may start in `state`."""
+    o, s, p, n = state
+    if name == "stop":
+        return can_stop(D, m, x, C, knob, o, s, p, n, amount)
+    return can_launch(D, m, x, C, knob, o, s, p, n, amount)

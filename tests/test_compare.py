@@ -2,13 +2,9 @@
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 from verifier.ci.diff import Metrics, classify, compare
-
-ROOT = Path(__file__).resolve().parent.parent
-DIFF = ROOT / "tests" / "fixtures" / "diff"
+from conftest import DIFF, ROOT, run_cli
 
 
 def test_fixture_pairs():
@@ -46,13 +42,12 @@ def test_classification_rules():
 
 
 def test_diff_cli_exit_codes():
-    words = [sys.executable, "-m", "verifier", "diff", str(DIFF / "before"), str(DIFF / "after")]
-    plain = subprocess.run(words, cwd=ROOT, capture_output=True, text=True)
-    assert plain.returncode == 0 and "Api" in plain.stdout
-    strict = subprocess.run(words + ["--fail-on-less-safe", "--format", "json"], cwd=ROOT, capture_output=True,
-                            text=True)
-    assert strict.returncode == 1
-    assert {s["model"]: s["verdict"] for s in json.loads(strict.stdout)["services"]}["Api"] == "less safe"
+    words = ["diff", DIFF / "before", DIFF / "after"]
+    plain = run_cli(*words)
+    assert plain.code == 0 and "Api" in plain.out
+    strict = run_cli(*words, "--fail-on-less-safe", "--format", "json")
+    assert strict.code == 1
+    assert {s["model"]: s["verdict"] for s in json.loads(strict.out)["services"]}["Api"] == "less safe"
 
 
 def test_gate_base_compares_with_a_git_revision(tmp_path):
@@ -65,14 +60,12 @@ def test_gate_base_compares_with_a_git_revision(tmp_path):
     subprocess.run(git + ["add", "."], cwd=repo, check=True)
     subprocess.run(git + ["commit", "-qm", "base"], cwd=repo, check=True)
     template.write_text((DIFF / "after" / "services.yaml").read_text())
-    done = subprocess.run([sys.executable, "-m", "verifier", "gate", "infra", "--base", "HEAD",
-                           "--fail-on-less-safe"], cwd=repo, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert "compared with HEAD:" in done.stdout and "less safe" in done.stdout
-    assert done.returncode == 1
-    bad = subprocess.run([sys.executable, "-m", "verifier", "gate", "infra", "--base", "no-such-ref"],
-                         cwd=repo, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    done = run_cli("gate", "infra", "--base", "HEAD", "--fail-on-less-safe", cwd=repo, env=env)
+    assert "compared with HEAD:" in done.out and "less safe" in done.out
+    assert done.code == 1
+    bad = run_cli("gate", "infra", "--base", "no-such-ref", cwd=repo, env=env)
+    assert bad.code == 2 and "Traceback" not in bad.err
 
 
 def test_diff_and_report_on_a_malformed_template_exit_2_without_traceback(tmp_path):
@@ -81,7 +74,6 @@ def test_diff_and_report_on_a_malformed_template_exit_2_without_traceback(tmp_pa
     (bad / "t.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n"
                                 "    Type: AWS::ECS::Service\n    Properties: [\n")
     for words in (["diff", str(bad), str(bad)], ["report", str(bad), "--output", str(tmp_path / "out")]):
-        done = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=ROOT, capture_output=True,
-                              text=True)
-        assert done.returncode == 2 and "Traceback" not in done.stderr
-        assert done.stderr.startswith(f"{bad / 't.yaml'}:") and "cannot read the template" in done.stderr
+        done = run_cli(*words)
+        assert done.code == 2 and "Traceback" not in done.err
+        assert done.err.startswith(f"{bad / 't.yaml'}:") and "cannot read the template" in done.err

@@ -1,26 +1,14 @@
 """`rollproof gate` on realistic infrastructure code in tests/fixtures/infra/."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, settings as hsettings, strategies as st
 
 from verifier.ci.gate import gate, read_services
 from verifier.ingest import IngestError
 from verifier.reports.sarif import gate_sarif
-
-ROOT = Path(__file__).resolve().parent.parent
-INFRA = ROOT / "tests" / "fixtures" / "infra"
-SARIF_SCHEMA = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
-
-
-def run(*words):
-    done = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    return done.returncode, done.stdout, done.stderr
+from conftest import INFRA, run_cli as run, sarif_schema
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +74,10 @@ def test_findings_point_at_the_setting_to_change(report):
 
 
 def test_sarif_validates_and_points_at_lines(report):
-    if not SARIF_SCHEMA.exists():
-        pytest.skip(f"the SARIF schema is read from {SARIF_SCHEMA}, which is absent here")
+    schema = sarif_schema()
     import jsonschema
     document = gate_sarif(report)
-    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(document)
+    jsonschema.Draft4Validator(json.loads(schema.read_text())).validate(document)
     errors = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].split("/")[-1],
                r["locations"][0]["physicalLocation"]["region"]["startLine"])
               for r in document["runs"][0]["results"] if r["level"] == "error"}
@@ -164,8 +151,7 @@ def shaped(document, shape):
     return document
 
 
-@hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                    HealthCheck.function_scoped_fixture])
+@hsettings(max_examples=200)
 @given(documents, st.sampled_from(["json", "yaml"]), st.sampled_from(["raw", "template", "ecs", "plan"]))
 def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, form, shape):
     document = shaped(document, shape)

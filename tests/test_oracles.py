@@ -2,7 +2,7 @@
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, settings as hsettings, strategies as st
 
 from verifier.replay import replay
 from verifier.results import Status
@@ -90,14 +90,14 @@ def check_everything(model):
     return result
 
 
-@hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=200)
 @given(models(max_desired=8))
 def test_verifier_agrees_with_brute_force(model):
     check_everything(model)
 
 
 @pytest.mark.slow
-@hsettings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=1000)
 @given(models(max_desired=12))
 def test_verifier_agrees_with_brute_force_up_to_twelve(model):
     check_everything(model)
@@ -111,14 +111,14 @@ def _optimal_agrees(model):
     assert result.optimal.makespan_seconds == expected
 
 
-@hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=100)
 @given(models(max_desired=4))
 def test_optimal_makespan_agrees_with_whole_decision_search(model):
     _optimal_agrees(model)
 
 
 @pytest.mark.slow
-@hsettings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=500)
 @given(models(max_desired=6))
 def test_optimal_makespan_agrees_with_whole_decision_search_up_to_six(model):
     _optimal_agrees(model)

@@ -2,16 +2,13 @@
 
 import datetime
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from verifier.errors import ModelError
 from verifier.ci.gate import gate
 from verifier.ci.policy import load_policy
-
-ROOT = Path(__file__).resolve().parent.parent
-INFRA = ROOT / "tests" / "fixtures" / "infra"
+from conftest import INFRA
 
 
 def write(tmp_path, text):

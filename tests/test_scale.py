@@ -1,7 +1,7 @@
 """Answers at scale: accelerated ECS runs and certified step plans, against plain computation."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, settings as hsettings, strategies as st
 
 from verifier.replay import replay
 from verifier.model.records import Settings
@@ -50,15 +50,19 @@ def test_accelerated_run_equals_step_by_step_run(desired, min_pct, max_pct, capa
     assert fast.trace.states[-1] == slow.trace.states[-1]
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=60)
 @given(st.integers(0, 14), st.integers(0, 200), st.integers(0, 200), st.none() | st.integers(0, 30))
 def test_certified_figures_are_exact_where_they_are_given(desired, min_pct, max_pct, capacity):
     deployment = deployment_of(Settings(desired, min_pct, max_pct, capacity))
     exact = plan_steps(deployment, 10**6)
     certified = certified_plan(deployment, 20_000)
-    if certified.min_steps is not None:
-        assert certified.min_steps == exact.min_steps
-    if certified.sequential_seconds is not None:
-        assert certified.sequential_seconds == exact.sequential_seconds
-    if exact.min_steps is not None and certified.upper_steps is not None:
-        assert certified.upper_steps >= exact.min_steps
+    if exact.min_steps is None:
+        # No plan finishes, so none can be certified: the upper bound is a replayed plan.
+        assert (certified.min_steps, certified.upper_steps, certified.sequential_seconds) == (None, None, None)
+        return
+    # A plan exists, so one exists from every settled state (see test_oracles), and the
+    # greedy construction behind the upper bound finishes.
+    assert certified.upper_steps is not None and certified.upper_steps >= exact.min_steps
+    # A figure is given only where its bounds meet; when given it must be the exact one.
+    assert certified.min_steps in (None, exact.min_steps)
+    assert certified.sequential_seconds in (None, exact.sequential_seconds)

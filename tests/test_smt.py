@@ -2,7 +2,7 @@
 
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import given, settings as hsettings, strategies as st
 
 from verifier.replay import replay
 from verifier.smt.encoding import over_desired, state_vars, step
@@ -11,7 +11,7 @@ from verifier.smt.invariants import holds
 from verifier.model.records import Requirements, Settings, TaskCount
 from verifier.smt.solver import Query
 from verifier.check.verify import Options, verify
-from conftest import make_model
+from conftest import make_model, violation_of
 
 
 def small_models(max_desired):
@@ -50,17 +50,18 @@ def compare_engines(model):
     assert figures(smt) == figures(explicit)
     for finding in smt.findings:
         if finding.status is Status.VIOLATED and finding.counterexample is not None:
-            replay(smt.bounds, finding.counterexample, lambda state: True, finding.property_id)
+            trace = finding.counterexample
+            replay(smt.bounds, trace, violation_of(model, finding.property_id, trace), finding.property_id)
 
 
-@hsettings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=80)
 @given(small_models(max_desired=12))
 def test_engines_agree_on_small_models(model):
     compare_engines(model)
 
 
 @pytest.mark.slow
-@hsettings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=600)
 @given(small_models(max_desired=12))
 def test_engines_agree_on_many_small_models(model):
     compare_engines(model)
@@ -105,7 +106,7 @@ def test_optimum_finds_the_optimum_and_says_when_there_is_none():
     assert not Optimum().add(x > 1, x < 1).least(x).sat
 
 
-@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=40)
 @given(st.integers(1, 6), st.integers(0, 100), st.integers(100, 200), st.none() | st.integers(0, 12))
 def test_z3_settled_plans_agree_with_the_settled_graph(desired, min_pct, max_pct, capacity):
     # The same settled-step relation, searched by networkx (plan_steps) and as Z3 constraints.

@@ -1,10 +1,7 @@
 """`rollproof suggest`: every stuck model in models/ gets a fix that `verify` then proves."""
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +9,9 @@ from verifier.results import Verdict
 from verifier.model.loading import load_model
 from verifier.check.suggest import suggest
 from verifier.check.verify import Options, check_model
+from conftest import MODEL_PATHS, MODELS, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-STUCK = [p for p in sorted((ROOT / "models").glob("*.yaml"))
+STUCK = [p for p in MODEL_PATHS
          if "progress" in (load_model(p).expect.violated if load_model(p).expect else ())]
 
 
@@ -43,7 +40,7 @@ def test_every_stuck_model_gets_a_fix_that_verify_proves(path):
 def test_both100_needs_maximum_117():
     # D = 6, minimum stays 100 (no requirement lets it drop), so ECS must start one new task
     # first: floor(6 x / 100) >= 7 needs x >= 117 (6 x 1.16 = 6.96 rounds down to 6).
-    result = suggest(load_model(ROOT / "models" / "both100.yaml"))
+    result = suggest(load_model(MODELS / "both100.yaml"))
     assert (result.fix.min_healthy_percent, result.fix.max_percent) == (100, 117)
     assert result.fix.total_change == 17
 
@@ -60,15 +57,14 @@ def test_one_task_stuck_at_min50_max150_needs_max_200():
 def test_no_lowering_of_minimum_without_requirement():
     # no-spare-room: 4 tasks, 4 slots, minimum 100. Only a lower minimum or one more slot helps;
     # without a minHealthy requirement the minimum may not drop, so only capacity is offered.
-    result = suggest(load_model(ROOT / "models" / "no-spare-room.yaml"))
+    result = suggest(load_model(MODELS / "no-spare-room.yaml"))
     assert result.fix is None and result.capacity_fix.capacity == 5
 
 
 def test_suggest_json_and_exit_code():
-    completed = subprocess.run([sys.executable, "-m", "verifier", "suggest", "models/both100.yaml",
-                                "--format", "json"], cwd=ROOT, capture_output=True, text=True)
-    assert completed.returncode == 0
-    document = json.loads(completed.stdout)
+    code, out, _ = run_cli("suggest", "models/both100.yaml", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
     assert document["schema"] == "rollproof/suggestion/v2"
     assert document["changes"] == {"min_healthy_percent": 100, "max_percent": 117}
     assert document["verified"] is True
