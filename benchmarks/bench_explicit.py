@@ -79,10 +79,11 @@ def baseline_same_successors(bounds, budget: int = BUDGET) -> int:
 
 def one_case(desired: int, min_pct: int) -> dict:
     import resource
+
+    from verifier.check.verify import Options, verify
     from verifier.explicit.explore import explore
     from verifier.model.records import Model, Settings
     from verifier.semantics import bounds_of
-    from verifier.check.verify import Options, verify
 
     settings = Settings(desired, min_pct, 200)
     started = time.perf_counter()

@@ -36,7 +36,7 @@ def run(words: list[str]) -> tuple[float, dict, int]:
 
 def describe(result: dict) -> str:
     if "range" in result:
-        failing = {pid: p["failing_desired"] for pid, p in result["range"]["properties"].items() if p["failing_desired"]}
+        failing = {p["id"]: p["failing_desired"] for p in result["range"]["properties"] if p["failing_desired"]}
         return f"{result['verdict']} {failing or ''}".strip()
     plan = result.get("plan") or {}
     ecs = result.get("ecs") or {}

@@ -20,6 +20,7 @@ DIFF = ROOT / "tests" / "fixtures" / "diff"
 SARIF_SCHEMA = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
 
 import oracle  # noqa: E402
+
 from verifier.model.records import Model, Settings  # noqa: E402
 
 # Checks run whole verifications, whose time varies with the machine: no per-example deadline.
@@ -87,8 +88,8 @@ def make_model(desired, min_pct=100, max_pct=200, capacity=None, **extra) -> Mod
 def violation_of(model: Model, property_id: str, trace):
     """The state test that the end of `trace` must pass for `property_id` to be really violated.
 
-    Written from docs/semantics.md (bounds, state, actions, views) with oracle.py's arithmetic, not the verifier's, so that a
-    replay with it confirms the counterexample independently. `model` is at one desired count.
+    Written from docs/semantics.md (bounds, state, actions, views) with oracle.py's arithmetic, not
+    the verifier's, so that a replay with it confirms the counterexample independently. `model` is at one desired count.
     """
     s, req = model.settings, model.requirements
     D, m, x, C, knob = s.desired, s.min_healthy_percent, s.max_percent, s.capacity, s.stopping_counts_toward_max

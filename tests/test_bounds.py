@@ -1,7 +1,8 @@
 from fractions import Fraction
 from math import ceil, floor
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from verifier.model.records import Settings
 from verifier.rounding import ceil_percent, floor_percent, rounded_percent_facts

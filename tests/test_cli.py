@@ -38,7 +38,7 @@ def test_reference_scenario_json_has_the_spec_figures():
 def test_violation_exits_1_with_counterexample():
     code, out, _ = run("verify", str(ROOT / "models" / "both100.yaml"), "--format", "json")
     assert code == 1
-    progress = [p for p in json.loads(out)["properties"] if p["id"] == "progress"][0]
+    progress = next(p for p in json.loads(out)["properties"] if p["id"] == "progress")
     assert progress["status"] == "violated"
     assert progress["counterexample"]["states"] == [{"old": 6, "stopping": 0, "pending": 0, "new": 0}]
 
@@ -59,7 +59,7 @@ def test_several_models_give_a_json_array():
 
 
 def test_budget_exits_3():
-    code, out, err = run("verify", "--desired", "12", "--min-healthy-percent", "50", "--max-states", "300",
+    code, out, _err = run("verify", "--desired", "12", "--min-healthy-percent", "50", "--max-states", "300",
                          "--engine", "explicit")
     assert code == 3
     assert "--max-states" in out and "INCONCLUSIVE" in out
@@ -82,7 +82,8 @@ def test_check_labels_fails_on_a_wrong_label(tmp_path):
 @pytest.mark.parametrize("text, line, words", [
     ("service:\n  desiredCount: 6\n  deploymentConfiguration:\n    maximumPercent: two hundred\n", 4,
      "maximumPercent='two hundred'"),
-    ("service:\n  desiredCount: 6\ncluser:\n  capacityTasks: 8\n", 3, "unknown key 'cluser' at the top level (did you mean 'cluster'?)"),
+    ("service:\n  desiredCount: 6\ncluser:\n  capacityTasks: 8\n", 3,
+     "unknown key 'cluser' at the top level (did you mean 'cluster'?)"),
     ("", 1, "file is empty"),
     ("\t- bad\n", 1, "not valid YAML"),
 ])
@@ -116,7 +117,7 @@ def test_bad_file_exits_2_with_file_and_line_and_no_traceback(tmp_path, text, li
     (["suggest", "no/such/file.yaml"], "cannot read file"),
 ])
 def test_usage_errors_exit_2_without_traceback(words, message):
-    code, out, err = run(*words)
+    code, _out, err = run(*words)
     assert code == 2
     assert message in err and "Traceback" not in err
 

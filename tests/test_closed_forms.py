@@ -3,10 +3,10 @@
 import networkx as nx
 import pytest
 
-from verifier.smt.closed_forms import capacity_exceeded, highest_counted, invariant_deadlock, lowest_healthy
 from verifier.explicit.explore import explore
 from verifier.model.records import Settings
 from verifier.semantics import bounds_of, counted, goal_state
+from verifier.smt.closed_forms import capacity_exceeded, highest_counted, invariant_deadlock, lowest_healthy
 
 CASES = [Settings(d, m, x, c, stopping_counts_toward_max=k)
          for d in range(0, 8) for m in range(0, 201, 25) for x in range(0, 201, 25)

@@ -3,8 +3,9 @@
 import json
 import subprocess
 
-from verifier.ci.diff import Metrics, classify, compare
 from conftest import DIFF, ROOT, run_cli
+
+from verifier.ci.diff import Metrics, classify, compare
 
 
 def test_fixture_pairs():

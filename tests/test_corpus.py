@@ -1,13 +1,13 @@
 """Every model in models/ gets the verdict its `expect:` label states, for the stated reasons."""
 
 import pytest
+from conftest import MODEL_PATHS, violation_of
 
 from verifier.counterexample import Counterexample
 from verifier.errors import ReplayError
 from verifier.replay import replay
 from verifier.results import Status
 from verifier.semantics import bounds_of
-from conftest import MODEL_PATHS, violation_of
 
 
 def test_corpus_is_large_enough():

@@ -3,9 +3,9 @@
 import pytest
 
 from verifier.check.ranges import intervals, verify_range
-from verifier.results import Status
-from verifier.model.records import Model, Requirements, Settings, TaskCount
 from verifier.check.verify import Options, verify
+from verifier.model.records import Model, Requirements, Settings, TaskCount
+from verifier.results import Status
 
 
 def range_model(low, high, min_pct, max_pct, capacity=None, headroom=None, requirements=Requirements()):

@@ -3,15 +3,15 @@
 import itertools
 
 import networkx as nx
-import pytest
-
-from verifier.explicit.explore import explore
-from verifier.results import Status, Verdict
-from verifier.model.records import Settings
-from verifier.semantics import bounds_of, goal_state, is_deadlock
-from verifier.check.verify import Options, verify
-from conftest import make_model
 import oracle
+import pytest
+from conftest import make_model
+
+from verifier.check.verify import Options, verify
+from verifier.explicit.explore import explore
+from verifier.model.records import Settings
+from verifier.results import Status, Verdict
+from verifier.semantics import bounds_of, goal_state, is_deadlock
 
 SMALL = [
     Settings(d, m, x, c, stopping_counts_toward_max=knob)

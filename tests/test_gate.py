@@ -3,12 +3,15 @@
 import json
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from conftest import INFRA, sarif_schema
+from conftest import run_cli as run
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from verifier.ci.gate import gate, read_services
 from verifier.ingest import IngestError
 from verifier.reports.sarif import gate_sarif
-from conftest import INFRA, run_cli as run, sarif_schema
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +89,7 @@ def test_sarif_validates_and_points_at_lines(report):
 
 
 def test_gate_cli_formats_and_exit_codes(tmp_path):
-    code, out, err = run("gate", str(INFRA / "ecs" / "create-service.json"))
+    code, out, _err = run("gate", str(INFRA / "ecs" / "create-service.json"))
     assert code == 0 and "checkout" in out and "proved" in out
     code, out, _ = run("gate", str(INFRA), "--format", "json")
     assert code == 1 and json.loads(out)["schema"] == "rollproof/gate/v2"
@@ -168,6 +171,7 @@ def test_readers_give_clean_outcomes_on_random_documents(tmp_path, document, for
 
 def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(report):
     import xml.etree.ElementTree as ET
+
     from verifier.reports.junit import gate_junit
     suite = ET.fromstring(gate_junit(report)).find("testsuite")
     cases = suite.findall("testcase")

@@ -69,9 +69,9 @@ def layer_of(module: str) -> int:
     best = None
     for index, layer in enumerate(LAYERS):
         for prefix in layer:
-            if module == prefix or module.startswith(prefix + "."):
-                if best is None or len(prefix) > best[1]:
-                    best = (index, len(prefix))
+            inside = module == prefix or module.startswith(prefix + ".")
+            if inside and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
     assert best is not None, f"{module} is in no layer: add it to LAYERS"
     return best[0]
 

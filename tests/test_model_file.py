@@ -3,8 +3,8 @@ import textwrap
 import pytest
 
 from verifier.errors import ModelError
-from verifier.model.records import TaskCount
 from verifier.model.loading import load_model
+from verifier.model.records import TaskCount
 
 GOOD = """\
 service:
@@ -47,8 +47,10 @@ def test_good_model_with_defaults(tmp_path):
     ("service:\n  desiredCount: 6\n  deploymentConfiguration:\n    maximumPercent: two hundred\n",
      4, "maximumPercent='two hundred' must be a whole number"),
     ("service:\n  desiredCount: 6\n  deploymentConfiguration:\n    minimumHealthyPercnt: 50\n",
-     4, "unknown key 'minimumHealthyPercnt' in service.deploymentConfiguration (did you mean 'minimumHealthyPercent'?)"),
-    ("service:\n  desiredCount: 6\nservice:\n  desiredCount: 7\n", 3, "duplicate key 'service' (first given on line 1)"),
+     4, "unknown key 'minimumHealthyPercnt' in service.deploymentConfiguration "
+        "(did you mean 'minimumHealthyPercent'?)"),
+    ("service:\n  desiredCount: 6\nservice:\n  desiredCount: 7\n", 3,
+     "duplicate key 'service' (first given on line 1)"),
     ("service:\n  desiredCount: 6.5\n", 2, "desiredCount=6.5 must be a whole number (a whole number, no decimals)"),
     ("service:\n  desiredCount: -1\n", 2, "desiredCount=-1 must not be negative"),
     ("service:\n  desiredCount: true\n", 2, "desiredCount=True must be a whole number"),
@@ -58,7 +60,8 @@ def test_good_model_with_defaults(tmp_path):
     ("", 1, "file is empty"),
     ("service: [1, 2\n", 2, "not valid YAML"),
     ("service:\n  desiredCount: !Ref Count\n", 2, "could not determine a constructor for the tag '!Ref'"),
-    ("service:\n  desiredCount: 6\nrequirements:\n  minHealthy: lots\n", 4, "must be a number of tasks or a percentage"),
+    ("service:\n  desiredCount: 6\nrequirements:\n  minHealthy: lots\n", 4,
+     "must be a number of tasks or a percentage"),
     ("service:\n  desiredCount: 6\nplan:\n  - stop: 3\n  - drain: 2\n", 5, "unknown plan action 'drain'"),
     ("service:\n  desiredCount: 6\nplan:\n  - stop: 0\n", 4, "stop: 0 must be at least 1"),
     ("service:\n  desiredCount: 6\nexpect:\n  verdict: violated\n  violated: [progres]\n", 5,

@@ -1,15 +1,19 @@
 """Hypothesis: the verifier against the naive re-statements in oracle.py, on random small models."""
 
-import networkx as nx
-import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+import itertools
 
+import networkx as nx
+import oracle
+import pytest
+from conftest import make_model
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from verifier.check.verify import verify
+from verifier.model.records import Requirements, TaskCount
 from verifier.replay import replay
 from verifier.results import Status
-from verifier.model.records import Requirements, TaskCount
-from verifier.check.verify import verify
-from conftest import make_model
-import oracle
 
 
 def models(max_desired):
@@ -45,7 +49,7 @@ def check_everything(model):
     assert result.step_plan.sequential_seconds == oracle.settled_least_seconds(
         D, m, x, C, s.health_check_seconds, s.drain_seconds, knob)
     # The fewest-step trace is a real plan under the oracle's guards.
-    for (o1, n1), (o2, n2) in zip(result.step_plan.trace, result.step_plan.trace[1:]):
+    for (o1, n1), (o2, n2) in itertools.pairwise(result.step_plan.trace):
         if o2 < o1:
             assert n1 == n2 and oracle.can_stop(D, m, x, C, knob, o1, 0, 0, n1, o1 - o2)
         else:

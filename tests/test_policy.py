@@ -4,11 +4,11 @@ import datetime
 import textwrap
 
 import pytest
+from conftest import INFRA
 
-from verifier.errors import ModelError
 from verifier.ci.gate import gate
 from verifier.ci.policy import load_policy
-from conftest import INFRA
+from verifier.errors import ModelError
 
 
 def write(tmp_path, text):

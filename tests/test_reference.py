@@ -6,10 +6,13 @@ the stated length rather than compared as the only answer, because several
 plans can share the fewest steps.
 """
 
-from verifier.results import Status, Verdict
-from verifier.model.records import PlanStep
-from verifier.check.verify import verify
+import itertools
+
 from conftest import make_model
+
+from verifier.check.verify import verify
+from verifier.model.records import PlanStep
+from verifier.results import Status, Verdict
 
 
 def status(result, property_id):
@@ -19,7 +22,7 @@ def status(result, property_id):
 def as_plan(pairs):
     """(old, new) pairs -> the steps between them."""
     steps = []
-    for (o1, n1), (o2, n2) in zip(pairs, pairs[1:]):
+    for (o1, n1), (o2, n2) in itertools.pairwise(pairs):
         steps.append(PlanStep("stop", o1 - o2) if o2 < o1 else PlanStep("launch", n2 - n1))
     return tuple(steps)
 

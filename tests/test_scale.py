@@ -1,16 +1,18 @@
 """Answers at scale: accelerated ECS runs and certified step plans, against plain computation."""
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from conftest import make_model
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from verifier.replay import replay
+from verifier.check.verify import Options, verify
 from verifier.model.records import Settings
+from verifier.replay import replay
 from verifier.schedules import ecs_controller
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.step_plan import plan_steps
 from verifier.semantics import RepeatStep, deployment_of, goal_state
-from verifier.check.verify import Options, verify
-from conftest import make_model
 
 
 def test_a_million_tasks_with_one_free_slot():

@@ -1,9 +1,25 @@
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from verifier.model.records import Settings
 from verifier.semantics import (
-    GONE, LAUNCH, READY, STOP, TRANSITIONS, Action, RepeatStep, State, blocked_reasons, bounds_of, counted,
-    deployment_of, initial_state, is_deadlock, refusal_reasons, settled_step, step_actions,
+    GONE,
+    LAUNCH,
+    READY,
+    STOP,
+    TRANSITIONS,
+    Action,
+    RepeatStep,
+    State,
+    blocked_reasons,
+    bounds_of,
+    counted,
+    deployment_of,
+    initial_state,
+    is_deadlock,
+    refusal_reasons,
+    settled_step,
+    step_actions,
 )
 
 settings = st.builds(
@@ -39,7 +55,7 @@ def test_largest_amount_is_the_spec_formula(settings, state):
     # docs/semantics.md#ecs-run states the ECS controller's amounts as closed forms:
     # j = min(o, o + n - L) and k = min(D - p - n, U - counted, C - occupied), when positive.
     bounds = bounds_of(settings)
-    o, s, p, n = state
+    o, _s, p, n = state
     stop = min(o, o + n - bounds.min_healthy)
     room = [bounds.desired - p - n, bounds.max_tasks - counted(bounds, state)]
     if bounds.capacity is not None:

@@ -2,16 +2,18 @@
 
 import pytest
 import z3
-from hypothesis import given, settings as hsettings, strategies as st
-
-from verifier.replay import replay
-from verifier.smt.encoding import over_desired, state_vars, step
-from verifier.results import Status
-from verifier.smt.invariants import holds
-from verifier.model.records import Requirements, Settings, TaskCount
-from verifier.smt.solver import Query
-from verifier.check.verify import Options, verify
 from conftest import make_model, violation_of
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from verifier.check.verify import Options, verify
+from verifier.model.records import Requirements, Settings, TaskCount
+from verifier.replay import replay
+from verifier.results import Status
+from verifier.smt.encoding import over_desired, state_vars, step
+from verifier.smt.invariants import holds
+from verifier.smt.solver import Query
 
 
 def small_models(max_desired):

@@ -4,12 +4,12 @@ import json
 from dataclasses import replace
 
 import pytest
+from conftest import MODEL_PATHS, MODELS, run_cli
 
-from verifier.results import Verdict
-from verifier.model.loading import load_model
 from verifier.check.suggest import suggest
 from verifier.check.verify import Options, check_model
-from conftest import MODEL_PATHS, MODELS, run_cli
+from verifier.model.loading import load_model
+from verifier.results import Verdict
 
 STUCK = [p for p in MODEL_PATHS
          if "progress" in (load_model(p).expect.violated if load_model(p).expect else ())]

@@ -16,7 +16,6 @@ import venv
 from pathlib import Path
 
 import pytest
-
 from conftest import DIFF, INFRA, MODELS, ROOT
 
 
@@ -108,7 +107,8 @@ def test_the_json_schemas_ship_in_the_wheel(installed):
     """Users validate output against the schemas inside the installed package, not a checkout."""
     env_dir, work = installed
     code = ("import importlib.resources as r, json; "
-            "print(json.dumps(sorted(json.loads(p.read_text())['title'] for p in (r.files('verifier') / 'schemas').iterdir())))")
+            "schemas = (r.files('verifier') / 'schemas').iterdir(); "
+            "print(json.dumps(sorted(json.loads(p.read_text())['title'] for p in schemas)))")
     done = subprocess.run([env_dir / "bin" / "python", "-c", code], cwd=work, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == sorted(f"rollproof/{name}/v2"
