@@ -12,6 +12,20 @@ from verifier.semantics import BY_NAME, Action, RepeatStep, State
 
 
 @dataclass(frozen=True, slots=True)
+class Repeat:
+    """Trace steps [first, last) form a period that is then repeated `periods` more times.
+
+    Found by smt/periodic.py; kept here, beside the trace whose indices it holds.
+    """
+
+    first: int
+    last: int
+    periods: int
+    delta: State
+    seconds: int = 0   # per period, for timed traces
+
+
+@dataclass(frozen=True, slots=True)
 class Counterexample:
     """A trace from the initial state: states[i] --actions[i]--> states[i + 1]."""
 
@@ -19,7 +33,7 @@ class Counterexample:
     actions: tuple[Action | RepeatStep, ...]
     times: tuple[int, ...] | None = None  # seconds at each state, for timed traces
     note: str = ""
-    repeats: tuple = ()   # periodic.Repeat records, one per RepeatStep in `actions`
+    repeats: tuple[Repeat, ...] = ()   # one per RepeatStep in `actions`
 
 
 def merge_runs(start: State, steps: list[tuple[Action, State]]) -> Counterexample:
@@ -41,5 +55,10 @@ def join(first: Counterexample, second: Counterexample) -> Counterexample:
     """`first` followed by `second`, which must start where `first` ends."""
     if first.states[-1] != second.states[0]:
         raise ValueError("traces do not meet")
-    steps = list(zip(first.actions, first.states[1:])) + list(zip(second.actions, second.states[1:]))
+    steps: list[tuple[Action, State]] = []
+    for trace in (first, second):
+        for action, state in zip(trace.actions, trace.states[1:], strict=True):
+            if isinstance(action, RepeatStep):
+                raise ValueError("traces with repeated periods cannot be joined")
+            steps.append((action, state))
     return merge_runs(first.states[0], steps)

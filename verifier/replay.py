@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from verifier.counterexample import Counterexample
+from verifier.counterexample import Counterexample, Repeat
+from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.errors import ReplayError
 from verifier.semantics import Bounds, RepeatStep, State, initial_state
 from verifier.smt.periodic import repeats_for, shifted
-from verifier.smt.solver import DEFAULT_TIMEOUT_MS
 
 
 def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State], bool],
@@ -28,6 +28,7 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     state = trace.states[0]
     repeats = {r.last: r for r in trace.repeats}
     for index, action in enumerate(trace.actions):
+        following: State | None
         if isinstance(action, RepeatStep):
             following = _replay_repeat(bounds, trace, repeats.get(index), state, what, timeout_ms)
         else:
@@ -43,13 +44,15 @@ def replay(bounds: Bounds, trace: Counterexample, final_check: Callable[[State],
     return trace
 
 
-def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat, state: State, what: str,
+def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat: Repeat | None, state: State, what: str,
                    timeout_ms: int) -> State:
     """A repeated period replays when Z3 confirms every repetition of its steps is allowed."""
     if repeat is None:
         raise ReplayError(f"{what}: a repeat step without its period")
-    period = list(zip(trace.states[repeat.first:repeat.last], trace.actions[repeat.first:repeat.last]))
-    if any(isinstance(action, RepeatStep) for _, action in period) or \
+    # `repeat.last` is the index of its RepeatStep in `actions`, so both slices are the same length.
+    steps = list(zip(trace.states[repeat.first:repeat.last], trace.actions[repeat.first:repeat.last], strict=True))
+    period = [(before, action) for before, action in steps if not isinstance(action, RepeatStep)]
+    if len(period) < len(steps) or \
             not repeats_for(bounds, period, repeat.delta, repeat.periods, timeout_ms=timeout_ms):
         raise ReplayError(f"{what}: the period of steps {repeat.first}..{repeat.last} does not repeat "
                           f"{repeat.periods} times")

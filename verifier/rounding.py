@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def rounded_percent_facts(result: Any, count: Any, percent: Any, round_up: bool) -> tuple:
+def rounded_percent_facts(result: Any, count: Any, percent: Any, round_up: bool) -> tuple[Any, Any]:
     """The conditions under which `result` is `percent`% of `count`, rounded up or down."""
     scaled = count * percent
     if round_up:

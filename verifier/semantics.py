@@ -10,11 +10,21 @@ largest-amount search below rely on that, and tests check it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from verifier.model.records import Settings
 from verifier.rounding import ceil_percent, floor_percent
+
+# A count that is an int for the explorer, the simulators and replay, and a Z3
+# integer term inside a solver encoding. Z3 ships no type information, so to the
+# type checker a term is Any; the alias says where either may stand. State and
+# Bounds keep `int` fields: Z3 terms support the same `+`, `-` and comparisons,
+# and the plain-integer callers, by far the most, keep precise types.
+Term: TypeAlias = Any
+# A guard's conditions: bools on integers, Z3 formulas on terms (see the module docstring).
+Conditions: TypeAlias = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,28 +101,28 @@ def goal_state(bounds: Bounds) -> State:
     return State(0, 0, 0, bounds.desired)
 
 
-def counted(bounds: Bounds, state: State) -> Any:
+def counted(bounds: Bounds, state: State) -> Term:
     """Tasks that count toward maximumPercent (stopping ones only under the knob)."""
     total = state.old + state.pending + state.new
     return total + state.stopping if bounds.stopping_counts_toward_max else total
 
 
-def _stop_guard(b: Bounds, s: State, j: Any) -> tuple:
+def _stop_guard(b: Bounds, s: State, j: Term) -> Conditions:
     return (j >= 1, j <= s.old, s.old - j + s.new >= b.min_healthy)
 
 
-def _launch_guard(b: Bounds, s: State, k: Any) -> tuple:
-    conditions = (k >= 1, s.pending + s.new + k <= b.desired, counted(b, s) + k <= b.max_tasks)
+def _launch_guard(b: Bounds, s: State, k: Term) -> Conditions:
+    conditions: Conditions = (k >= 1, s.pending + s.new + k <= b.desired, counted(b, s) + k <= b.max_tasks)
     if b.capacity is not None:
         conditions += (s.occupied + k <= b.capacity,)
     return conditions
 
 
-def _ready_guard(b: Bounds, s: State, r: Any) -> tuple:
+def _ready_guard(b: Bounds, s: State, r: Term) -> Conditions:
     return (r >= 1, r <= s.pending)
 
 
-def _gone_guard(b: Bounds, s: State, g: Any) -> tuple:
+def _gone_guard(b: Bounds, s: State, g: Term) -> Conditions:
     return (g >= 1, g <= s.stopping)
 
 
@@ -122,8 +132,8 @@ class Transition:
 
     name: str
     controllable: bool
-    guard: Callable[[Bounds, State, Any], tuple]
-    effect: Callable[[State, Any], State]
+    guard: Callable[[Bounds, State, Term], Conditions]
+    effect: Callable[[State, Term], State]
 
     def enabled(self, bounds: Bounds, state: State, amount: int = 1) -> bool:
         return all(self.guard(bounds, state, amount))
@@ -199,11 +209,14 @@ SETTLED_BY = {STOP.name: GONE, LAUNCH.name: READY}
 
 
 def step_actions(action: str, amount: int) -> tuple[Action, Action]:
-    """One step of a step plan (docs/semantics.md#step-plan) in the interleaving semantics: its action, then its events."""
+    """One step of a step plan in the interleaving semantics: its action, then its events.
+
+    See docs/semantics.md#step-plan.
+    """
     return Action(action, amount), Action(SETTLED_BY[action].name, amount)
 
 
-def settled_step(bounds: Bounds, state: State, transition: Transition, amount: Any) -> tuple[tuple, State]:
+def settled_step(bounds: Bounds, state: State, transition: Transition, amount: Term) -> tuple[Conditions, State]:
     """One step from a settled state: its guard, and the settled state it ends in.
 
     The guard is the action's own, checked where the step starts; the events

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import gc
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import networkx as nx
 
@@ -42,7 +42,8 @@ class Exploration:
 
     @property
     def states(self) -> int:
-        return self.graph.number_of_nodes()
+        count: int = self.graph.number_of_nodes()   # networkx ships no type information
+        return count
 
 
 def successors(bounds: Bounds, state: State, batched: bool) -> Iterator[State]:

@@ -16,15 +16,18 @@ import networkx as nx
 from verifier.counterexample import Counterexample, merge_runs
 from verifier.semantics import BY_NAME, Action, State, action_between
 
+# A state with the scheduler action whose run is still going on into it (None after an event).
+_Node = tuple[State, str | None]
+
 
 def shortest_path(graph: nx.DiGraph, source: State, targets: Collection[State]) -> Counterexample | None:
     """The path from `source` to the nearest of `targets`, fewest actions first; None if none is reachable."""
     if not targets:
         return None
-    start = (source, None)
+    start: _Node = (source, None)
     distance = {start: 0}
-    parent: dict[tuple, tuple[tuple, Action]] = {}
-    done = set()
+    parent: dict[_Node, tuple[_Node, Action]] = {}
+    done: set[_Node] = set()
     queue = deque([start])
     while queue:
         node = queue.popleft()
@@ -37,7 +40,7 @@ def shortest_path(graph: nx.DiGraph, source: State, targets: Collection[State]) 
         for target in graph.adj[state]:
             action = action_between(state, target)
             cost = 0 if action.name == running else 1
-            following = (target, action.name if BY_NAME[action.name].controllable else None)
+            following: _Node = (target, action.name if BY_NAME[action.name].controllable else None)
             if following not in distance or distance[node] + cost < distance[following]:
                 distance[following] = distance[node] + cost
                 parent[following] = (node, action)
@@ -48,7 +51,7 @@ def shortest_path(graph: nx.DiGraph, source: State, targets: Collection[State]) 
     return None
 
 
-def _walk_back(parent: dict, node: tuple) -> list[tuple[Action, State]]:
+def _walk_back(parent: dict[_Node, tuple[_Node, Action]], node: _Node) -> list[tuple[Action, State]]:
     steps = []
     while node in parent:
         previous, action = parent[node]

@@ -19,23 +19,39 @@ bounds are said in `certificate`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import z3
 
-from verifier.counterexample import Counterexample
-
+from verifier.counterexample import Counterexample, Repeat
 from verifier.replay import replay
+from verifier.schedules.step_plan import StepPlan
+from verifier.semantics import (
+    LAUNCH,
+    STOP,
+    Action,
+    Bounds,
+    Deployment,
+    RepeatStep,
+    State,
+    Term,
+    Transition,
+    goal_state,
+    initial_state,
+    settled_step,
+    step_actions,
+)
 from verifier.smt.encoding import SymbolicModel
 from verifier.smt.invariants import holds
-from verifier.smt.periodic import Repeat, longest_repeat, shifted
-from verifier.semantics import (
-    LAUNCH, STOP, Bounds, Deployment, RepeatStep, State, goal_state, initial_state, settled_step, step_actions,
-)
+from verifier.smt.periodic import longest_repeat, shifted
 from verifier.smt.solver import Optimum, Query, SolverUnknown, value
-from verifier.schedules.step_plan import StepPlan
 
 MAX_BMC_STEPS = 12
+
+# (trace index of the state it starts in, transition, amount) for one step of a greedy plan
+_Choice = tuple[int, Transition, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +66,10 @@ def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyP
     bounds = deployment.bounds
     order = (STOP, LAUNCH) if stop_first else (LAUNCH, STOP)
     state = initial_state(bounds)
-    states, actions, repeats = [state], [], []
-    chosen: list[tuple[int, object, int]] = []   # (trace index, transition, amount) per step
+    states: list[State] = [state]
+    actions: list[Action | RepeatStep] = []
+    repeats: list[Repeat] = []
+    chosen: list[_Choice] = []
     steps = seconds = 0
     goal = goal_state(bounds)
     while state != goal:
@@ -63,7 +81,9 @@ def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyP
             return None  # stuck: no step is allowed
         chosen.append((len(states) - 1, transition, amount))
         for action in step_actions(transition.name, amount):
-            state = action.apply(bounds, state)
+            following = action.apply(bounds, state)
+            assert following is not None, f"greedy chose a disabled {action} in {state}"
+            state = following
             states.append(state)
             actions.append(action)
         steps += 1
@@ -85,16 +105,20 @@ def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyP
     return GreedyPlan(steps, seconds, trace, pairs)
 
 
-def _repeat_last_two(deployment: Deployment, order, states, actions, chosen, timeout_ms: int):
+def _repeat_last_two(deployment: Deployment, order: tuple[Transition, ...], states: list[State],
+                     actions: list[Action | RepeatStep], chosen: list[_Choice],
+                     timeout_ms: int) -> tuple[Repeat, int, int] | None:
     """When the last two steps equal the two before them, repeat them while Z3 confirms it."""
     if len(chosen) < 4 or [(t, a) for _, t, a in chosen[-4:-2]] != [(t, a) for _, t, a in chosen[-2:]]:
         return None
     bounds = deployment.bounds
     first, last = chosen[-2][0], len(states) - 1
-    delta = State(*(a - b for a, b in zip(states[last], states[first])))
-    period = list(zip(states[first:last], actions[first:last]))
+    delta = State(*(a - b for a, b in zip(states[last], states[first], strict=True)))
+    steps = list(zip(states[first:last], actions[first:last], strict=True))
+    period = [(before, action) for before, action in steps if isinstance(action, Action)]
+    assert len(period) == len(steps), "a period never spans an earlier jump: `chosen` restarts after one"
 
-    def still_greedy(at) -> list:
+    def still_greedy(at: Callable[[State], State]) -> list[z3.BoolRef]:
         conditions = []
         for index, transition, amount in chosen[-2:]:
             state = at(states[index])
@@ -110,7 +134,7 @@ def _repeat_last_two(deployment: Deployment, order, states, actions, chosen, tim
     return Repeat(first, last, periods, delta, per_seconds), 2 * periods, per_seconds * periods
 
 
-def largest_step(bounds: Bounds, transition, timeout_ms: int) -> int:
+def largest_step(bounds: Bounds, transition: Transition, timeout_ms: int) -> int:
     """The most one step of `transition` can move from any settled state the invariant allows."""
     model = SymbolicModel(bounds, ())
     old, new, amount = z3.Int("o"), z3.Int("n"), z3.Int("k")
@@ -119,7 +143,7 @@ def largest_step(bounds: Bounds, transition, timeout_ms: int) -> int:
     return value(answer.model, amount) if answer.sat else 0
 
 
-def _settled_plans(deployment: Deployment, depth: int) -> tuple[list, object]:
+def _settled_plans(deployment: Deployment, depth: int) -> tuple[list[z3.BoolRef], Term]:
     """Every plan of at most `depth` settled steps from the start to the goal, as Z3 constraints.
 
     A step stays put, or is `semantics.settled_step` of a stop or a launch of
@@ -130,8 +154,8 @@ def _settled_plans(deployment: Deployment, depth: int) -> tuple[list, object]:
     start, goal = initial_state(bounds), goal_state(bounds)
     constraints = [states[0].old == start.old, states[0].new == start.new,
                    states[-1].old == goal.old, states[-1].new == goal.new]
-    cost = 0
-    for i, (before, after) in enumerate(zip(states, states[1:])):
+    cost: Term = 0
+    for i, (before, after) in enumerate(pairwise(states)):
         kind = z3.Int(f"kind{i}")  # 0 stays put; 1 + its index in (STOP, LAUNCH) otherwise
         options = [z3.And(kind == 0, after.old == before.old, after.new == before.new)]
         for number, transition in enumerate((STOP, LAUNCH), start=1):

@@ -18,22 +18,40 @@ jumps over them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import z3
 
-from verifier.counterexample import Counterexample
-from verifier.smt.periodic import Repeat, longest_repeat, shifted
+from verifier.counterexample import Counterexample, Repeat
+from verifier.defaults import DEFAULT_TIMEOUT_MS
+from verifier.model.records import Model
 from verifier.semantics import (
-    GONE, LAUNCH, READY, STOP, Action, Deployment, RepeatStep, State, counted, deployment_of, goal_state,
+    GONE,
+    LAUNCH,
+    READY,
+    STOP,
+    Action,
+    Deployment,
+    RepeatStep,
+    State,
+    Transition,
+    counted,
+    deployment_of,
+    goal_state,
     initial_state,
 )
-from verifier.smt.solver import DEFAULT_TIMEOUT_MS
+from verifier.smt.periodic import longest_repeat, shifted
 
 # Short runs are simulated step by step, so that a report shows every round; a
 # jump is tried once a run is long, and only kept when it skips many periods.
 MIN_STEPS_BEFORE_JUMP = 64
 MIN_PERIODS_TO_JUMP = 4
+
+# (step index of the state decided in, transition, amount chosen)
+_Decision = tuple[int, Transition, int]
+# The queue of pending events relative to now: (seconds from now, tasks becoming ready, tasks gone).
+_Signature = tuple[tuple[int, int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +68,16 @@ class EcsRun:
 class _Round:
     now: int
     step: int              # index in the trace of the state at the start of the round
-    decisions: list        # (step index of the state decided in, transition, amount chosen)
+    decisions: list[_Decision]
 
 
 class _Simulation:
-    def __init__(self, deployment: Deployment, timeout_ms: int):
+    def __init__(self, deployment: Deployment, timeout_ms: int) -> None:
         self.deployment, self.bounds, self.timeout_ms = deployment, deployment.bounds, timeout_ms
         self.state = initial_state(self.bounds)
-        self.states, self.actions, self.times = [self.state], [], [0]
+        self.states: list[State] = [self.state]
+        self.actions: list[Action | RepeatStep] = []
+        self.times: list[int] = [0]
         self.repeats: list[Repeat] = []
         self.due: dict[int, list[int]] = {}  # second -> [tasks becoming ready, tasks gone]
         self.rounds: list[_Round] = []
@@ -70,7 +90,7 @@ class _Simulation:
         self.actions.append(action)
         self.times.append(now)
 
-    def control(self, now: int, decisions: list) -> None:
+    def control(self, now: int, decisions: list[_Decision]) -> None:
         for transition, slot in ((STOP, 1), (LAUNCH, 0)):
             delay = self.deployment.step_seconds(transition.name)
             amount = transition.largest_amount(self.bounds, self.state)
@@ -79,20 +99,22 @@ class _Simulation:
                 self.record(Action(transition.name, amount), now)
                 self.due.setdefault(now + delay, [0, 0])[slot] += amount
 
-    def signature(self, now: int) -> tuple:
+    def signature(self, now: int) -> _Signature:
         return tuple(sorted((when - now, ready, gone) for when, (ready, gone) in self.due.items()))
 
     def try_jump(self, earlier: _Round, now: int) -> bool:
         """Repeat the rounds since `earlier` as often as Z3 confirms they stay the same."""
         first, last = earlier.step, len(self.states) - 1
-        delta = State(*(a - b for a, b in zip(self.state, self.states[first])))
+        delta = State(*(a - b for a, b in zip(self.state, self.states[first], strict=True)))
         if not any(delta):
             return False
-        period = list(zip(self.states[first:last], self.actions[first:last]))
+        steps = list(zip(self.states[first:last], self.actions[first:last], strict=True))
+        period = [(before, action) for before, action in steps if isinstance(action, Action)]
+        assert len(period) == len(steps), "a period never spans an earlier jump: `rounds` restart after one"
         decisions = [d for r in self.rounds if r.step >= first for d in r.decisions]
         bounds = self.bounds
 
-        def still_largest(at) -> list:
+        def still_largest(at: Callable[[State], State]) -> list[z3.BoolRef]:
             conditions = []
             for step, transition, amount in decisions:
                 conditions.append(z3.Not(z3.And(*transition.guard(bounds, at(self.states[step]), amount + 1))))
@@ -115,10 +137,10 @@ class _Simulation:
 
     def run(self) -> EcsRun:
         now = 0
-        decisions: list = []
+        decisions: list[_Decision] = []
         self.rounds.append(_Round(0, 0, decisions))
         self.control(0, decisions)
-        seen: dict[tuple, _Round] = {}
+        seen: dict[_Signature, _Round] = {}
         while self.due:
             now = min(self.due)
             signature = self.signature(now)
@@ -156,7 +178,7 @@ def simulate(deployment: Deployment, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Ec
     return _Simulation(deployment, timeout_ms).run()
 
 
-def worst_makespan(model, work_budget: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int | None:
+def worst_makespan(model: Model, work_budget: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int | None:
     """ECS's slowest run over every desired count of `model` (a Model, with or without a range).
 
     None when some run never finishes, or when the runs together take more than
@@ -169,7 +191,7 @@ def worst_makespan(model, work_budget: int, timeout_ms: int = DEFAULT_TIMEOUT_MS
             return None
         run = simulate(deployment_of(model.at(desired).settings), timeout_ms)
         work += len(run.trace.states)
-        if not run.completes:
+        if run.makespan_seconds is None:   # the run never finishes
             return None
         worst = max(worst, run.makespan_seconds)
     return worst

@@ -141,7 +141,8 @@ def optimal_schedule(deployment: Deployment, max_states: int,
     return OptimalSchedule(None, (), True, len(ticks_to), tick)
 
 
-def _decisions(parent: dict, state: TimedState, ticks_to: dict, tick: int) -> tuple[TimedDecision, ...]:
+def _decisions(parent: dict[TimedState, tuple[TimedState, str]], state: TimedState, ticks_to: dict[TimedState, int],
+               tick: int) -> tuple[TimedDecision, ...]:
     labels = []
     while state in parent:
         state, label = parent[state]

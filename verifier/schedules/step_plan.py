@@ -8,6 +8,7 @@ search and for the Z3 searches of `certified` alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 
@@ -73,7 +74,7 @@ def plan_steps(deployment: Deployment, max_transitions: int) -> StepPlan:
         min_steps=len(ranked) - 1,
         steps=_steps(graph, ranked),
         trace=tuple(ranked),
-        sequential_seconds=sum(graph.edges[u, v]["seconds"] for u, v in zip(fastest, fastest[1:])),
+        sequential_seconds=sum(graph.edges[u, v]["seconds"] for u, v in pairwise(fastest)),
         sequential_steps=_steps(graph, fastest),
         sequential_trace=tuple(fastest),
         complete=True,
@@ -81,5 +82,5 @@ def plan_steps(deployment: Deployment, max_transitions: int) -> StepPlan:
     )
 
 
-def _steps(graph: nx.DiGraph, path: list) -> tuple[PlanStep, ...]:
-    return tuple(graph.edges[u, v]["step"] for u, v in zip(path, path[1:]))
+def _steps(graph: nx.DiGraph, path: list[tuple[int, int]]) -> tuple[PlanStep, ...]:
+    return tuple(graph.edges[u, v]["step"] for u, v in pairwise(path))

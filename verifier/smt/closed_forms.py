@@ -18,50 +18,50 @@ from __future__ import annotations
 
 import z3
 
-from verifier.semantics import Bounds
+from verifier.semantics import Bounds, Term
 
 
-def _symbolic(*terms) -> bool:
+def _symbolic(*terms: Term) -> bool:
     return any(isinstance(t, z3.ExprRef) for t in terms)
 
 
-def _min(*terms):
-    terms = [t for t in terms if t is not None]  # None is an absent (unlimited) capacity
-    result = terms[0]
-    for term in terms[1:]:
+def _min(*terms: Term | None) -> Term:
+    present = [t for t in terms if t is not None]  # None is an absent (unlimited) capacity
+    result = present[0]
+    for term in present[1:]:
         result = z3.If(result <= term, result, term) if _symbolic(result, term) else min(result, term)
     return result
 
 
-def _max(*terms):
-    terms = [t for t in terms if t is not None]
-    result = terms[0]
-    for term in terms[1:]:
+def _max(*terms: Term | None) -> Term:
+    present = [t for t in terms if t is not None]
+    result = present[0]
+    for term in present[1:]:
         result = z3.If(result >= term, result, term) if _symbolic(result, term) else max(result, term)
     return result
 
 
-def _any(*conditions):
+def _any(*conditions: Term) -> Term:
     return z3.Or(*conditions) if _symbolic(*conditions) else any(conditions)
 
 
-def _all(*conditions):
+def _all(*conditions: Term) -> Term:
     return z3.And(*conditions) if _symbolic(*conditions) else all(conditions)
 
 
-def lowest_healthy(bounds: Bounds):
+def lowest_healthy(bounds: Bounds) -> Term:
     return _min(bounds.desired, bounds.min_healthy)
 
 
-def highest_counted(bounds: Bounds):
+def highest_counted(bounds: Bounds) -> Term:
     return _max(bounds.desired, _min(bounds.max_tasks, 2 * bounds.desired, bounds.capacity))
 
 
-def capacity_exceeded(bounds: Bounds):
+def capacity_exceeded(bounds: Bounds) -> Term:
     return bounds.capacity is not None and bounds.desired > bounds.capacity
 
 
-def invariant_deadlock(bounds: Bounds):
+def invariant_deadlock(bounds: Bounds) -> Term:
     """Whether some settled (old, new) satisfying the inductive invariant is a non-goal deadlock.
 
     With nothing pending or stopping, h = old + new is healthy, counted and

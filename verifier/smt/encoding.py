@@ -16,7 +16,7 @@ import z3
 
 from verifier.model.records import Settings
 from verifier.rounding import rounded_percent_facts
-from verifier.semantics import TRANSITIONS, Bounds, State, bounds_of, counted, goal_state, initial_state
+from verifier.semantics import TRANSITIONS, Bounds, State, Term, bounds_of, counted, goal_state, initial_state
 
 _fresh = count()
 
@@ -26,14 +26,14 @@ class SymbolicModel:
     """Bounds whose desired count (and so L, U) may be a Z3 integer, with the facts that tie them."""
 
     bounds: Bounds
-    facts: tuple  # constraints every query about this model must include
+    facts: tuple[z3.BoolRef, ...]  # constraints every query about this model must include
 
 
 def concrete(settings: Settings) -> SymbolicModel:
     return SymbolicModel(bounds_of(settings), ())
 
 
-def over_desired(settings: Settings, desired: z3.ArithRef, capacity=None) -> SymbolicModel:
+def over_desired(settings: Settings, desired: z3.ArithRef, capacity: Term | None = None) -> SymbolicModel:
     """The model with desiredCount `desired` symbolic; `capacity` may be an expression in it."""
     low, high = z3.Int(f"L{next(_fresh)}"), z3.Int(f"U{next(_fresh)}")
     m, x = settings.min_healthy_percent, settings.max_percent
@@ -48,19 +48,19 @@ def state_vars(tag: str) -> State:
     return State(*(z3.Int(f"{name}_{tag}") for name in State._fields))
 
 
-def same(a: State, b: State):
-    return z3.And(*(x == y for x, y in zip(a, b)))
+def same(a: State, b: State) -> z3.BoolRef:
+    return z3.And(*(x == y for x, y in zip(a, b, strict=True)))
 
 
-def initial(model: SymbolicModel, state: State):
+def initial(model: SymbolicModel, state: State) -> z3.BoolRef:
     return same(state, initial_state(model.bounds))
 
 
-def goal(model: SymbolicModel, state: State):
+def goal(model: SymbolicModel, state: State) -> z3.BoolRef:
     return same(state, goal_state(model.bounds))
 
 
-def step(model: SymbolicModel, before: State, after: State, unit_events: bool = False):
+def step(model: SymbolicModel, before: State, after: State, unit_events: bool = False) -> z3.BoolRef:
     """One transition of any amount (events too, unless `unit_events`): an Or over TRANSITIONS."""
     options = []
     for transition in TRANSITIONS:
@@ -70,30 +70,30 @@ def step(model: SymbolicModel, before: State, after: State, unit_events: bool = 
     return z3.Or(*options)
 
 
-def enabled(model: SymbolicModel, state: State):
+def enabled(model: SymbolicModel, state: State) -> z3.BoolRef:
     """Some transition is enabled (amount 1 suffices: guards are downward closed)."""
     return z3.Or(*(z3.And(*t.guard(model.bounds, state, 1)) for t in TRANSITIONS))
 
 
-def deadlock(model: SymbolicModel, state: State):
+def deadlock(model: SymbolicModel, state: State) -> z3.BoolRef:
     return z3.And(z3.Not(enabled(model, state)), z3.Not(goal(model, state)))
 
 
-def healthy(state: State):
+def healthy(state: State) -> Term:
     return state.old + state.new
 
 
-def counted_tasks(model: SymbolicModel, state: State):
+def counted_tasks(model: SymbolicModel, state: State) -> Term:
     return counted(model.bounds, state)
 
 
-def occupied(state: State):
+def occupied(state: State) -> Term:
     return state.old + state.stopping + state.pending + state.new
 
 
-def smaller(a, b):
+def smaller(a: Term, b: Term) -> Term:
     return z3.If(a <= b, a, b) if isinstance(a, z3.ExprRef) or isinstance(b, z3.ExprRef) else min(a, b)
 
 
-def larger(a, b):
+def larger(a: Term, b: Term) -> Term:
     return z3.If(a >= b, a, b) if isinstance(a, z3.ExprRef) or isinstance(b, z3.ExprRef) else max(a, b)

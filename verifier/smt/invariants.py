@@ -22,14 +22,14 @@ from dataclasses import dataclass
 
 import z3
 
+from verifier.semantics import State, Term
 from verifier.smt.encoding import SymbolicModel, counted_tasks, healthy, larger, occupied, smaller
-from verifier.semantics import State
 
 
 @dataclass(frozen=True, slots=True)
 class Conjunct:
     text: str          # how the report writes it, with this model's numbers
-    formula: object    # the Z3 formula over one state
+    formula: z3.BoolRef  # the Z3 formula over one state
 
 
 def invariant(model: SymbolicModel, state: State) -> tuple[Conjunct, ...]:
@@ -52,9 +52,9 @@ def invariant(model: SymbolicModel, state: State) -> tuple[Conjunct, ...]:
     return tuple(conjuncts)
 
 
-def holds(model: SymbolicModel, state: State):
+def holds(model: SymbolicModel, state: State) -> z3.BoolRef:
     return z3.And(*(c.formula for c in invariant(model, state)))
 
 
-def _show(term, symbolic_name: str = "D") -> str:
+def _show(term: Term, symbolic_name: str = "D") -> str:
     return str(term) if isinstance(term, int) else symbolic_name

@@ -13,38 +13,34 @@ hold too (the ECS controller adds that its choices stay the largest allowed).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TypeAlias
 
 import z3
 
-from verifier.semantics import BY_NAME, Action, Bounds, State
-from verifier.smt.solver import DEFAULT_TIMEOUT_MS, Query
+from verifier.defaults import DEFAULT_TIMEOUT_MS
+from verifier.semantics import BY_NAME, Action, Bounds, State, Term
+from verifier.smt.solver import Query
 
 MAX_REPEATS = 1 << 40
 
-
-@dataclass(frozen=True, slots=True)
-class Repeat:
-    """Trace steps [first, last) form a period that is then repeated `periods` more times."""
-
-    first: int
-    last: int
-    periods: int
-    delta: State
-    seconds: int = 0   # per period, for timed traces
+# A caller's own conditions on each repetition, given how to place a state of the period in it.
+ExtraConditions: TypeAlias = Callable[[Callable[[State], State]], list[z3.BoolRef]]
 
 
-def shifted(state: State, delta: State, times) -> State:
-    return State(*(a + times * d for a, d in zip(state, delta)))
+def shifted(state: State, delta: State, times: Term) -> State:
+    return State(*(a + times * d for a, d in zip(state, delta, strict=True)))
 
 
 def repeats_for(bounds: Bounds, period: list[tuple[State, Action]], delta: State, periods: int,
-                extra: Callable[[Callable[[State], State]], list] | None = None,
+                extra: ExtraConditions | None = None,
                 timeout_ms: int = DEFAULT_TIMEOUT_MS) -> bool:
     """Whether every repetition 1..periods of `period` (shifted by delta each time) is allowed."""
     p = z3.Int("p")
-    at = (lambda state: shifted(state, delta, p + 1))
-    conditions = []
+
+    def at(state: State) -> State:
+        return shifted(state, delta, p + 1)
+
+    conditions: list[z3.BoolRef] = []
     for state, action in period:
         conditions += BY_NAME[action.name].guard(bounds, at(state), action.amount)
     if extra is not None:
@@ -54,7 +50,7 @@ def repeats_for(bounds: Bounds, period: list[tuple[State, Action]], delta: State
 
 
 def longest_repeat(bounds: Bounds, period: list[tuple[State, Action]], delta: State,
-                   extra: Callable | None = None, limit: int = MAX_REPEATS,
+                   extra: ExtraConditions | None = None, limit: int = MAX_REPEATS,
                    timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int:
     """The most repetitions (0 if none) for which the period stays valid."""
     if limit < 1 or not repeats_for(bounds, period, delta, 1, extra, timeout_ms):

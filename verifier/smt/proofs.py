@@ -12,13 +12,14 @@ reachable state some path must end, and it can only end in the goal.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 import z3
 
 from verifier.counterexample import Counterexample
+from verifier.semantics import State, action_between
 from verifier.smt.encoding import SymbolicModel, initial, state_vars, step
 from verifier.smt.invariants import holds
-from verifier.semantics import State, action_between
 from verifier.smt.solver import Incremental, Query, value
 
 MAX_DEPTH = 8  # bounded search depth for counterexamples; deeper ones fall back to the ECS run
@@ -48,6 +49,6 @@ def shortest_violation(model: SymbolicModel, timeout_ms: int,
         answer = solver.ask(bad(states[-1]))
         if answer.sat:
             path = [State(*(value(answer.model, term) for term in state)) for state in states]
-            actions = tuple(action_between(a, b) for a, b in zip(path, path[1:]))
+            actions = tuple(action_between(a, b) for a, b in pairwise(path))
             return Counterexample(tuple(path), actions)
     return None

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import z3
 
-from verifier.defaults import DEFAULT_TIMEOUT_MS
+# Re-exported: callers of the wrapper name its default timeout from here.
+from verifier.defaults import DEFAULT_TIMEOUT_MS as DEFAULT_TIMEOUT_MS
 from verifier.errors import InconclusiveError
 
 
@@ -30,17 +31,17 @@ class Answer:
 class Query:
     """Assert, then ask once: `Query(timeout).add(...).named("id", f).check()`."""
 
-    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
-        self.names: dict[str, z3.BoolRef] = {}
+        self.names: dict[str, str] = {}   # tracking marker -> the name it stands for
 
-    def add(self, *formulas) -> "Query":
+    def add(self, *formulas: z3.BoolRef) -> Query:
         for formula in formulas:
             self.solver.add(formula)
         return self
 
-    def named(self, name: str, formula) -> "Query":
+    def named(self, name: str, formula: z3.BoolRef) -> Query:
         marker = z3.Bool(f"track:{name}")
         self.names[str(marker)] = name
         self.solver.assert_and_track(formula, marker)
@@ -64,16 +65,16 @@ class Incremental:
     learned at depth k.
     """
 
-    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
 
-    def add(self, *formulas) -> "Incremental":
+    def add(self, *formulas: z3.BoolRef) -> Incremental:
         for formula in formulas:
             self.solver.add(formula)
         return self
 
-    def ask(self, *formulas) -> Answer:
+    def ask(self, *formulas: z3.BoolRef) -> Answer:
         self.solver.push()
         try:
             for formula in formulas:
@@ -94,20 +95,20 @@ class Optimum:
     The answer's model is an optimal one; read the objective's value from it with `value`.
     """
 
-    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    def __init__(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         self.optimizer = z3.Optimize()
         self.optimizer.set("timeout", timeout_ms)
 
-    def add(self, *formulas) -> "Optimum":
+    def add(self, *formulas: z3.BoolRef) -> Optimum:
         for formula in formulas:
             self.optimizer.add(formula)
         return self
 
-    def least(self, objective) -> Answer:
+    def least(self, objective: z3.ArithRef) -> Answer:
         self.optimizer.minimize(objective)
         return self._check()
 
-    def most(self, objective) -> Answer:
+    def most(self, objective: z3.ArithRef) -> Answer:
         self.optimizer.maximize(objective)
         return self._check()
 
@@ -120,8 +121,9 @@ class Optimum:
         raise SolverUnknown(self.optimizer.reason_unknown())
 
 
-def value(model: z3.ModelRef, term) -> int:
+def value(model: z3.ModelRef, term: z3.ArithRef | int) -> int:
     """The integer a model gives `term` (0 for a term the model leaves free)."""
     if isinstance(term, int):
         return term
-    return model.eval(term, model_completion=True).as_long()
+    number: int = model.eval(term, model_completion=True).as_long()
+    return number
