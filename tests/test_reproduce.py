@@ -96,3 +96,31 @@ def test_service_names_are_shell_quoted(tmp_path):
     # min 100 and max 100: ECS can neither stop nor start a task, so the deployment is stuck.
     assert rerun(command, cwd=tmp_path) == 1
     assert not (tmp_path / "pwned").exists()
+
+
+def _reproduce_lines_in_reports() -> dict[str, set[str]]:
+    """Every distinct command printed as `reproduce` in reports/, by the model whose report holds it."""
+    found: dict[str, set[str]] = {}
+    for page in sorted((ROOT / "reports").iterdir()):
+        text = page.read_text()
+        if page.suffix == ".json":
+            document = json.loads(text)
+            commands = {document["reproduce"]}
+            commands |= {p["counterexample"]["reproduce"] for p in document["properties"]
+                         if p.get("counterexample") and p["counterexample"].get("reproduce")}
+        else:
+            commands = {line.split("rollproof ", 1)[1].split("`")[0].split("<")[0].strip()
+                        for line in text.splitlines() if "reproduce" in line and "rollproof " in line}
+            commands = {"rollproof " + command for command in commands}
+        found.setdefault(page.stem, set()).update(commands)
+    return found
+
+
+@pytest.mark.parametrize("stem", sorted(_reproduce_lines_in_reports()))
+def test_every_reproduce_line_in_reports_gives_the_models_label(stem):
+    """Each page's reproduce lines (text, JSON, HTML, Markdown) re-run to the verdict the model's label names."""
+    expected = LABEL_CODES[yaml.safe_load((MODELS / f"{stem}.yaml").read_text())["expect"]["verdict"]]
+    commands = _reproduce_lines_in_reports()[stem]
+    assert commands, f"reports/{stem}.* print no reproduce command"
+    for command in commands:
+        assert rerun(command) == expected, command
