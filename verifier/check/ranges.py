@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from verifier.model.records import Model
 from verifier.properties import RANGE_PROPERTIES
 from verifier.properties.range_scan import (  # noqa: F401 (re-exported: reports and diff read them here)
-    FailingInterval, RangeFinding, RangeScan, describe_counts, intervals,
+    FailingInterval,
+    RangeFinding,
+    RangeScan,
+    describe_counts,
+    intervals,
 )
 from verifier.results import Engine, Verdict, verdict_of_statuses
 from verifier.smt.encoding import state_vars

@@ -20,15 +20,15 @@ from dataclasses import dataclass, replace
 
 import z3
 
-from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from verifier.check.ranges import verify_range
+from verifier.check.verify import Options, check_model
+from verifier.model.records import Model
 from verifier.results import Engine, Verdict
 from verifier.rounding import rounded_percent_facts
-from verifier.model.records import Model
 from verifier.schedules.ecs_controller import worst_makespan
 from verifier.semantics import Bounds
+from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from verifier.smt.solver import DEFAULT_TIMEOUT_MS, Incremental, Optimum, SolverUnknown, value
-from verifier.check.verify import Options, check_model
 
 MAX_ROUNDS = 40          # counterexample-guided rounds before giving up
 MAX_TIES = 8             # least-change candidates compared by deploy time

@@ -6,22 +6,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from verifier.explicit.explore import DEFAULT_MAX_STATES, estimated_states, explore
+from verifier.findings import Finding, verdict_of
+from verifier.model.records import Model
+from verifier.properties import PROPERTIES
 from verifier.properties.context import CheckContext
+from verifier.results import Engine, Verdict
+from verifier.schedules.certified import certified_plan
+from verifier.schedules.ecs_controller import EcsRun, simulate
+from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
+from verifier.schedules.step_plan import StepPlan, plan_steps
+from verifier.semantics import Bounds, deployment_of, goal_state
 from verifier.smt.encoding import concrete, state_vars
 from verifier.smt.invariants import invariant
 from verifier.smt.proofs import invariant_is_inductive
 from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
-from verifier.explicit.explore import DEFAULT_MAX_STATES, estimated_states, explore
-from verifier.findings import Finding, verdict_of
-from verifier.results import Engine, Verdict
-from verifier.model.records import Model
-from verifier.properties import PROPERTIES
-from verifier.schedules.ecs_controller import EcsRun, simulate
-from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
-from verifier.schedules.certified import certified_plan
-from verifier.schedules.step_plan import StepPlan, plan_steps
-from verifier.semantics import Bounds, deployment_of, goal_state
-
 
 
 @dataclass(frozen=True, slots=True)

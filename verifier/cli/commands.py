@@ -15,7 +15,7 @@ from verifier.cli.inputs import existing, models_of, policy_of
 from verifier.cli.output import emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
-from verifier.results import DiffVerdict, ExitCode, Status, Verdict, worst_of
+from verifier.results import DiffVerdict, ExitCode, Status, worst_of
 
 
 def _label_row(result) -> tuple[str, str, str, bool]:

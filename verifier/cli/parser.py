@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _model_arguments(verify_cmd)
     verify_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                            help="text for people (default), json for programs (schema rollproof/result/v2, or rollproof/range/v2 for a range)")
+                            help="text for people (default), json for programs "
+                                 "(schema rollproof/result/v2, or rollproof/range/v2 for a range)")
     verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
                             help=f"state budget per search; past it the answer is inconclusive "
                                  f"(default {DEFAULT_MAX_STATES:,})")

@@ -94,7 +94,7 @@ class Model:
     desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
     capacity_headroom: int | None = None          # capacity = desiredCount + headroom
 
-    def at(self, desired: int) -> "Model":
+    def at(self, desired: int) -> Model:
         """This model with one desired count (capacity follows it when given as headroom)."""
         capacity = desired + self.capacity_headroom if self.capacity_headroom is not None else self.settings.capacity
         return replace(self, settings=replace(self.settings, desired=desired, capacity=capacity),

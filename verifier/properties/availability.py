@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.properties.smt_checks import check_invariant_smt
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.results import PropertyId
 from verifier.semantics import Action, Bounds
 from verifier.smt.closed_forms import lowest_healthy
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.smt.encoding import SymbolicModel
 from verifier.explicit.explore import Exploration
 from verifier.model.records import Model
 from verifier.schedules.ecs_controller import EcsRun
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import Bounds
+from verifier.smt.encoding import SymbolicModel
 
 
 @dataclass(frozen=True, slots=True)

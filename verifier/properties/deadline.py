@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from verifier.findings import Finding
+from verifier.format import duration
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.replay import replay
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.results import Status
-from verifier.format import duration
 from verifier.properties.range_scan import FailingInterval, RangeFinding, RangeScan, describe_counts, intervals
+from verifier.replay import replay
+from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import simulate
 from verifier.semantics import deployment_of, goal_state
 

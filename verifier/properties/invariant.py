@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from verifier.properties.context import CheckContext
 from verifier.explicit.paths import shortest_path
-from verifier.replay import replay
 from verifier.findings import Finding
+from verifier.properties.context import CheckContext
+from verifier.replay import replay
 from verifier.results import Status
 from verifier.semantics import State
 

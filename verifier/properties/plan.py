@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.counterexample import Counterexample
 from verifier.replay import replay
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.results import Status
+from verifier.results import PropertyId, Status
 from verifier.semantics import goal_state, initial_state, refusal_reasons, step_actions
 
 ID = PropertyId.PLAN
@@ -34,7 +33,7 @@ def check(ctx: CheckContext) -> Finding:
         after = action.apply(bounds, state)
         if after is None:
             trace = replay(bounds, Counterexample(tuple(states), tuple(actions)),
-                           lambda s: action.apply(bounds, s) is None, ID)
+                           lambda s: action.apply(bounds, s) is None, ID)  # noqa: B023  replay calls it before the loop moves on
             where = f" (line {step.line})" if step.line else ""
             return Finding(ID, Status.VIOLATED, f"step {number}{where}, {step}, is not allowed",
                            trace, tuple(refusal_reasons(bounds, state, action)))

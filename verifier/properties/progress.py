@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import networkx as nx
 
-from verifier.model.records import Model
-from verifier.properties.context import CheckContext
-from verifier.properties.smt_checks import check_progress_smt
 from verifier.counterexample import join
 from verifier.explicit.paths import shortest_path
-from verifier.replay import replay
-from verifier.results import PropertyId
 from verifier.findings import Finding
-from verifier.results import Status
+from verifier.model.records import Model
+from verifier.properties.context import CheckContext
 from verifier.properties.range_scan import RangeFinding, RangeScan, scan_and_prove
+from verifier.properties.smt_checks import check_progress_smt
+from verifier.replay import replay
+from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import simulate
 from verifier.semantics import blocked_reasons, deployment_of, goal_state, is_deadlock
 from verifier.smt.closed_forms import invariant_deadlock
@@ -98,8 +97,9 @@ def _describe(state) -> str:
 
 
 def check_smt(ctx: CheckContext) -> Finding:
-    return check_progress_smt(ctx, ID, explain=lambda state: _causes(ctx.model.settings, state) + tuple(blocked_reasons(ctx.bounds, state)),
-                              describe=_describe)
+    return check_progress_smt(
+        ctx, ID, explain=lambda state: _causes(ctx.model.settings, state) + tuple(blocked_reasons(ctx.bounds, state)),
+        describe=_describe)
 
 
 def check_range(scan: RangeScan) -> RangeFinding:

@@ -142,8 +142,8 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
             else:
                 failing[missed] = trace
         else:
-            return RangeFinding(property_id, Status.UNKNOWN,
-                                f"more than {MAX_REPAIRS} counts could not be settled", unknown=tuple(intervals(unknown)))
+            return RangeFinding(property_id, Status.UNKNOWN, f"more than {MAX_REPAIRS} counts could not be settled",
+                                unknown=tuple(intervals(unknown)))
     except SolverUnknown as reason:
         return RangeFinding(property_id, Status.UNKNOWN, f"the solver gave no answer ({reason})")
     spans = [FailingInterval(a, b, a, failing[a], explain(a, failing[a]) if explain else ())

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
-from verifier.results import Status
 from verifier.properties.context import CheckContext
 from verifier.replay import replay
+from verifier.results import Status
 from verifier.semantics import State, is_deadlock
 from verifier.smt.encoding import deadlock, state_vars
 from verifier.smt.invariants import holds

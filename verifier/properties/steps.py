@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.results import Status
 from verifier.properties.range_scan import RangeFinding, RangeScan
+from verifier.results import PropertyId, Status
 
 ID = PropertyId.STEPS
 DESCRIPTION = "the fewest-step plan needs at most requirements.maxSteps steps"

@@ -11,17 +11,17 @@ import re
 from pathlib import Path
 
 from verifier.check.ranges import RangeResult
+from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
+from verifier.ci.policy import Policy
 from verifier.defaults import answer_flags
 from verifier.ingest import ANALYSABLE, discover
 from verifier.model.loading import load_model
 from verifier.model.reproduce import with_check_flags
-from verifier.ci.policy import Policy
+from verifier.model.yamlsource import read_yaml
 from verifier.reports.html import render_html, render_range_html
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render_range
-from verifier.check.verify import Options, check_model
-from verifier.model.yamlsource import read_yaml
 
 
 def _is_model_file(path: Path) -> bool:

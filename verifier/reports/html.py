@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from html import escape
 
-from verifier.counterexample import Counterexample
-from verifier.results import Status
-from verifier.format import duration, pair_trace
-from verifier.model.reproduce import reproduce_command
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Result
+from verifier.counterexample import Counterexample
+from verifier.format import duration, pair_trace
+from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import render_range
+from verifier.results import Status
 
 SERIES = (("old", "#4c78a8"), ("stopping", "#f58518"), ("pending", "#e0c341"), ("new", "#54a24b"))
 MARK = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}

@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
-from verifier.counterexample import Counterexample
-from verifier.findings import Finding
-from verifier.model.reproduce import reproduce_command
 from verifier.check.ranges import RangeFinding, RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
 from verifier.ci.diff import Change, Metrics
 from verifier.ci.gate import GateReport, location_for
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
+from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import gate_verdict, setting_changes
 
 RESULT_SCHEMA = "rollproof/result/v2"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from verifier import __version__
-from verifier.results import Verdict
 from verifier.ci.gate import GateReport, location_for, violated
 from verifier.properties import PROPERTIES
 from verifier.reports.text import gate_message
+from verifier.results import Verdict
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 

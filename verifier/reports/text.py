@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from verifier.counterexample import Counterexample
-from verifier.results import Status
-from verifier.format import duration, pair_trace
-from verifier.model.records import Model
-from verifier.model.reproduce import reproduce_command
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
 from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport, GateRow, location_for, violated
+from verifier.counterexample import Counterexample
+from verifier.format import duration, pair_trace
+from verifier.model.records import Model
+from verifier.model.reproduce import reproduce_command
+from verifier.results import Status
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
 MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
@@ -63,7 +63,7 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(width) if i == action_column else cell.rjust(width)
-                         for i, (cell, width) in enumerate(zip(cells, widths))).rstrip()
+                         for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     shown = [line(row) for row in rows]
     if len(shown) > MAX_TRACE_ROWS:
