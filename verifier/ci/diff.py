@@ -15,10 +15,11 @@ or `removed`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier.check.ranges import describe_counts, intervals
+from verifier.check.ranges import RangeFinding, describe_counts, intervals
 from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
@@ -60,8 +61,9 @@ def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | No
     slowest = worst_makespan(model, SIMULATION_WORK, options.timeout_ms)
     result = check_model(model, options)
     progress = next(f for f in result.findings if f.property_id == PropertyId.PROGRESS)
-    if model.desired_range:
-        stuck = tuple(tuple(span) for span in progress.failing_desired())
+    stuck: tuple[tuple[int, int], ...]
+    if isinstance(progress, RangeFinding):  # the model has a desiredRange
+        stuck = tuple((low, high) for low, high in progress.failing_desired())
     elif progress.status is Status.VIOLATED:
         stuck = ((model.settings.desired, model.settings.desired),)
     else:
@@ -74,9 +76,12 @@ def _stuck_set(metrics: Metrics) -> set[int]:
 
 
 def classify(old: Metrics, new: Metrics) -> tuple[DiffVerdict, tuple[str, ...]]:
-    better, worse, details = [], [], []
+    better: list[str] = []
+    worse: list[str] = []
+    details: list[str] = []
 
-    def judge(name: str, before, after, higher_is_better: bool, show=str):
+    def judge(name: str, before: int | None, after: int | None, higher_is_better: bool,
+              show: Callable[[int | None], str] = str) -> None:
         if before == after:
             return
         details.append(f"{name}: {show(before)} -> {show(after)}")

@@ -26,6 +26,18 @@ class CheckContext:
     invariant_proved: bool = False
 
     @property
+    def explored(self) -> Exploration:
+        """The explicit engine's graph, for the checks that run only under that engine."""
+        assert self.exploration is not None, "an explicit-engine check ran without an exploration"
+        return self.exploration
+
+    @property
+    def symbolic(self) -> SymbolicModel:
+        """The SMT engine's encoding, for the checks that run only under that engine."""
+        assert self.smt is not None, "an SMT-engine check ran without an encoding"
+        return self.smt
+
+    @property
     def required_min_healthy(self) -> int:
         """The user's minHealthy requirement if given (percentages round up), else ECS's own L."""
         return self.model.requirements.healthy_needed(self.bounds.desired, self.bounds.min_healthy)

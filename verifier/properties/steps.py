@@ -19,6 +19,7 @@ def applies(model: Model) -> bool:
 
 def check(ctx: CheckContext) -> Finding:
     limit = ctx.model.requirements.max_steps
+    assert limit is not None  # applies() only when maxSteps is given
     plan = ctx.step_plan
     if plan.min_steps is None and plan.upper_steps is not None and plan.upper_steps <= limit:
         return Finding(ID, Status.HOLDS, f"a plan of {plan.upper_steps} steps exists (limit {limit}; "
