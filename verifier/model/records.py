@@ -90,7 +90,7 @@ class Model:
     description: str = ""
     expect: Expectation | None = None
     source: ModelSource = field(default=CommandLine(), compare=False)
-    lines: dict = field(default_factory=dict, compare=False, repr=False)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
     desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
     capacity_headroom: int | None = None          # capacity = desiredCount + headroom
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from verifier import __version__
 from verifier.ci.gate import GateReport, location_for, violated
 from verifier.properties import PROPERTIES
@@ -11,7 +13,7 @@ from verifier.results import Verdict
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def gate_sarif(report: GateReport) -> dict:
+def gate_sarif(report: GateReport) -> dict[str, Any]:
     rules = [{
         "id": prop.ID,
         "name": prop.ID.capitalize(),

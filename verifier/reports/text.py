@@ -96,6 +96,7 @@ def _schedules(result: Result) -> list[str]:
                      f"{ecs.max_occupied_seen} slots used")
     else:
         end = ecs.trace.states[-1]
+        assert ecs.trace.times is not None  # ECS's own run is a timed trace
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
     lines += trace_table(ecs.trace, indent="      ")
@@ -233,6 +234,7 @@ def _findings_message(row: GateRow) -> str:
     bad = violated(row)
     if bad:
         return "; ".join(f"{f.property_id}: {f.message}" for f in bad)
+    assert row.result is not None  # gate_message answers for a row without a result
     unknown = [f for f in row.result.findings if f.status is Status.UNKNOWN]
     holds = "every other property holds" if row.waived else "every property holds"
     return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
@@ -253,7 +255,7 @@ def render_gate(report: GateReport) -> str:
         lines.append("no ECS service found")
     if report.unrecognised:
         lines.append(f"{len(report.unrecognised)} file(s) hold no ECS service: {', '.join(report.unrecognised)}")
-    counts = {}
+    counts: dict[str, int] = {}
     for row in report.rows:
         counts[gate_verdict(row)] = counts.get(gate_verdict(row), 0) + 1
     lines.append(", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "nothing checked")
