@@ -17,18 +17,20 @@ never block an action, so the least capacity is found by bisection.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import z3
 
-from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from verifier.check.ranges import verify_range
+from verifier.check.verify import Options, check_model
+from verifier.defaults import DEFAULT_TIMEOUT_MS
+from verifier.model.records import Model
 from verifier.results import Engine, Verdict
 from verifier.rounding import rounded_percent_facts
-from verifier.model.records import Model
 from verifier.schedules.ecs_controller import worst_makespan
 from verifier.semantics import Bounds
-from verifier.smt.solver import DEFAULT_TIMEOUT_MS, Incremental, Optimum, SolverUnknown, value
-from verifier.check.verify import Options, check_model
+from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
+from verifier.smt.solver import Incremental, Optimum, SolverUnknown, value
 
 MAX_ROUNDS = 40          # counterexample-guided rounds before giving up
 MAX_TIES = 8             # least-change candidates compared by deploy time
@@ -78,7 +80,7 @@ def _with(model: Model, min_pct: int, max_pct: int) -> Model:
     return replace(model, settings=settings)
 
 
-def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> list:
+def _constraints(model: Model, desired: int, m: z3.ArithRef, x: z3.ArithRef) -> list[Any]:
     """What must hold at one desired count, in the symbolic percentages."""
     low, high = z3.Int(f"L{desired}"), z3.Int(f"U{desired}")
     capacity = model.at(desired).settings.capacity
@@ -136,7 +138,8 @@ def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:
                   "(a deadline or step limit the percentages alone cannot meet?)")
 
 
-def _best_of_ties(model, first, base, change, sample, m, x, timeout_ms) -> Fix:
+def _best_of_ties(model: Model, first: tuple[int, int], base: list[Any], change: z3.ArithRef, sample: list[int],
+                  m: z3.ArithRef, x: z3.ArithRef, timeout_ms: int) -> Fix:
     """All verified candidates with the least change; the one with the fastest worst-case deploy."""
     least = abs(first[0] - model.settings.min_healthy_percent) + abs(first[1] - model.settings.max_percent)
     candidates, seen = [first], {first}
@@ -176,7 +179,8 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
                                                                               capacity=counts[0] + slots))
         return replace(model, settings=replace(model.settings, capacity=slots))
 
-    low = model.capacity_headroom if headroom else model.settings.capacity
+    given = model.capacity_headroom if model.capacity_headroom is not None else model.settings.capacity
+    low = given
     high = counts[-1] if headroom else 2 * counts[-1]  # beyond this capacity never blocks
     if _check(with_slots(high), timeout_ms) is not Verdict.PROVED:
         return None
@@ -189,7 +193,7 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
     fixed = with_slots(high)
     return Fix(model.settings.min_healthy_percent, model.settings.max_percent,
                None if headroom else high, high if headroom else None, _worst_deploy(fixed, timeout_ms),
-               high - (model.capacity_headroom if headroom else model.settings.capacity))
+               high - given)
 
 
 def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Suggestion:

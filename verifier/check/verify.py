@@ -5,23 +5,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from verifier.defaults import DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
+from verifier.explicit.explore import estimated_states, explore
+from verifier.findings import Finding, verdict_of
+from verifier.model.records import Model
+from verifier.properties import PROPERTIES
 from verifier.properties.context import CheckContext
+from verifier.results import Engine, Verdict
+from verifier.schedules.certified import certified_plan
+from verifier.schedules.ecs_controller import EcsRun, simulate
+from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
+from verifier.schedules.step_plan import StepPlan, plan_steps
+from verifier.semantics import Bounds, deployment_of, goal_state
 from verifier.smt.encoding import concrete, state_vars
 from verifier.smt.invariants import invariant
 from verifier.smt.proofs import invariant_is_inductive
-from verifier.smt.solver import DEFAULT_TIMEOUT_MS, SolverUnknown
-from verifier.explicit.explore import DEFAULT_MAX_STATES, estimated_states, explore
-from verifier.findings import Finding, verdict_of
-from verifier.results import Engine, Verdict
-from verifier.model.records import Model
-from verifier.properties import PROPERTIES
-from verifier.schedules.ecs_controller import EcsRun, simulate
-from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
-from verifier.schedules.certified import certified_plan
-from verifier.schedules.step_plan import StepPlan, plan_steps
-from verifier.semantics import Bounds, deployment_of, goal_state
+from verifier.smt.solver import SolverUnknown
 
+if TYPE_CHECKING:  # imported where used at run time, as check_model does
+    from verifier.check.ranges import RangeResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     else:
         step_plan = StepPlan(None, (), (), None, (), (), complete=False, skipped=True)
     goal_unreachable = False
+    invariants: tuple[str, ...]
     if engine is Engine.EXPLICIT:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"))
@@ -121,7 +126,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
                   states, time.perf_counter() - started, engine, invariants)
 
 
-def check_model(model: Model, options: Options = Options()):
+def check_model(model: Model, options: Options = Options()) -> Result | RangeResult:
     """A Result for one desired count, or a RangeResult for a model with a desiredRange."""
     if model.desired_range is not None:
         from verifier.check.ranges import verify_range
@@ -131,7 +136,7 @@ def check_model(model: Model, options: Options = Options()):
 
 def _inductive(context: CheckContext) -> bool:
     try:
-        return invariant_is_inductive(context.smt, context.timeout_ms)
+        return invariant_is_inductive(context.symbolic, context.timeout_ms)
     except SolverUnknown:
         return False
 

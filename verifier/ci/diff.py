@@ -15,18 +15,19 @@ or `removed`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier.smt.closed_forms import highest_counted, lowest_healthy
-from verifier.check.ranges import describe_counts, intervals
-from verifier.ci.gate import model_of, services_in
-from verifier.ingest import ANALYSABLE, ServiceSpec
-from verifier.ci.policy import Policy
-from verifier.schedules.ecs_controller import worst_makespan
-from verifier.results import DiffVerdict, PropertyId, Status
-from verifier.semantics import bounds_of
+from verifier.check.ranges import RangeFinding, describe_counts, intervals
 from verifier.check.verify import Options, check_model
+from verifier.ci.gate import model_of, services_in
+from verifier.ci.policy import Policy
+from verifier.ingest import ANALYSABLE, ServiceSpec
+from verifier.results import DiffVerdict, PropertyId, Status
+from verifier.schedules.ecs_controller import worst_makespan
+from verifier.semantics import bounds_of
+from verifier.smt.closed_forms import highest_counted, lowest_healthy
 
 SIMULATION_WORK = 2_000_000
 
@@ -52,15 +53,17 @@ def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | No
     if spec.status != ANALYSABLE:
         return None
     model = model_of(spec, policy)
-    counts = range(model.desired_range[0], model.desired_range[1] + 1) if model.desired_range else [model.settings.desired]
+    counts = (range(model.desired_range[0], model.desired_range[1] + 1) if model.desired_range
+              else [model.settings.desired])
     every = [bounds_of(model.at(desired).settings) for desired in counts]
     lowest = min(lowest_healthy(bounds) for bounds in every)
     peak = max(highest_counted(bounds) for bounds in every)
     slowest = worst_makespan(model, SIMULATION_WORK, options.timeout_ms)
     result = check_model(model, options)
     progress = next(f for f in result.findings if f.property_id == PropertyId.PROGRESS)
-    if model.desired_range:
-        stuck = tuple(tuple(span) for span in progress.failing_desired())
+    stuck: tuple[tuple[int, int], ...]
+    if isinstance(progress, RangeFinding):  # the model has a desiredRange
+        stuck = tuple((low, high) for low, high in progress.failing_desired())
     elif progress.status is Status.VIOLATED:
         stuck = ((model.settings.desired, model.settings.desired),)
     else:
@@ -73,16 +76,17 @@ def _stuck_set(metrics: Metrics) -> set[int]:
 
 
 def classify(old: Metrics, new: Metrics) -> tuple[DiffVerdict, tuple[str, ...]]:
-    better, worse, details = [], [], []
+    better: list[str] = []
+    worse: list[str] = []
+    details: list[str] = []
 
-    def judge(name: str, before, after, higher_is_better: bool, show=str):
+    def judge(name: str, before: int | None, after: int | None, higher_is_better: bool,
+              show: Callable[[int | None], str] = str) -> None:
         if before == after:
             return
         details.append(f"{name}: {show(before)} -> {show(after)}")
-        if before is None or after is None:   # None deploy time: never finishes
-            improved = before is None
-        else:
-            improved = (after > before) == higher_is_better
+        # None deploy time: never finishes
+        improved = before is None if before is None or after is None else (after > before) == higher_is_better
         (better if improved else worse).append(name)
 
     judge("lowest healthy", old.lowest_healthy, new.lowest_healthy, True)

@@ -10,15 +10,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from verifier.cli.inputs import existing, models_of, policy_of
 from verifier.cli.output import emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
-from verifier.results import DiffVerdict, ExitCode, Status, Verdict, worst_of
+from verifier.results import DiffVerdict, ExitCode, Status, worst_of
+
+if TYPE_CHECKING:  # imported inside the commands at run time (see above)
+    from verifier.check.ranges import RangeResult
+    from verifier.check.verify import Options, Result
+    from verifier.ci.diff import Change
+    from verifier.ci.gate import GateReport
+    from verifier.ci.policy import Policy
 
 
-def _label_row(result) -> tuple[str, str, str, bool]:
+def _label_row(result: Result | RangeResult) -> tuple[str, str, str, bool]:
     violated = sorted(f.property_id for f in result.findings if f.status is Status.VIOLATED)
     got = result.verdict.value + (f" ({', '.join(violated)})" if violated else "")
     expect = result.model.expect
@@ -28,7 +37,8 @@ def _label_row(result) -> tuple[str, str, str, bool]:
     return result.model.name, got, wanted, got == wanted
 
 
-def _options(args: argparse.Namespace, progress=None, **verify_only):
+def _options(args: argparse.Namespace, progress: Callable[[str], None] | None = None,
+             **verify_only: Any) -> Options:
     from verifier.check.verify import Options
     return Options(progress=progress, timeout_ms=args.solver_timeout * 1000, **verify_only)
 
@@ -76,7 +86,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     return ExitCode.HOLDS if helped else ExitCode.VIOLATED
 
 
-def _print_changes(changes, form: str) -> None:
+def _print_changes(changes: list[Change], form: str) -> None:
     from verifier.reports.json_output import diff_json
     from verifier.reports.text import render_changes
     emit(json.dumps(diff_json(changes), indent=2) if form == "json" else render_changes(changes))
@@ -120,18 +130,19 @@ def run_gate(args: argparse.Namespace) -> int:
         less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
         if args.fail_on_less_safe and less_safe and code == ExitCode.HOLDS:
             code = ExitCode.VIOLATED
-    writers = {"text": render_gate, "junit": gate_junit,
-               "markdown": lambda r: gate_markdown(r, exit_code=code),
-               "json": lambda r: json.dumps(gate_json(r, exit_code=code), indent=2),
-               "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
+    writers: dict[str, Callable[[GateReport], str]] = {
+        "text": render_gate, "junit": gate_junit,
+        "markdown": lambda r: gate_markdown(r, exit_code=code),
+        "json": lambda r: json.dumps(gate_json(r, exit_code=code), indent=2),
+        "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
     text = writers[args.format](report)
     if args.output:
         try:
             args.output.write_text(text + "\n")
         except OSError as error:
             raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
-        for error in report.errors:
-            print(error, file=sys.stderr)
+        for problem in report.errors:
+            print(problem, file=sys.stderr)
     else:
         emit(text)
     if changes is not None:
@@ -139,14 +150,14 @@ def run_gate(args: argparse.Namespace) -> int:
     return code
 
 
-def _changes_since_base(args: argparse.Namespace, policy, options):
+def _changes_since_base(args: argparse.Namespace, policy: Policy, options: Options) -> list[Change]:
     from verifier.ci.diff import compare
     from verifier.ci.revision import paths_at
     with paths_at(args.base, args.paths) as base_paths:
         return compare(base_paths, list(args.paths), policy, options)
 
 
-def _print_base_comparison(args: argparse.Namespace, changes) -> None:
+def _print_base_comparison(args: argparse.Namespace, changes: list[Change]) -> None:
     from verifier.reports.text import render_changes
     if args.format == "text":
         emit(f"\ncompared with {args.base}:")

@@ -8,33 +8,37 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from verifier.errors import UsageError
 from verifier.model.records import Model
 from verifier.model.sources import CommandLine
 
+if TYPE_CHECKING:  # imported when a command runs (see above)
+    from verifier.ci.policy import Policy
+
 
 def flag_model(args: argparse.Namespace) -> Model:
     from verifier.model.loading import model_from_document
     from verifier.model.yamlsource import Document
-    deployment = {}
+    deployment: dict[str, Any] = {}
     if args.min_healthy_percent is not None:
         deployment["minimumHealthyPercent"] = args.min_healthy_percent
     if args.max_percent is not None:
         deployment["maximumPercent"] = args.max_percent
-    service: dict = {"deploymentConfiguration": deployment}
+    service: dict[str, Any] = {"deploymentConfiguration": deployment}
     if args.desired_range is not None:
         service["desiredRange"] = list(args.desired_range)
     else:
         service["desiredCount"] = args.desired
-    data: dict = {"service": service}
+    data: dict[str, Any] = {"service": service}
     if args.capacity is not None and args.capacity_headroom is not None:
         raise UsageError("give --capacity or --capacity-headroom, not both")
     if args.capacity is not None:
         data["cluster"] = {"capacityTasks": args.capacity}
     if args.capacity_headroom is not None:
         data["cluster"] = {"capacityHeadroomTasks": args.capacity_headroom}
-    timing = {}
+    timing: dict[str, Any] = {}
     if args.health_check_seconds is not None:
         timing["healthCheckSeconds"] = args.health_check_seconds
     if args.drain_seconds is not None:
@@ -52,7 +56,7 @@ def flag_model(args: argparse.Namespace) -> Model:
     return model_from_document(Document(data, "<command line>"), default_name=name, source=CommandLine())
 
 
-def _or(value, default):
+def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
@@ -74,7 +78,7 @@ def models_of(args: argparse.Namespace) -> list[Model]:
     return [flag_model(args)]
 
 
-def policy_of(args: argparse.Namespace):
+def policy_of(args: argparse.Namespace) -> Policy:
     """The policy file given, else rollproof.yaml in the current folder, else no policy."""
     from verifier.ci.policy import Policy, load_policy
     policy_path = args.policy or (Path("rollproof.yaml") if Path("rollproof.yaml").exists() else None)

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rollproof: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except Exception as bug:  # noqa: BLE001  an InternalError (ReplayError) or anything unforeseen
+    except Exception as bug:
         return _internal_error(bug, argv, args.debug)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 
 def emit(text: str) -> None:
@@ -27,7 +28,7 @@ def silence_stdout() -> None:
     os.close(devnull)
 
 
-def progress_printer():
+def progress_printer() -> Callable[[str], None] | None:
     """A function that shows one status line on a terminal; None when stderr is not one."""
     if not sys.stderr.isatty():
         return None

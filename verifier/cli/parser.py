@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from verifier import __version__
 from verifier.defaults import DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS, ENGINES, MAX_TIMEOUT_MS
@@ -35,7 +36,7 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # exit 2 with one line, as for any bad input
+    def error(self, message: str) -> NoReturn:  # exit 2 with one line, as for any bad input
         self.print_usage(sys.stderr)
         raise SystemExit(f"rollproof: error: {message}")
 
@@ -81,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _model_arguments(verify_cmd)
     verify_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                            help="text for people (default), json for programs (schema rollproof/result/v2, or rollproof/range/v2 for a range)")
+                            help="text for people (default), json for programs "
+                                 "(schema rollproof/result/v2, or rollproof/range/v2 for a range)")
     verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
                             help=f"state budget per search; past it the answer is inconclusive "
                                  f"(default {DEFAULT_MAX_STATES:,})")
@@ -164,7 +166,7 @@ def _timeout_argument(command: argparse.ArgumentParser) -> None:
     _debug_argument(command, argparse.SUPPRESS)
 
 
-def _debug_argument(parser: argparse.ArgumentParser, default) -> None:
+def _debug_argument(parser: argparse.ArgumentParser, default: bool | str) -> None:
     parser.add_argument("--debug", action="store_true", default=default,
                         help="on an internal error, print the traceback")
 

@@ -90,11 +90,11 @@ class Model:
     description: str = ""
     expect: Expectation | None = None
     source: ModelSource = field(default=CommandLine(), compare=False)
-    lines: dict = field(default_factory=dict, compare=False, repr=False)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
     desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
     capacity_headroom: int | None = None          # capacity = desiredCount + headroom
 
-    def at(self, desired: int) -> "Model":
+    def at(self, desired: int) -> Model:
         """This model with one desired count (capacity follows it when given as headroom)."""
         capacity = desired + self.capacity_headroom if self.capacity_headroom is not None else self.settings.capacity
         return replace(self, settings=replace(self.settings, desired=desired, capacity=capacity),

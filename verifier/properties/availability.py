@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.properties.smt_checks import check_invariant_smt
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.results import PropertyId
 from verifier.semantics import Action, Bounds
 from verifier.smt.closed_forms import lowest_healthy
 
@@ -31,7 +32,7 @@ def _required(ctx: CheckContext) -> str:
 
 def check(ctx: CheckContext) -> Finding:
     required = ctx.required_min_healthy
-    lowest = min(state.healthy for state in ctx.exploration.graph)
+    lowest = min(state.healthy for state in ctx.explored.graph)
     return check_invariant(
         ctx, ID,
         ok=lambda state: state.healthy >= required,
@@ -60,7 +61,7 @@ def check_range(scan: RangeScan) -> RangeFinding:
     def required(bounds: Bounds) -> int:
         return requirements.healthy_needed(bounds.desired, bounds.min_healthy)
 
-    def witness(desired: int):
+    def witness(desired: int) -> Counterexample:
         bounds = scan.bounds(desired)
         need = required(bounds)
         actions = [] if need > desired else [Action("stop", desired - need + 1)]

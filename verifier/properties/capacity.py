@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.results import Status
-from verifier.properties.smt_checks import check_invariant_smt
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.results import PropertyId, Status
+from verifier.semantics import State
 from verifier.smt.closed_forms import capacity_exceeded
 
 ID = PropertyId.CAPACITY
@@ -24,7 +27,7 @@ def applies(model: Model) -> bool:
 UNLIMITED = "no capacity limit was given (unlimited, as on Fargate)"
 
 
-def _describe(capacity: int):
+def _describe(capacity: int) -> Callable[[State], str]:
     return lambda state: (f"{state.occupied} tasks hold slots at once, more than the "
                           f"{capacity} the cluster has")
 
@@ -33,7 +36,7 @@ def check(ctx: CheckContext) -> Finding:
     capacity = ctx.bounds.capacity
     if capacity is None:
         return Finding(ID, Status.HOLDS, UNLIMITED)
-    highest = max(state.occupied for state in ctx.exploration.graph)
+    highest = max(state.occupied for state in ctx.explored.graph)
     return check_invariant(
         ctx, ID,
         ok=lambda state: state.occupied <= capacity,
@@ -59,9 +62,11 @@ def check_range(scan: RangeScan) -> RangeFinding:
     if capacity is None:
         return RangeFinding(ID, Status.HOLDS, UNLIMITED)
 
-    def witness(desired: int):
+    def witness(desired: int) -> Counterexample:
         bounds = scan.bounds(desired)
-        return replayed_actions(bounds, [], lambda s: s.occupied > bounds.capacity, ID)
+        limit = bounds.capacity
+        assert limit is not None  # the range has a capacity (above), so every count in it does
+        return replayed_actions(bounds, [], lambda s: s.occupied > limit, ID)
 
     return scan_and_prove(scan, ID, capacity_exceeded, witness, lambda x: x.occupied > capacity, (),
                           "the service needs more slots than the cluster has")

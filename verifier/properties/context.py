@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.smt.encoding import SymbolicModel
 from verifier.explicit.explore import Exploration
 from verifier.model.records import Model
 from verifier.schedules.ecs_controller import EcsRun
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import Bounds
+from verifier.smt.encoding import SymbolicModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,18 @@ class CheckContext:
     smt: SymbolicModel | None = None  # the SMT engine's encoding; None under the explicit engine
     timeout_ms: int = 20_000
     invariant_proved: bool = False
+
+    @property
+    def explored(self) -> Exploration:
+        """The explicit engine's graph, for the checks that run only under that engine."""
+        assert self.exploration is not None, "an explicit-engine check ran without an exploration"
+        return self.exploration
+
+    @property
+    def symbolic(self) -> SymbolicModel:
+        """The SMT engine's encoding, for the checks that run only under that engine."""
+        assert self.smt is not None, "an SMT-engine check ran without an encoding"
+        return self.smt
 
     @property
     def required_min_healthy(self) -> int:

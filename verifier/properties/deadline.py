@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
+from verifier.format import duration
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.replay import replay
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.results import Status
-from verifier.format import duration
 from verifier.properties.range_scan import FailingInterval, RangeFinding, RangeScan, describe_counts, intervals
+from verifier.replay import replay
+from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import simulate
 from verifier.semantics import deployment_of, goal_state
 
@@ -26,15 +28,17 @@ def applies(model: Model) -> bool:
 
 def check(ctx: CheckContext) -> Finding:
     limit = ctx.model.requirements.max_deploy_seconds
+    assert limit is not None  # applies() only when maxDeploySeconds is given
     run = ctx.ecs
     goal = goal_state(ctx.bounds)
     if not run.completes:
         trace = replay(ctx.bounds, run.trace, lambda state: state != goal, ID, ctx.timeout_ms)
         return Finding(ID, Status.VIOLATED, f"ECS never finishes the deployment (limit {duration(limit)})", trace)
-    if run.makespan_seconds > limit:
+    if cast(int, run.makespan_seconds) > limit:  # a run that completes has a makespan
         # The run must really finish, and the time recorded at its last state is what is over the limit.
-        trace = replay(ctx.bounds, run.trace, lambda state: state == goal and run.trace.times[-1] > limit, ID,
-                       ctx.timeout_ms)
+        times = run.trace.times or ()
+        trace = replay(ctx.bounds, run.trace, lambda state: state == goal and bool(times) and times[-1] > limit,
+                       ID, ctx.timeout_ms)
         return Finding(ID, Status.VIOLATED, f"ECS finishes after {duration(run.makespan_seconds)}, "
                        f"over the {duration(limit)} limit", trace)
     return Finding(ID, Status.HOLDS, f"ECS finishes after {duration(run.makespan_seconds)} "
@@ -44,14 +48,17 @@ def check(ctx: CheckContext) -> Finding:
 def check_range(scan: RangeScan) -> RangeFinding:
     """ECS's own run for every count of the range (no invariant bounds a time), within a work budget."""
     limit = scan.model.requirements.max_deploy_seconds
-    failing, unknown, work = {}, [], 0
+    assert limit is not None  # applies() only when maxDeploySeconds is given
+    failing: dict[int, Counterexample] = {}
+    unknown: list[int] = []
+    work = 0
     for desired in scan.counts():
         if work > RANGE_WORK:
             unknown.append(desired)
             continue
         run = simulate(deployment_of(scan.model.at(desired).settings), scan.timeout_ms)
         work += len(run.trace.states)
-        if not run.completes or run.makespan_seconds > limit:
+        if not run.completes or cast(int, run.makespan_seconds) > limit:
             failing[desired] = run.trace
     spans = tuple(FailingInterval(a, b, a, failing[a]) for a, b in intervals(list(failing)))
     unknown_spans = tuple(intervals(unknown))

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from verifier.properties.context import CheckContext
 from verifier.explicit.paths import shortest_path
-from verifier.replay import replay
 from verifier.findings import Finding
-from verifier.results import Status
+from verifier.properties.context import CheckContext
+from verifier.replay import replay
+from verifier.results import PropertyId, Status
 from verifier.semantics import State
 
 
-def check_invariant(ctx: CheckContext, property_id: str, ok: Callable[[State], bool],
+def check_invariant(ctx: CheckContext, property_id: PropertyId, ok: Callable[[State], bool],
                     describe_violation: Callable[[State], str], holds_message: str) -> Finding:
-    exploration = ctx.exploration
+    exploration = ctx.explored
     violating = {state for state in exploration.graph if not ok(state)}
     if violating:
         trace = shortest_path(exploration.graph, exploration.initial, violating)
+        assert trace is not None  # each target is in the graph, so reached from the start
         replay(ctx.bounds, trace, lambda state: not ok(state), property_id)
         details = () if exploration.complete else (
             "the search stopped at its budget, so a shorter counterexample may exist; this one is real (replayed)",)

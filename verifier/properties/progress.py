@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import networkx as nx
 
-from verifier.model.records import Model
-from verifier.properties.context import CheckContext
-from verifier.properties.smt_checks import check_progress_smt
-from verifier.counterexample import join
+from verifier.counterexample import Counterexample, join
 from verifier.explicit.paths import shortest_path
-from verifier.replay import replay
-from verifier.results import PropertyId
 from verifier.findings import Finding
-from verifier.results import Status
+from verifier.model.records import Model, Settings
+from verifier.properties.context import CheckContext
 from verifier.properties.range_scan import RangeFinding, RangeScan, scan_and_prove
+from verifier.properties.smt_checks import check_progress_smt
+from verifier.replay import replay
+from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import simulate
-from verifier.semantics import blocked_reasons, deployment_of, goal_state, is_deadlock
+from verifier.semantics import State, blocked_reasons, deployment_of, goal_state, is_deadlock
 from verifier.smt.closed_forms import invariant_deadlock
 from verifier.smt.encoding import deadlock
 
@@ -29,7 +28,7 @@ def applies(model: Model) -> bool:
 
 
 def check(ctx: CheckContext) -> Finding:
-    exploration = ctx.exploration
+    exploration = ctx.explored
     graph, bounds = exploration.graph, ctx.bounds
     goal = goal_state(bounds)
     if not exploration.complete:
@@ -41,6 +40,7 @@ def check(ctx: CheckContext) -> Finding:
     if not stuck:
         return Finding(ID, Status.HOLDS, f"all {len(graph):,} reachable states can still finish the deployment")
     to_stuck = shortest_path(graph, exploration.initial, stuck)
+    assert to_stuck is not None  # each target is in the graph, so reached from the start
     point_of_no_return = to_stuck.states[-1]
     deadlocks = {state for state in stuck if graph.out_degree(state) == 0}
     onward = shortest_path(graph, point_of_no_return, deadlocks)
@@ -68,11 +68,12 @@ def check(ctx: CheckContext) -> Finding:
 
 def _check_partial(ctx: CheckContext) -> Finding:
     """With the search cut short, only a deadlock already seen is evidence."""
-    exploration, bounds = ctx.exploration, ctx.bounds
+    exploration, bounds = ctx.explored, ctx.bounds
     deadlocks = {state for state in exploration.graph
                  if state not in exploration.unexpanded and is_deadlock(bounds, state)}
     if deadlocks:
         trace = shortest_path(exploration.graph, exploration.initial, deadlocks)
+        assert trace is not None  # each target is in the graph, so reached from the start
         replay(bounds, trace, lambda state: is_deadlock(bounds, state), ID)
         end = trace.states[-1]
         return Finding(ID, Status.VIOLATED, f"the deployment can get stuck: deadlock with {_describe(end)}",
@@ -81,14 +82,14 @@ def _check_partial(ctx: CheckContext) -> Finding:
                    "but not every reachable state was explored", details=(ctx.budget_advice(),))
 
 
-def _causes(settings, state) -> tuple[str, ...]:
+def _causes(settings: Settings, state: State) -> tuple[str, ...]:
     """The settings that together make `state` stuck, from an unsat core (see explain.py)."""
     from verifier.smt.explain import stuck_because
     cause = stuck_because(settings, state)
     return (f"cause: {cause}",) if cause else ()
 
 
-def _describe(state) -> str:
+def _describe(state: State) -> str:
     parts = [f"{state.old} old", f"{state.new} new"]
     if state.pending:
         parts.append(f"{state.pending} pending")
@@ -98,8 +99,9 @@ def _describe(state) -> str:
 
 
 def check_smt(ctx: CheckContext) -> Finding:
-    return check_progress_smt(ctx, ID, explain=lambda state: _causes(ctx.model.settings, state) + tuple(blocked_reasons(ctx.bounds, state)),
-                              describe=_describe)
+    return check_progress_smt(
+        ctx, ID, explain=lambda state: _causes(ctx.model.settings, state) + tuple(blocked_reasons(ctx.bounds, state)),
+        describe=_describe)
 
 
 def check_range(scan: RangeScan) -> RangeFinding:
@@ -107,14 +109,14 @@ def check_range(scan: RangeScan) -> RangeFinding:
     if not scan.inductive:
         return scan.not_inductive(ID)
 
-    def witness(desired: int):
+    def witness(desired: int) -> Counterexample | None:
         bounds = scan.bounds(desired)
         run = simulate(deployment_of(scan.model.at(desired).settings), scan.timeout_ms)
         if run.completes:
             return None  # the invariant admits a deadlock that ECS never meets: not settled
         return replay(bounds, run.trace, lambda s: is_deadlock(bounds, s), ID, scan.timeout_ms)
 
-    def explain(desired: int, trace) -> tuple[str, ...]:
+    def explain(desired: int, trace: Counterexample) -> tuple[str, ...]:
         end = trace.states[-1]
         return _causes(scan.model.at(desired).settings, end) + tuple(blocked_reasons(scan.bounds(desired), end))
 

@@ -11,8 +11,9 @@ module's `check_range` supplies its own flag, witness and bad states.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import z3
 
@@ -21,7 +22,7 @@ from verifier.model.records import Model, TaskCount
 from verifier.replay import replay
 from verifier.results import PropertyId, Status
 from verifier.rounding import rounded_percent_facts
-from verifier.semantics import Action, Bounds, bounds_of, initial_state
+from verifier.semantics import Action, Bounds, State, bounds_of, initial_state
 from verifier.smt.encoding import over_desired, state_vars, step
 from verifier.smt.invariants import holds
 from verifier.smt.solver import Query, SolverUnknown, value
@@ -62,7 +63,7 @@ def intervals(counts: list[int]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in merged]
 
 
-def describe_counts(spans) -> str:
+def describe_counts(spans: Iterable[tuple[int, int]]) -> str:
     return ", ".join(f"{{{a}}}" if a == b else f"{a}..{b}" for a, b in spans)
 
 
@@ -91,7 +92,7 @@ class RangeScan:
     def not_inductive(self, property_id: PropertyId) -> RangeFinding:
         return RangeFinding(property_id, Status.UNKNOWN, "the invariant could not be proved inductive")
 
-    def requirement(self, count: TaskCount | None, default, round_up: bool):
+    def requirement(self, count: TaskCount | None, default: Any, round_up: bool) -> tuple[Any, tuple[Any, ...]]:
         """The requirement as a term in the symbolic desired count, with its rounding facts."""
         if count is None:
             return default, ()
@@ -107,7 +108,7 @@ class RangeScan:
                                             z3.Not(holds(self.symbolic, then))).check()
         return not answer.sat
 
-    def other_failure(self, bad, facts, excluded: list[int]) -> int | None:
+    def other_failure(self, bad: Callable[[State], object], facts: Iterable[Any], excluded: list[int]) -> int | None:
         """A desired count outside `excluded` where an invariant state is bad, or None (a proof)."""
         x = state_vars("rx")
         query = Query(self.timeout_ms).add(*self.symbolic.facts, *facts, self.in_range,
@@ -119,7 +120,8 @@ class RangeScan:
 
 
 def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[Bounds], bool],
-                   witness: Callable[[int], Counterexample | None], bad, facts, what: str,
+                   witness: Callable[[int], Counterexample | None], bad: Callable[[State], object],
+                   facts: Iterable[Any], what: str,
                    explain: Callable[[int, Counterexample], tuple[str, ...]] | None = None) -> RangeFinding:
     """Scan, show every flagged count, then prove the rest; repair the scan from Z3's witnesses."""
     failing: dict[int, Counterexample] = {}
@@ -142,8 +144,8 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
             else:
                 failing[missed] = trace
         else:
-            return RangeFinding(property_id, Status.UNKNOWN,
-                                f"more than {MAX_REPAIRS} counts could not be settled", unknown=tuple(intervals(unknown)))
+            return RangeFinding(property_id, Status.UNKNOWN, f"more than {MAX_REPAIRS} counts could not be settled",
+                                unknown=tuple(intervals(unknown)))
     except SolverUnknown as reason:
         return RangeFinding(property_id, Status.UNKNOWN, f"the solver gave no answer ({reason})")
     spans = [FailingInterval(a, b, a, failing[a], explain(a, failing[a]) if explain else ())
@@ -159,9 +161,9 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
                         "(proved by Z3 over the symbolic desired count)")
 
 
-def replayed_actions(bounds: Bounds, actions: list[Action], bad: Callable, what: str) -> Counterexample:
+def replayed_actions(bounds: Bounds, actions: list[Action], bad: Callable[[State], bool], what: str) -> Counterexample:
     """The trace of `actions` from the initial state, replayed to end in a `bad` state."""
     states = [initial_state(bounds)]
     for action in actions:
-        states.append(action.apply(bounds, states[-1]))
+        states.append(cast(State, action.apply(bounds, states[-1])))  # a disabled action (None) fails the replay
     return replay(bounds, Counterexample(tuple(states), tuple(actions)), bad, what)

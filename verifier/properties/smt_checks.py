@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
-from verifier.results import Status
 from verifier.properties.context import CheckContext
 from verifier.replay import replay
+from verifier.results import PropertyId, Status
 from verifier.semantics import State, is_deadlock
 from verifier.smt.encoding import deadlock, state_vars
 from verifier.smt.invariants import holds
@@ -16,31 +17,33 @@ from verifier.smt.proofs import MAX_DEPTH, shortest_violation
 from verifier.smt.solver import Query, SolverUnknown
 
 
-def check_invariant_smt(ctx: CheckContext, property_id: str, bad: Callable[[State], object],
+def check_invariant_smt(ctx: CheckContext, property_id: PropertyId, bad: Callable[[State], object],
                         describe_violation: Callable[[State], str], holds_message: str) -> Finding:
     """`bad` must work on plain and on Z3 integers alike (it is used for the proof and the replay)."""
     try:
         if not ctx.invariant_proved:
             return Finding(property_id, Status.UNKNOWN, "the invariant could not be proved inductive")
         x = state_vars("p")
-        if not Query(ctx.timeout_ms).add(*ctx.smt.facts, holds(ctx.smt, x), bad(x)).check().sat:
+        model = ctx.symbolic
+        if not Query(ctx.timeout_ms).add(*model.facts, holds(model, x), bad(x)).check().sat:
             return Finding(property_id, Status.HOLDS, holds_message + " (proved: the inductive invariant implies it)")
-        trace = shortest_violation(ctx.smt, ctx.timeout_ms, bad)
+        trace = shortest_violation(model, ctx.timeout_ms, bad)
     except SolverUnknown as unknown:
         return Finding(property_id, Status.UNKNOWN, f"the solver gave no answer ({unknown})")
     if trace is None:
         return Finding(property_id, Status.UNKNOWN,
                        f"not implied by the invariant, and no violation within {MAX_DEPTH} steps")
-    replay(ctx.bounds, trace, bad, property_id)
+    # On plain integers `bad` answers a bool; its wider type is for the Z3 terms of the proof.
+    replay(ctx.bounds, trace, cast(Callable[[State], bool], bad), property_id)
     return Finding(property_id, Status.VIOLATED, describe_violation(trace.states[-1]), trace)
 
 
-def check_progress_smt(ctx: CheckContext, ID: str, explain: Callable[[State], tuple[str, ...]],
+def check_progress_smt(ctx: CheckContext, ID: PropertyId, explain: Callable[[State], tuple[str, ...]],
                        describe: Callable[[State], str]) -> Finding:
-    model = ctx.smt
     try:
         if not ctx.invariant_proved:
             return Finding(ID, Status.UNKNOWN, "the invariant could not be proved inductive")
+        model = ctx.symbolic
         x = state_vars("d")
         if not Query(ctx.timeout_ms).add(*model.facts, holds(model, x), deadlock(model, x)).check().sat:
             return Finding(ID, Status.HOLDS, "no state satisfying the inductive invariant is a deadlock, and "

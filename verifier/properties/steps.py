@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.results import Status
 from verifier.properties.range_scan import RangeFinding, RangeScan
+from verifier.results import PropertyId, Status
 
 ID = PropertyId.STEPS
 DESCRIPTION = "the fewest-step plan needs at most requirements.maxSteps steps"
@@ -20,6 +19,7 @@ def applies(model: Model) -> bool:
 
 def check(ctx: CheckContext) -> Finding:
     limit = ctx.model.requirements.max_steps
+    assert limit is not None  # applies() only when maxSteps is given
     plan = ctx.step_plan
     if plan.min_steps is None and plan.upper_steps is not None and plan.upper_steps <= limit:
         return Finding(ID, Status.HOLDS, f"a plan of {plan.upper_steps} steps exists (limit {limit}; "

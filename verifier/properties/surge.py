@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
-from verifier.results import PropertyId
-from verifier.findings import Finding
-from verifier.semantics import counted
-from verifier.properties.smt_checks import check_invariant_smt
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
-from verifier.semantics import Action, Bounds
+from verifier.properties.smt_checks import check_invariant_smt
+from verifier.results import PropertyId
+from verifier.semantics import Action, Bounds, counted
 from verifier.smt.closed_forms import highest_counted
 
 ID = PropertyId.SURGE
@@ -32,7 +32,7 @@ def _allowed(ctx: CheckContext) -> str:
 def check(ctx: CheckContext) -> Finding:
     allowed = ctx.required_max_tasks
     bounds = ctx.bounds
-    highest = max(counted(bounds, state) for state in ctx.exploration.graph)
+    highest = max(counted(bounds, state) for state in ctx.explored.graph)
     return check_invariant(
         ctx, ID,
         ok=lambda state: counted(bounds, state) <= allowed,
@@ -61,7 +61,7 @@ def check_range(scan: RangeScan) -> RangeFinding:
     def allowed(bounds: Bounds) -> int:
         return requirements.tasks_allowed(bounds.desired, bounds.max_tasks)
 
-    def witness(desired: int):
+    def witness(desired: int) -> Counterexample:
         bounds = scan.bounds(desired)
         limit = allowed(bounds)
         actions = [] if desired > limit else [Action("launch", limit - desired + 1)]

@@ -11,17 +11,19 @@ import re
 from pathlib import Path
 
 from verifier.check.ranges import RangeResult
+from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
+from verifier.ci.policy import Policy
 from verifier.defaults import answer_flags
 from verifier.ingest import ANALYSABLE, discover
 from verifier.model.loading import load_model
+from verifier.model.records import Model
 from verifier.model.reproduce import with_check_flags
-from verifier.ci.policy import Policy
+from verifier.model.yamlsource import read_yaml
 from verifier.reports.html import render_html, render_range_html
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render_range
-from verifier.check.verify import Options, check_model
-from verifier.model.yamlsource import read_yaml
+from verifier.results import Verdict
 
 
 def _is_model_file(path: Path) -> bool:
@@ -34,7 +36,7 @@ def _is_model_file(path: Path) -> bool:
     return isinstance(data, dict) and "service" in data
 
 
-def _models(paths: list[Path], policy: Policy, options: Options) -> list:
+def _models(paths: list[Path], policy: Policy, options: Options) -> list[Model]:
     files = discover(paths)
     model_files = {path for path in files if _is_model_file(path)}
     flags = answer_flags(timeout_ms=options.timeout_ms)
@@ -48,7 +50,7 @@ def _models(paths: list[Path], policy: Policy, options: Options) -> list:
 
 
 def write_reports(paths: list[Path], output: Path, options: Options = Options(),
-                  policy: Policy = Policy()) -> tuple[list[Path], list]:
+                  policy: Policy = Policy()) -> tuple[list[Path], list[Verdict]]:
     """The files written, and the verdict of each model (for the exit code)."""
     output.mkdir(parents=True, exist_ok=True)
     written, verdicts = [], []

@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from verifier.model.loading import load_model
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import check_model
+from verifier.model.loading import load_model
 from verifier.reports.html import render_html, render_range_html
 from verifier.reports.json_output import range_json, result_json
 from verifier.reports.markdown import render_markdown

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from html import escape
 
-from verifier.counterexample import Counterexample
-from verifier.results import Status
-from verifier.format import duration, pair_trace
-from verifier.model.reproduce import reproduce_command
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Result
+from verifier.counterexample import Counterexample
+from verifier.format import duration, pair_trace
+from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import render_range
+from verifier.results import Status
 
 SERIES = (("old", "#4c78a8"), ("stopping", "#f58518"), ("pending", "#e0c341"), ("new", "#54a24b"))
 MARK = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
@@ -43,10 +43,10 @@ def chart(trace: Counterexample, element_id: str, title: str) -> str:
     span = max(xs[-1] - xs[0], 1)
     peak = max(max(max(s) for s in states), 1)
 
-    def x(value) -> float:
+    def x(value: float) -> float:
         return left + (value - xs[0]) * (width - left - 10) / span
 
-    def y(value) -> float:
+    def y(value: float) -> float:
         return height - bottom - value * (height - bottom - top) / peak
 
     parts = [f'<svg id="{element_id}" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
@@ -78,7 +78,7 @@ def _table(trace: Counterexample) -> str:
     rows = []
     for i, state in enumerate(trace.states):
         action = "(start)" if i == 0 else str(trace.actions[i - 1])
-        when = f"<td>{escape(duration(trace.times[i]))}</td>" if timed else ""
+        when = f"<td>{escape(duration(trace.times[i]))}</td>" if trace.times is not None else ""
         rows.append(f"<tr><td>{i}</td>{when}<td class=\"text\">{escape(action)}</td>"
                     + "".join(f"<td>{v}</td>" for v in state) + "</tr>")
     return f"<table>{head}{''.join(rows)}</table>"

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from typing import Any
 
-from verifier.counterexample import Counterexample
-from verifier.findings import Finding
-from verifier.model.reproduce import reproduce_command
 from verifier.check.ranges import RangeFinding, RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
 from verifier.ci.diff import Change, Metrics
 from verifier.ci.gate import GateReport, location_for
+from verifier.counterexample import Counterexample
+from verifier.findings import Finding
+from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import gate_verdict, setting_changes
 
 RESULT_SCHEMA = "rollproof/result/v2"
@@ -33,11 +34,13 @@ SCHEMA_FILES = {RESULT_SCHEMA: "result", RANGE_SCHEMA: "range", SUGGESTION_SCHEM
                 GATE_SCHEMA: "gate", DIFF_SCHEMA: "diff"}
 
 
-def json_schema(schema_id: str) -> dict:
+def json_schema(schema_id: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) shipped in the package for an output's `schema` id."""
     if schema_id not in SCHEMA_FILES:
         raise KeyError(f"no JSON Schema for {schema_id!r}; known: {', '.join(SCHEMA_FILES)}")
-    return json.loads((files("verifier") / "schemas" / f"{SCHEMA_FILES[schema_id]}.schema.json").read_text())
+    schema: dict[str, Any] = json.loads(
+        (files("verifier") / "schemas" / f"{SCHEMA_FILES[schema_id]}.schema.json").read_text())
+    return schema
 
 
 # Model-file setting names (which mirror the ECS API) -> their JSON names, shared with gate's.
@@ -45,8 +48,8 @@ SETTING_NAMES = {"minimumHealthyPercent": "min_healthy_percent", "maximumPercent
                  "capacityTasks": "capacity", "capacityHeadroomTasks": "capacity_headroom"}
 
 
-def counterexample_json(trace: Counterexample) -> dict:
-    data: dict = {
+def counterexample_json(trace: Counterexample) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "states": [state._asdict() for state in trace.states],
         "actions": [str(action) for action in trace.actions],
     }
@@ -59,7 +62,7 @@ def counterexample_json(trace: Counterexample) -> dict:
     return data
 
 
-def property_json(finding: Finding | RangeFinding, command: str) -> dict:
+def property_json(finding: Finding | RangeFinding, command: str) -> dict[str, Any]:
     """One property: for a range, its counterexample is the first failing interval's example."""
     if isinstance(finding, RangeFinding):
         first = finding.failing[0] if finding.failing else None
@@ -69,14 +72,14 @@ def property_json(finding: Finding | RangeFinding, command: str) -> dict:
         counterexample = None if finding.counterexample is None else counterexample_json(finding.counterexample)
     if counterexample is not None:
         counterexample["reproduce"] = command   # every counterexample carries the command that shows it again
-    data = {"id": str(finding.property_id), "status": finding.status.value, "message": finding.message,
+    data: dict[str, Any] = {"id": str(finding.property_id), "status": finding.status.value, "message": finding.message,
             "counterexample": counterexample}
     if finding.details:
         data["details"] = list(finding.details)
     return data
 
 
-def result_json(result: Result, timing: bool = True) -> dict:
+def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
     """The result as plain JSON data; `timing=False` leaves out the wall time for golden files."""
     bounds, plan, ecs, optimal = result.bounds, result.step_plan, result.ecs, result.optimal
     command = reproduce_command(result.model)
@@ -127,7 +130,7 @@ def result_json(result: Result, timing: bool = True) -> dict:
     return data
 
 
-def range_json(result: RangeResult, timing: bool = True) -> dict:
+def range_json(result: RangeResult, timing: bool = True) -> dict[str, Any]:
     """A desired-count range: the result keys (bounds per count are not one value, so null) and `range`."""
     model = result.model
     capacity = model.settings.capacity if model.capacity_headroom is None else None
@@ -165,10 +168,10 @@ def range_json(result: RangeResult, timing: bool = True) -> dict:
     return data
 
 
-def suggestion_json(result: Suggestion) -> dict:
+def suggestion_json(result: Suggestion) -> dict[str, Any]:
     model = result.model
 
-    def changes(fix: Fix | None) -> dict | None:
+    def changes(fix: Fix | None) -> dict[str, Any] | None:
         return None if fix is None else {SETTING_NAMES[key]: new
                                          for key, (_, new) in setting_changes(model, fix).items()}
 
@@ -188,15 +191,17 @@ def suggestion_json(result: Suggestion) -> dict:
     }
 
 
-def gate_json(report: GateReport, exit_code: int | None = None) -> dict:
+def gate_json(report: GateReport, exit_code: int | None = None) -> dict[str, Any]:
     """`exit_code` is what the process exits with; by default the report's own (no --base comparison)."""
     services = []
     for row in report.rows:
         spec = row.spec
-        command = reproduce_command(row.result.model) if row.result is not None else None
         properties = []
-        for finding in (row.result.findings if row.result else ()):
-            properties.append({**property_json(finding, command), "line": location_for(spec, finding.property_id)[0]})
+        if row.result is not None:
+            command = reproduce_command(row.result.model)
+            for finding in row.result.findings:
+                properties.append({**property_json(finding, command),
+                                   "line": location_for(spec, finding.property_id)[0]})
         services.append({
             "model": spec.name, "file": spec.file, "line": spec.line, "kind": spec.kind,
             "verdict": gate_verdict(row), "reason": spec.reason or None,
@@ -215,8 +220,8 @@ def gate_json(report: GateReport, exit_code: int | None = None) -> dict:
     }
 
 
-def diff_json(changes: list[Change]) -> dict:
-    def figures(m: Metrics | None) -> dict | None:
+def diff_json(changes: list[Change]) -> dict[str, Any]:
+    def figures(m: Metrics | None) -> dict[str, Any] | None:
         return None if m is None else {"lowest_healthy": m.lowest_healthy, "peak_tasks": m.peak_tasks,
                                        "makespan_seconds": m.deploy_seconds,
                                        "stuck_desired": [list(s) for s in m.stuck]}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from verifier.results import Status
 from verifier.ci.gate import GateReport, location_for
 from verifier.reports.text import gate_verdict
+from verifier.results import Status
 
 
 def gate_junit(report: GateReport) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from verifier.format import duration
-from verifier.model.reproduce import reproduce_command
 from verifier.check.verify import Result
 from verifier.ci.gate import GateReport
+from verifier.format import duration
+from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import MARKS, gate_message, gate_verdict
 
 

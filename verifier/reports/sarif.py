@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from verifier import __version__
-from verifier.results import Verdict
 from verifier.ci.gate import GateReport, location_for, violated
 from verifier.properties import PROPERTIES
 from verifier.reports.text import gate_message
+from verifier.results import Verdict
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def gate_sarif(report: GateReport) -> dict:
+def gate_sarif(report: GateReport) -> dict[str, Any]:
     rules = [{
         "id": prop.ID,
         "name": prop.ID.capitalize(),

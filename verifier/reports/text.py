@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from verifier.counterexample import Counterexample
-from verifier.results import Status
-from verifier.format import duration, pair_trace
-from verifier.model.records import Model
-from verifier.model.reproduce import reproduce_command
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
 from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport, GateRow, location_for, violated
+from verifier.counterexample import Counterexample
+from verifier.format import duration, pair_trace
+from verifier.model.records import Model
+from verifier.model.reproduce import reproduce_command
+from verifier.results import Status
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
 MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
@@ -63,7 +63,7 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(width) if i == action_column else cell.rjust(width)
-                         for i, (cell, width) in enumerate(zip(cells, widths))).rstrip()
+                         for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     shown = [line(row) for row in rows]
     if len(shown) > MAX_TRACE_ROWS:
@@ -96,6 +96,7 @@ def _schedules(result: Result) -> list[str]:
                      f"{ecs.max_occupied_seen} slots used")
     else:
         end = ecs.trace.states[-1]
+        assert ecs.trace.times is not None  # ECS's own run is a timed trace
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
     lines += trace_table(ecs.trace, indent="      ")
@@ -233,6 +234,7 @@ def _findings_message(row: GateRow) -> str:
     bad = violated(row)
     if bad:
         return "; ".join(f"{f.property_id}: {f.message}" for f in bad)
+    assert row.result is not None  # gate_message answers for a row without a result
     unknown = [f for f in row.result.findings if f.status is Status.UNKNOWN]
     holds = "every other property holds" if row.waived else "every property holds"
     return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
@@ -253,7 +255,7 @@ def render_gate(report: GateReport) -> str:
         lines.append("no ECS service found")
     if report.unrecognised:
         lines.append(f"{len(report.unrecognised)} file(s) hold no ECS service: {', '.join(report.unrecognised)}")
-    counts = {}
+    counts: dict[str, int] = {}
     for row in report.rows:
         counts[gate_verdict(row)] = counts.get(gate_verdict(row), 0) + 1
     lines.append(", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "nothing checked")
