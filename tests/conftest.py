@@ -1,5 +1,6 @@
 """What every test module shares: where things are, how Hypothesis runs, the CLI, the verified corpus."""
 
+import json
 import os
 import subprocess
 import sys
@@ -47,7 +48,22 @@ def run_cli(*words, cwd: Path = ROOT, env: dict | None = None, timeout: int = 30
     """`python -m verifier WORDS` in `cwd`, as a user would type `rollproof WORDS`."""
     done = subprocess.run([sys.executable, "-m", "verifier", *map(str, words)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
+    words = tuple(map(str, words))
+    if "json" in words and "--format" in words and done.returncode in (0, 1, 3) and done.stdout.strip():
+        assert_valid_json_output(done.stdout)
     return CliRun(done.returncode, done.stdout, done.stderr)
+
+
+def assert_valid_json_output(text: str) -> None:
+    """Every JSON document a test gets from the CLI must match the schema it names (shipped in the package)."""
+    import jsonschema
+
+    from verifier.reports.json_output import json_schema
+    parsed = json.loads(text)
+    for document in parsed if isinstance(parsed, list) else [parsed]:
+        validator = jsonschema.Draft202012Validator(json_schema(document["schema"]))
+        problems = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+        assert problems == [], f"{document['schema']} output does not match its schema: {problems[:5]}"
 
 
 def sarif_schema() -> Path:

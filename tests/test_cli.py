@@ -1,19 +1,10 @@
 """The command line as a pipeline sees it: exit codes, stdout, stderr (docs/semantics.md#exit-codes, #result-json)."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*words, cwd=ROOT):
-    completed = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=cwd,
-                               capture_output=True, text=True, timeout=120)
-    return completed.returncode, completed.stdout, completed.stderr
+from conftest import ROOT
+from conftest import run_cli as run
 
 
 def test_reference_scenario_json_has_the_spec_figures():

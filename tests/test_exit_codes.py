@@ -6,10 +6,10 @@ reader that closes the pipe early does not change the code.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import MODELS, ROOT, run_cli
 
 import verifier.check.verify
 import verifier.replay
@@ -17,15 +17,11 @@ from verifier.cli.main import main
 from verifier.cli.parser import build_parser
 from verifier.errors import ReplayError, RollproofError
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
 LABEL_CODES = {"proved": 0, "violated": 1, "inconclusive": 3}
 
 
 def run(*words):
-    completed = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=ROOT,
-                               capture_output=True, text=True, timeout=120)
-    return completed.returncode, completed.stdout, completed.stderr
+    return run_cli(*words, timeout=120)
 
 
 def labelled_code(name: str) -> int:

@@ -6,25 +6,18 @@ The documents come from the command line run on the scenarios the rest of the su
 
 import copy
 import json
-import subprocess
-import sys
 from importlib.resources import files
-from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import DIFF, INFRA, ROOT, run_cli
 
 from verifier.reports.json_output import SCHEMA_FILES, json_schema
 
-ROOT = Path(__file__).resolve().parent.parent
-INFRA = ROOT / "tests" / "fixtures" / "infra"
-DIFF = ROOT / "tests" / "fixtures" / "diff"
-
 
 def run(*words):
-    done = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    return done.returncode, json.loads(done.stdout)
+    done = run_cli(*words)
+    return done.code, json.loads(done.out)
 
 
 def errors(document: dict) -> list[str]:

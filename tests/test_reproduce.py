@@ -7,12 +7,10 @@ against an independent expectation (the model's expect: label, or the budget).
 
 import json
 import shlex
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import INFRA, MODELS, ROOT, run_cli
 
 from verifier.check.verify import Options
 from verifier.ci.gate import gate
@@ -21,16 +19,11 @@ from verifier.model.records import Model, Settings
 from verifier.model.reproduce import reproduce_command
 from verifier.model.sources import InfraService
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
-INFRA = ROOT / "tests" / "fixtures" / "infra"
 LABEL_CODES = {"proved": 0, "violated": 1, "inconclusive": 3}
 
 
 def run(words, cwd=ROOT):
-    completed = subprocess.run([sys.executable, "-m", "verifier", *words], cwd=cwd,
-                               capture_output=True, text=True, timeout=180)
-    return completed.returncode, completed.stdout, completed.stderr
+    return run_cli(*words, cwd=cwd, timeout=180)
 
 
 def rerun(command: str, cwd=ROOT) -> int:

@@ -23,6 +23,7 @@ from verifier.counterexample import Counterexample
 from verifier.findings import Finding
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import gate_verdict, setting_changes
+from verifier.results import Verdict
 
 RESULT_SCHEMA = "rollproof/result/v2"
 RANGE_SCHEMA = "rollproof/range/v2"
@@ -183,7 +184,7 @@ def suggestion_json(result: Suggestion) -> dict[str, Any]:
         "already_holds": result.already_holds,
         "changes": {"min_healthy_percent": fix.min_healthy_percent, "max_percent": fix.max_percent} if fix else None,
         "verified": result.already_holds or (fix is not None and result.verdict_after is not None
-                                             and result.verdict_after.value == "proved"),
+                                             and result.verdict_after is Verdict.PROVED),
         "total_change": fix.total_change if fix else None,
         "makespan_seconds": fix.worst_deploy_seconds if fix else None,
         "alternative": changes(result.capacity_fix),
