@@ -89,7 +89,7 @@ def corpus() -> dict[str, Verified]:
     from verifier.model.loading import load_model
     verified = {}
     for path in MODEL_PATHS:
-        model = load_model(path)
+        model = load_model(path, shown_as=f"models/{path.name}")  # as reports/ shows it
         verified[path.stem] = Verified(path, model, check_model(model))
     return verified
 

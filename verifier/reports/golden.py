@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from verifier.check.ranges import RangeResult
-from verifier.check.verify import check_model
+from verifier.check.verify import Result, check_model
 from verifier.model.loading import load_model
 from verifier.reports.html import render_html, render_range_html
 from verifier.reports.json_output import range_json, result_json
@@ -27,12 +28,18 @@ ROOT = Path(__file__).resolve().parents[2]
 REPORT_SUFFIXES = (".txt", ".json", ".html", ".md")
 
 
-def expected_reports(models_dir: Path) -> dict[str, str]:
-    """File name in reports/ -> its content, for every model file."""
+def expected_reports(models_dir: Path, checked: Mapping[str, Result | RangeResult] | None = None) -> dict[str, str]:
+    """File name in reports/ -> its content, for every model file.
+
+    `checked` may hold results already computed (by file stem), for models loaded as
+    `load_model(path, shown_as=f"{models_dir.name}/{path.name}")`, so that a test run checks each model once.
+    """
     reports = {}
     for path in sorted(models_dir.glob("*.yaml")):
-        model = load_model(path, shown_as=f"{models_dir.name}/{path.name}")
-        result = check_model(model)
+        if checked is not None and path.stem in checked:
+            result = checked[path.stem]
+        else:
+            result = check_model(load_model(path, shown_as=f"{models_dir.name}/{path.name}"))
         if isinstance(result, RangeResult):
             text, data = render_range(result, timing=False), range_json(result, timing=False)
             page, summary = render_range_html(result), text + "\n"
@@ -46,8 +53,9 @@ def expected_reports(models_dir: Path) -> dict[str, str]:
     return reports
 
 
-def stale_reports(models_dir: Path, reports_dir: Path) -> list[str]:
-    wanted = expected_reports(models_dir)
+def stale_reports(models_dir: Path, reports_dir: Path,
+                  checked: Mapping[str, Result | RangeResult] | None = None) -> list[str]:
+    wanted = expected_reports(models_dir, checked)
     stale = [name for name, text in wanted.items()
              if not (reports_dir / name).exists() or (reports_dir / name).read_text() != text]
     extra = [p.name for p in reports_dir.glob("*") if p.suffix in REPORT_SUFFIXES and p.name not in wanted]
