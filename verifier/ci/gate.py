@@ -27,7 +27,7 @@ from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
 from verifier.model.sources import InfraService
 from verifier.model.yamlsource import parse_yaml
-from verifier.results import ExitCode, Status, Verdict, worst_of
+from verifier.results import ExitCode, Status, Verdict, verdict_of_statuses, worst_of
 
 if TYPE_CHECKING:  # the range checker loads the solver; only its result type is named here
     from verifier.check.ranges import RangeFinding, RangeResult
@@ -134,6 +134,7 @@ def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
     left: list[Finding | RangeFinding] = []
     for finding in result.findings:
         if finding.status is not Status.VIOLATED:
+            left.append(finding)
             continue
         covering = [w for w in policy.waivers if w.covers(spec.names, finding.property_id)]
         active = [w for w in covering if w.expires >= today]
@@ -142,11 +143,8 @@ def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
         else:
             left.append(finding)
             notes += [f"waiver for {finding.property_id} expired on {w.expires.isoformat()}" for w in covering]
-    verdict = result.verdict
-    if verdict is Verdict.VIOLATED and not left:
-        unknown = any(f.status is Status.UNKNOWN for f in result.findings)
-        verdict = Verdict.INCONCLUSIVE if unknown else Verdict.PROVED
-    return verdict, tuple(waived), tuple(notes)
+    # The findings no active waiver accepts decide, folded as every verdict is.
+    return verdict_of_statuses(f.status for f in left), tuple(waived), tuple(notes)
 
 
 def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
