@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("verifier.semantics",),
     ("verifier.model",),
     ("verifier.results", "verifier.errors", "verifier.defaults", "verifier.format", "verifier.rounding"),
+    ("verifier.untrusted",),  # escaping for output, which errors' messages use
     ("verifier",),  # the package itself: its version only
 )
 

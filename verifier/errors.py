@@ -8,6 +8,8 @@ a bug in rollproof: exit code 4, with the traceback under `--debug`.
 
 from __future__ import annotations
 
+from verifier.untrusted import terminal
+
 
 class RollproofError(Exception):
     """Base of every error rollproof reports to a user."""
@@ -26,14 +28,15 @@ class ModelError(RollproofError, ValueError):
         where = self.source or "<command line>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: error: {self.message}"
+        # The file name and the message echo what the file holds: shown escaped, on one line.
+        return terminal(f"{where}: error: {self.message}")
 
 
 class UsageError(RollproofError, ValueError):
     """A command line that does not say what to check."""
 
     def __str__(self) -> str:
-        return f"rollproof: error: {self.args[0]}"
+        return terminal(f"rollproof: error: {self.args[0]}")
 
 
 class InconclusiveError(Exception):

@@ -11,9 +11,11 @@ import shlex
 import sys
 import traceback
 
+from verifier.cli.output import warn
 from verifier.cli.parser import build_parser
 from verifier.errors import InconclusiveError, RollproofError
 from verifier.results import ExitCode
+from verifier.untrusted import terminal
 
 INTERRUPTED = 130  # the shell's code for a program stopped by Ctrl-C (128 + SIGINT)
 
@@ -35,11 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return ExitCode(COMMANDS[args.command](args))
     except InconclusiveError as unknown:
-        print(f"rollproof: inconclusive: the solver gave no answer ({unknown}); "
-              "try a longer --solver-timeout", file=sys.stderr)
+        warn(f"rollproof: inconclusive: the solver gave no answer ({unknown}); try a longer --solver-timeout")
         return ExitCode.INCONCLUSIVE
     except RollproofError as error:
-        print(error, file=sys.stderr)
+        warn(str(error))
         return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         print("rollproof: interrupted", file=sys.stderr)
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 def _internal_error(bug: Exception, argv: list[str], debug: bool) -> ExitCode:
     if debug:
         traceback.print_exc()
-    message = " ".join(str(bug).split())  # one line, whatever the message holds
+    message = terminal(" ".join(str(bug).split()))  # one line, whatever the message holds
     again = shlex.join(["rollproof", *argv] + ([] if debug else ["--debug"]))
     print(f"rollproof: internal error, a bug in rollproof: {type(bug).__name__}: {message} "
           f"(to reproduce: {again})", file=sys.stderr)

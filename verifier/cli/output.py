@@ -1,4 +1,9 @@
-"""Writing a command's output to stdout, and what to do when the reader has gone.
+"""Writing a command's output to stdout and stderr, and what to do when the reader has gone.
+
+Reports escape what they take from input (verifier.untrusted); `emit` and `warn`
+pass every line through `terminal` once more, so that no line written to a CI log
+can start a workflow command or send the terminal a control sequence. For JSON this
+changes nothing but `##[`, written with a JSON escape.
 
 `rollproof verify ... | head -1` closes the pipe early. The answer is still the
 answer: the command goes on to return its verdict's exit code, and stdout points
@@ -12,14 +17,21 @@ import os
 import sys
 from collections.abc import Callable
 
+from verifier.untrusted import terminal, terminal_lines
+
 
 def emit(text: str) -> None:
     """Print `text` and a newline to stdout; a closed pipe ends the output, not the command."""
     try:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(terminal_lines(text.split("\n")) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
+
+
+def warn(text: str) -> None:
+    """Print `text` and a newline to stderr, each line made safe like `emit`'s."""
+    print(terminal_lines(text.split("\n")), file=sys.stderr)
 
 
 def silence_stdout() -> None:
@@ -34,6 +46,6 @@ def progress_printer() -> Callable[[str], None] | None:
         return None
 
     def show(line: str) -> None:
-        sys.stderr.write(f"\r\033[K{line}")
+        sys.stderr.write(f"\r\033[K{terminal(line)}")
         sys.stderr.flush()
     return show

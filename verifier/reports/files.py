@@ -24,6 +24,7 @@ from verifier.reports.html import render_html, render_range_html
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render_range
 from verifier.results import Verdict
+from verifier.untrusted import markdown_block
 
 
 def _is_model_file(path: Path) -> bool:
@@ -59,7 +60,8 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
         verdicts.append(result.verdict)
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", model.name).strip("-") or "model"
         if isinstance(result, RangeResult):
-            page, summary = render_range_html(result), render_range(result, timing=False) + "\n"
+            # The summary is plain text: a code block keeps Markdown from reading names as syntax.
+            page, summary = render_range_html(result), markdown_block(render_range(result, timing=False)) + "\n"
         else:
             page, summary = render_html(result), render_markdown(result)
         for suffix, text in ((".html", page), (".md", summary)):

@@ -1,13 +1,12 @@
 """One self-contained HTML page per model: verdicts, traces, charts.
 
 No scripts, no external files: the charts are inline SVG, so a report opens the
-same from a CI artifact, an email or a file share. Output is deterministic (no
+same from a CI artifact, an email or a file share. Every text goes through
+`escape` (verifier.untrusted.html_text): a model's name cannot add markup. Output is deterministic (no
 dates, no timings) so reports/ can be kept current by a test.
 """
 
 from __future__ import annotations
-
-from html import escape
 
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Result
@@ -16,6 +15,7 @@ from verifier.format import duration, pair_trace
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import render_range
 from verifier.results import Status
+from verifier.untrusted import html_text as escape  # html.escape, and control characters shown escaped
 
 SERIES = (("old", "#4c78a8"), ("stopping", "#f58518"), ("pending", "#e0c341"), ("new", "#54a24b"))
 MARK = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
@@ -69,6 +69,11 @@ def chart(trace: Counterexample, element_id: str, title: str) -> str:
                      f'<text x="{left + 24 + index * 95}" y="13" font-size="11">{name}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _lines(text: str) -> str:
+    """Several lines for a <pre>: each escaped on its own, so the line breaks stay."""
+    return "\n".join(escape(line) for line in text.split("\n"))
 
 
 def _table(trace: Counterexample) -> str:
@@ -135,7 +140,7 @@ def render_html(result: Result) -> str:
 def render_range_html(result: RangeResult) -> str:
     """A desired-range result: the text report, and a chart for each failing interval's example."""
     body = [f"<h1>{escape(result.model.name)} <span class=\"badge {result.verdict.value}\">"
-            f"{result.verdict.value}</span></h1>", f"<pre>{escape(render_range(result, timing=False))}</pre>"]
+            f"{result.verdict.value}</span></h1>", f"<pre>{_lines(render_range(result, timing=False))}</pre>"]
     for finding in result.findings:
         for interval in finding.failing[:3]:
             body.append(f"<h2>{finding.property_id}: desiredCount {interval.example}</h2>")

@@ -1,4 +1,8 @@
-"""JUnit XML for CI test tabs: the gate's services and properties as test cases."""
+"""JUnit XML for CI test tabs: the gate's services and properties as test cases.
+
+Names, paths and messages pass through `xml_text`: XML 1.0 forbids most control
+characters even as character references, so they are shown escaped instead.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import xml.etree.ElementTree as ET
 from verifier.ci.gate import GateReport, location_for
 from verifier.reports.text import gate_verdict
 from verifier.results import Status
+from verifier.untrusted import xml_text
 
 
 def gate_junit(report: GateReport) -> str:
@@ -15,28 +20,28 @@ def gate_junit(report: GateReport) -> str:
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for error in report.errors:
         case = ET.SubElement(suite, "testcase", classname="rollproof", name="read files")
-        ET.SubElement(case, "error", message=error)
+        ET.SubElement(case, "error", message=xml_text(error))
         counts["tests"] += 1
         counts["errors"] += 1
     for row in report.rows:
-        classname = f"{row.spec.file}:{row.spec.name}"
+        classname = xml_text(f"{row.spec.file}:{row.spec.name}")
         if row.result is None:
             case = ET.SubElement(suite, "testcase", classname=classname, name="deployment")
             kind = "skipped" if row.verdict is None else "error"
-            ET.SubElement(case, kind, message=f"{gate_verdict(row)}: {row.spec.reason}")
+            ET.SubElement(case, kind, message=xml_text(f"{gate_verdict(row)}: {row.spec.reason}"))
             counts["tests"] += 1
             counts["skipped" if kind == "skipped" else "errors"] += 1
             continue
         for finding in row.result.findings:
-            case = ET.SubElement(suite, "testcase", classname=classname, name=finding.property_id)
+            case = ET.SubElement(suite, "testcase", classname=classname, name=xml_text(finding.property_id))
             counts["tests"] += 1
             if finding.status is Status.VIOLATED:
                 line, column = location_for(row.spec, finding.property_id)
-                failure = ET.SubElement(case, "failure", message=finding.message)
-                failure.text = f"{row.spec.file}:{line}:{column}: {finding.message}"
+                failure = ET.SubElement(case, "failure", message=xml_text(finding.message))
+                failure.text = xml_text(f"{row.spec.file}:{line}:{column}: {finding.message}")
                 counts["failures"] += 1
             elif finding.status is Status.UNKNOWN:
-                ET.SubElement(case, "error", message=f"inconclusive: {finding.message}")
+                ET.SubElement(case, "error", message=xml_text(f"inconclusive: {finding.message}"))
                 counts["errors"] += 1
     for key, value in counts.items():
         suite.set(key, str(value))

@@ -1,4 +1,9 @@
-"""Markdown: a model's summary for reports/, and the gate's table sized for a pull-request comment."""
+"""Markdown: a model's summary for reports/, and the gate's table sized for a pull-request comment.
+
+Every name, path, description and message goes through `markdown_text` or
+`markdown_code`: text from a pull request must not close a table row, add a
+heading or load an image in the comment that reports on it.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,21 @@ from verifier.ci.gate import GateReport
 from verifier.format import duration
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import MARKS, gate_message, gate_verdict
+from verifier.untrusted import markdown_code, markdown_text
 
 
 def render_markdown(result: Result) -> str:
     model = result.model
-    lines = [f"# {model.name}: {result.verdict.value}", ""]
+    lines = [f"# {markdown_text(model.name)}: {result.verdict.value}", ""]
     if model.description:
-        lines += [model.description, ""]
+        lines += [markdown_text(model.description), ""]
     lines += ["| property | status | finding |", "|---|---|---|"]
     for f in result.findings:
-        lines.append(f"| {f.property_id} | {MARKS[f.status]} {f.status.value} | {f.message.replace('|', '/')} |")
+        lines.append(f"| {f.property_id} | {MARKS[f.status]} {f.status.value} | {markdown_text(f.message)} |")
     ecs = result.ecs
     lines += ["", f"ECS: {'finishes in ' + duration(ecs.makespan_seconds) if ecs.completes else 'never finishes'}"
                   f"; fewest steps: {result.step_plan.min_steps}.", "",
-              f"Reproduce: `{reproduce_command(model)}`", ""]
+              f"Reproduce: {markdown_code(reproduce_command(model))}", ""]
     return "\n".join(lines)
 
 
@@ -32,13 +38,13 @@ def gate_markdown(report: GateReport, exit_code: int | None = None) -> str:
     icon = {"proved": "✅", "violated": "❌", "inconclusive": "⚠️", "not analysed": "➖"}
     lines = ["### rollproof", "", "| service | verdict | details |", "|---|---|---|"]
     for row in report.rows:
-        details = gate_message(row).replace("|", "\\|")
-        lines.append(f"| `{row.spec.name}` ({row.spec.file}:{row.spec.line or 1}) | "
-                     f"{icon[gate_verdict(row)]} {gate_verdict(row)} | {details} |")
+        where = markdown_text(f"{row.spec.file}:{row.spec.line or 1}")
+        lines.append(f"| {markdown_code(row.spec.name, in_table=True)} ({where}) | "
+                     f"{icon[gate_verdict(row)]} {gate_verdict(row)} | {markdown_text(gate_message(row))} |")
     if not report.rows:
         lines.append("| (none) | | no ECS service found |")
     for error in report.errors:
-        lines.append(f"\n> ❌ {error}")
+        lines.append(f"\n> ❌ {markdown_text(error)}")
     code = report.exit_code if exit_code is None else int(exit_code)
     lines += ["", f"Exit code {code}. Reproduce a finding with `rollproof gate FILE --service NAME`, "
                   "fix it with `rollproof suggest`."]

@@ -1,4 +1,8 @@
-"""SARIF 2.1.0 for code scanning: one result per violated property, at the setting to change."""
+"""SARIF 2.1.0 for code scanning: one result per violated property, at the setting to change.
+
+GitHub renders a result's message as Markdown, so names and messages pass through
+`markdown_text`; a file's path is a URI reference, so it is percent-encoded.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from verifier.ci.gate import GateReport, location_for, violated
 from verifier.properties import PROPERTIES
 from verifier.reports.text import gate_message
 from verifier.results import Verdict
+from verifier.untrusted import markdown_text, uri
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -33,9 +38,9 @@ def gate_sarif(report: GateReport) -> dict[str, Any]:
                 "ruleId": finding.property_id,
                 "ruleIndex": index[finding.property_id],
                 "level": "error",
-                "message": {"text": f"{row.spec.name}: {finding.message}"},
+                "message": {"text": markdown_text(f"{row.spec.name}: {finding.message}")},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": row.spec.file},
+                    "artifactLocation": {"uri": uri(row.spec.file)},
                     "region": {"startLine": line, "startColumn": column},
                 }}],
             })
@@ -43,8 +48,8 @@ def gate_sarif(report: GateReport) -> dict[str, Any]:
             line = row.spec.line or 1
             results.append({
                 "ruleId": "progress", "ruleIndex": index["progress"], "level": "warning",
-                "message": {"text": f"{row.spec.name}: inconclusive: {gate_message(row)}"},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": row.spec.file},
+                "message": {"text": markdown_text(f"{row.spec.name}: inconclusive: {gate_message(row)}")},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(row.spec.file)},
                                                     "region": {"startLine": line}}}],
             })
     return {

@@ -1,4 +1,9 @@
-"""Text for a terminal: results, desired-count ranges, suggestions, the gate summary and diffs."""
+"""Text for a terminal: results, desired-count ranges, suggestions, the gate summary and diffs.
+
+Names, paths and descriptions come from files a pull request can change: every
+renderer joins its lines with `terminal_lines`, which shows control characters
+and newlines escaped, so no input can add a line or send the terminal a command.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from verifier.format import duration, pair_trace
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
 from verifier.results import Status
+from verifier.untrusted import terminal, terminal_lines
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
 MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
@@ -47,7 +53,7 @@ def render(result: Result, timing: bool = True) -> str:
     searched = f"{result.states:,} state{'s' * (result.states != 1)}, " if result.engine == "explicit" else ""
     lines += ["", f"  verdict: {result.verdict.value.upper()}   ({searched}{spent}{result.engine} engine)",
               f"  reproduce: {reproduce_command(model)}"]
-    return "\n".join(lines)
+    return terminal_lines(lines)
 
 
 def trace_table(trace: Counterexample, indent: str) -> list[str]:
@@ -114,12 +120,12 @@ def _schedules(result: Result) -> list[str]:
 
 def render_labels(rows: list[tuple[str, str, str, bool]]) -> str:
     """The `--check-labels` table: model, verdict got, verdict expected, whether they match."""
-    width = max((len(name) for name, *_ in rows), default=5)
-    lines = [f"  {'✓' if ok else '✗'} {name:<{width}}  {got:<34} expected {expected}"
+    width = max((len(terminal(name)) for name, *_ in rows), default=5)
+    lines = [f"  {'✓' if ok else '✗'} {terminal(name):<{width}}  {got:<34} expected {expected}"
              for name, got, expected, ok in rows]
     matched = sum(ok for *_, ok in rows)
     lines.append(f"{matched} of {len(rows)} models match their expect: label")
-    return "\n".join(lines)
+    return terminal_lines(lines)
 
 
 def render_range(result: RangeResult, timing: bool = True) -> str:
@@ -148,7 +154,7 @@ def render_range(result: RangeResult, timing: bool = True) -> str:
     spent = f"{result.seconds:.2f} s, " if timing else ""
     lines += ["", f"  verdict: {result.verdict.value.upper()}   ({spent}{result.engine} engine)",
               f"  reproduce: {reproduce_command(model)}"]
-    return "\n".join(lines)
+    return terminal_lines(lines)
 
 
 _PATHS = {
@@ -195,7 +201,7 @@ def render_suggestion(result: Suggestion) -> str:
     lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if result.already_holds:
         lines.append("  every property already holds: nothing to change")
-        return "\n".join(lines)
+        return terminal_lines(lines)
     if result.fix is not None:
         lines.append(f"  smallest change to the percentages ({result.fix.total_change} percentage points, "
                      "verified: every property holds):")
@@ -210,7 +216,7 @@ def render_suggestion(result: Suggestion) -> str:
         lines += _edit_lines(model, result.capacity_fix)
         if result.capacity_fix.worst_deploy_seconds is not None:
             lines.append(f"    worst-case ECS deployment: {duration(result.capacity_fix.worst_deploy_seconds)}")
-    return "\n".join(lines)
+    return terminal_lines(lines)
 
 
 def gate_verdict(row: GateRow) -> str:
@@ -243,10 +249,10 @@ def _findings_message(row: GateRow) -> str:
 def render_gate(report: GateReport) -> str:
     lines = list(report.errors)
     if report.rows:
-        name_width = max(len(f"{r.spec.file}:{r.spec.line or 1} {r.spec.name}") for r in report.rows)
+        name_width = max(len(terminal(f"{r.spec.file}:{r.spec.line or 1} {r.spec.name}")) for r in report.rows)
         lines.append(f"{'service':<{name_width}}  {'verdict':<12}  details")
         for row in report.rows:
-            where = f"{row.spec.file}:{row.spec.line or 1} {row.spec.name}"
+            where = terminal(f"{row.spec.file}:{row.spec.line or 1} {row.spec.name}")
             lines.append(f"{where:<{name_width}}  {gate_verdict(row):<12}  {gate_message(row)}")
             for finding in violated(row):
                 line, column = location_for(row.spec, finding.property_id)
@@ -259,15 +265,15 @@ def render_gate(report: GateReport) -> str:
     for row in report.rows:
         counts[gate_verdict(row)] = counts.get(gate_verdict(row), 0) + 1
     lines.append(", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "nothing checked")
-    return "\n".join(lines)
+    return terminal_lines(lines)
 
 
 def render_changes(changes: list[Change]) -> str:
     if not changes:
         return "no ECS service on either side"
-    width = max(len(c.name) for c in changes)
+    width = max(len(terminal(c.name)) for c in changes)
     lines = []
     for change in changes:
-        lines.append(f"{change.name:<{width}}  {change.verdict}")
+        lines.append(f"{terminal(change.name):<{width}}  {change.verdict}")
         lines += [f"{'':<{width}}    {detail}" for detail in change.details]
-    return "\n".join(lines)
+    return terminal_lines(lines)
