@@ -27,6 +27,7 @@ class FileKind:
     max_bytes: int
     size_advice: str   # why the limit is enough, or what to do instead
     expects: str       # what an empty file should have held
+    max_depth: int = 50  # nesting; past a few hundred levels the recursive parsers exhaust Python's stack
 
 
 MODEL_FILE = FileKind("model file", 1_000_000, "a model file is a few dozen lines",
@@ -35,7 +36,7 @@ POLICY_FILE = FileKind("policy file", 1_000_000, "a policy file is a few dozen l
                        "a policy is a mapping with 'defaults', 'clusters', 'services' or 'waivers'")
 INFRA_FILE = FileKind("infrastructure file", 5_000_000,
                       "infrastructure files are read whole, so split it or leave it out",
-                      "a CloudFormation template, ECS service JSON or a Terraform plan")
+                      "a CloudFormation template, ECS service JSON or a Terraform plan", max_depth=100)
 
 
 def size_text(limit: int) -> str:
@@ -69,7 +70,7 @@ def read_bytes(path: Path, kind: FileKind, shown_as: str | None = None) -> bytes
         raise ModelError(f"cannot read file: {exc.strerror}", source) from None
     reason = _not_regular(path, info.st_mode)
     if reason:
-        raise ModelError(f"cannot read file: {reason}; a {kind.what} must be a regular file", source)
+        raise ModelError(f"cannot read file: {reason}; a {kind.what} is read only from a regular file", source)
     too_large = f"file is larger than {size_text(kind.max_bytes)}; {kind.size_advice}"
     if info.st_size > kind.max_bytes:
         raise ModelError(too_large, source, 1)
@@ -80,7 +81,7 @@ def read_bytes(path: Path, kind: FileKind, shown_as: str | None = None) -> bytes
     with os.fdopen(descriptor, "rb") as handle:
         reason = _not_regular(path, os.fstat(handle.fileno()).st_mode)  # swapped since the stat above?
         if reason:
-            raise ModelError(f"cannot read file: {reason}; a {kind.what} must be a regular file", source)
+            raise ModelError(f"cannot read file: {reason}; a {kind.what} is read only from a regular file", source)
         try:
             raw = handle.read(kind.max_bytes + 1)
         except OSError as exc:

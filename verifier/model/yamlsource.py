@@ -44,12 +44,13 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core numbers and booleans, safe constructors, and a nesting limit."""
 
     depth = 0
+    max_depth = MAX_DEPTH
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.depth += 1
         try:
-            if self.depth > MAX_DEPTH:
-                raise _TooDeep(problem=f"nested deeper than {MAX_DEPTH} levels",
+            if self.depth > self.max_depth:
+                raise _TooDeep(problem=f"nested deeper than {self.max_depth} levels",
                                problem_mark=self.peek_event().start_mark)  # type: ignore[no-untyped-call]
             return super().compose_node(parent, index)
         finally:
@@ -67,6 +68,8 @@ class _StrictLoader(yaml.SafeLoader):
         return int(text)
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
+        if not self.timestamp_regexp.match(str(node.value)):  # an explicit !!timestamp on anything
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a date", node.start_mark)
         try:
             return super().construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
@@ -111,8 +114,9 @@ class Document:
 
 
 class _Walker:
-    def __init__(self, source: str, loader: yaml.SafeLoader):
+    def __init__(self, source: str, loader: yaml.SafeLoader, max_depth: int = MAX_DEPTH):
         self.source = source
+        self.max_depth = max_depth
         self.loader = loader
         self.visited = 0
         self.seen: set[int] = set()  # ids of the nodes walked; one walked again is an alias's repeat
@@ -128,8 +132,8 @@ class _Walker:
         if self.visited - len(self.seen) > MAX_REPEATED_NODES:
             raise self.fail(node, f"an alias expands to more than {MAX_REPEATED_NODES} repeated values "
                             "(an alias bomb or a recursive anchor?); write the values out")
-        if depth > MAX_DEPTH:  # only aliases get here: the composer has refused deeper text
-            raise self.fail(node, f"an alias makes the document nested deeper than {MAX_DEPTH} levels "
+        if depth > self.max_depth:  # only aliases get here: the composer has refused deeper text
+            raise self.fail(node, f"an alias makes the document nested deeper than {self.max_depth} levels "
                             "(a recursive anchor?); write the values out")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
@@ -170,11 +174,12 @@ def parse_yaml(text: str, source: str, kind: FileKind = MODEL_FILE) -> Document:
     if len(text.encode("utf-8", "surrogatepass")) > kind.max_bytes:
         raise ModelError(f"file is larger than {size_text(kind.max_bytes)}; {kind.size_advice}", source, 1)
     loader = _StrictLoader(text)
+    loader.max_depth = kind.max_depth
     try:
         root = loader.get_single_node()
     except _TooDeep as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise ModelError(f"document is {exc.problem}; a {kind.what} is never that deep", source, line) from None
+        raise ModelError(f"document is {exc.problem}; no {kind.what} is that deep", source, line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -185,7 +190,7 @@ def parse_yaml(text: str, source: str, kind: FileKind = MODEL_FILE) -> Document:
         loader.dispose()
     if root is None:
         raise ModelError(f"file is empty; {kind.expects}", source, 1)
-    walker = _Walker(source, loader)
+    walker = _Walker(source, loader, kind.max_depth)
     data = walker.walk(root, (), 0)
     return Document(data, source, walker.lines, walker.columns)
 
