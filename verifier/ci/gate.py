@@ -20,12 +20,13 @@ from verifier.ci.policy import Policy, Waiver
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
 from verifier.findings import Finding
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover, read_infra_text
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
 from verifier.model.sources import InfraService
+from verifier.model.textfile import INFRA_FILE
 from verifier.model.yamlsource import parse_yaml
 from verifier.results import ExitCode, Status, Verdict, verdict_of_statuses, worst_of
 
@@ -60,15 +61,7 @@ class GateReport:
 
 def read_services(path: Path) -> list[ServiceSpec] | None:
     """The services in one file; None when the file is not CloudFormation or ECS JSON."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise IngestError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; infrastructure files "
-                              "are read whole, so split it or leave it out", str(path), 1)
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise IngestError("file is not UTF-8 text", str(path), 1) from None
-    except OSError as exc:
-        raise IngestError(f"cannot read file: {exc.strerror}", str(path), 1) from None
+    text = read_infra_text(path)  # a regular UTF-8 file of at most 5 MB, or an IngestError saying why not
     source = str(path)
     if path.suffix == ".tf":
         return read_module(path.parent) or None
@@ -78,7 +71,7 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
             return specs or None
     if path.suffix == ".json":
         try:
-            doc = parse_yaml(text, source)
+            doc = parse_yaml(text, source, INFRA_FILE)
         except ModelError as error:
             raise IngestError(error.message, source, error.line) from None
         if looks_like_ecs(doc.data):

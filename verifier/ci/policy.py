@@ -30,6 +30,7 @@ from typing import Any, TypedDict
 
 from verifier.model.loading import _count, _mapping, _range, _task_count, _text
 from verifier.model.records import Requirements, TaskCount
+from verifier.model.textfile import POLICY_FILE
 from verifier.model.yamlsource import DocPath, Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
@@ -96,12 +97,15 @@ class Policy:
 
 
 def load_policy(path: Path) -> Policy:
-    doc = read_yaml(path)
+    doc = read_yaml(path, kind=POLICY_FILE)
     top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers"})
     defaults = _overrides(doc, ("defaults",)) if "defaults" in top else Overrides()
     clusters: dict[str, Overrides] = {}
     if "clusters" in top:
-        for name in _mapping(doc, ("clusters",), set(top["clusters"] or {}), optional=True):
+        named = top["clusters"]
+        if named is not None and not isinstance(named, dict):
+            raise doc.error(("clusters",), f"clusters must be a mapping of cluster names to settings, not {named!r}")
+        for name in _mapping(doc, ("clusters",), set(named or {}), optional=True):
             clusters[str(name)] = _overrides(doc, ("clusters", name))
     services: list[tuple[str, Overrides]] = []
     for index, _ in enumerate(_list(doc, ("services",), top.get("services"))):
@@ -155,8 +159,10 @@ def _waiver(doc: Document, path: DocPath) -> Waiver:
     if prop is not None and prop not in PROPERTY_IDS:
         raise doc.error(path + ("property",), f"unknown property id '{prop}'; known ids: {', '.join(PROPERTY_IDS)}")
     expires = section["expires"]
-    if not isinstance(expires, datetime.date):
-        raise doc.error(path + ("expires",), f"expires={expires!r} must be a date such as 2026-12-31")
+    if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
+        shown = expires.isoformat(" ") if isinstance(expires, datetime.datetime) else repr(expires)
+        raise doc.error(path + ("expires",), f"expires={shown} must be a date such as 2026-12-31, "
+                        "without a time of day")
     reason = _text(doc, path + ("reason",), section["reason"])
     if not reason.strip():
         raise doc.error(path + ("reason",), "a waiver needs a reason")

@@ -9,11 +9,13 @@ blue/green) is `not analysed` with the reason. Nothing is skipped silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from verifier.errors import ModelError
+from verifier.model.textfile import INFRA_FILE, read_text
 
 ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
 POLICY_FILE = "rollproof.yaml"  # the gate's own policy, never a template
@@ -71,13 +73,58 @@ class IngestError(ModelError):
     """
 
 
+# Templates nest a dozen levels; past this, the parsers' recursion (cfn-lint's, json's, python-hcl2's)
+# would exhaust Python's stack, so nesting is counted on the text before any of them runs.
+MAX_NESTING = 100
+_BRACKETS = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}()\n]')
+_HCL_BRACKETS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/|[\[\]{}()\n]', re.S)
+
+
+def read_infra_text(path: Path) -> str:
+    """The text of one infrastructure file: a regular UTF-8 file of at most 5 MB, or an `IngestError`."""
+    try:
+        return read_text(path, INFRA_FILE)
+    except IngestError:
+        raise
+    except ModelError as error:
+        raise IngestError(error.message, error.source, error.line) from None
+
+
+def check_nesting(text: str, source: str, syntax: str, depth_at: int | None = None) -> None:
+    """Refuse text nested deeper than MAX_NESTING, before a recursive parser reads it.
+
+    `syntax` is "json" or "hcl": brackets count outside strings (and comments, in HCL).
+    YAML's block nesting has no brackets: its reader counts PyYAML's events and
+    reports the line it reached, `depth_at`, here.
+    """
+    depth, line = 0, 1
+    if depth_at is not None:
+        depth, line = MAX_NESTING + 1, depth_at
+    else:
+        for token in (_HCL_BRACKETS if syntax == "hcl" else _BRACKETS).finditer(text):
+            mark = token.group()
+            line += mark.count("\n")
+            if mark in "[{(":
+                depth += 1
+                if depth > MAX_NESTING:
+                    break
+            elif mark in "]})":
+                depth = max(0, depth - 1)
+    if depth > MAX_NESTING:
+        raise IngestError(f"nested deeper than {MAX_NESTING} levels; a template is never that deep", source, line)
+
+
 def discover(paths: list[Path]) -> list[Path]:
-    """The template and JSON files under `paths`, in a stable order."""
+    """The template and JSON files under `paths`, in a stable order.
+
+    A dangling symbolic link is listed, so that reading it says what it is; a folder is never a file.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template", ".tf")
-                            and p.is_file() and ".git" not in p.parts and p.name != POLICY_FILE)
+                            and (p.is_file() or (p.is_symlink() and not p.exists()))
+                            and ".git" not in p.parts and p.name != POLICY_FILE)
         else:
             found.append(path)
     return found

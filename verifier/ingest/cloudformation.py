@@ -14,24 +14,70 @@ are listed as not analysed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import yaml
 
 from verifier.ingest import (
     ANALYSABLE,
     INCONCLUSIVE,
+    MAX_NESTING,
     NOT_ANALYSED,
     IngestError,
     ServiceBase,
     ServiceSpec,
     Setting,
+    check_nesting,
     on_fargate,
 )
 
 MAX_BYTES = 5_000_000
+MAX_DIGITS = 4300  # Python refuses to convert longer digit strings
+# CloudFormation passes Number parameters as strings: ASCII digits only ("²".isdigit() is true, int() refuses it).
+_WHOLE = re.compile(r"^\s*-?[0-9]+\s*$")
 
 
 class _Unresolved(Exception):
     pass
+
+
+# Plain scalars that YAML 1.1 (and so cfn-lint's loader) reads as numbers but YAML 1.2 does not:
+# base 60 (1:30 is 90), hex, octal, binary, and digits with '_'.
+_YAML11_NUMBER = re.compile(
+    r"^[-+]?(?:0[xob][0-9a-fA-F_]+|0[0-7_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+|[0-9][0-9_]*_[0-9_]*)$")
+
+
+def _scan_yaml(text: str, source: str) -> dict[int, list[tuple[int, str]]]:
+    """Refuse YAML nested deeper than cfn-lint's recursion survives; note each YAML-1.1-only number by line.
+
+    PyYAML produces events without recursing, so this pass is safe on any nesting.
+    """
+    odd: dict[int, list[tuple[int, str]]] = {}
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            mark = event.start_mark
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_NESTING:
+                    check_nesting(text, source, "yaml", depth_at=mark.line + 1 if mark else 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent) and event.style is None and mark is not None \
+                    and _YAML11_NUMBER.match(event.value):
+                odd.setdefault(mark.line + 1, []).append((mark.column + 1, event.value))
+    except yaml.YAMLError:
+        pass  # cfn-lint says what is wrong, in its own words
+    return odd
+
+
+class _Invalid(Exception):
+    """A value no deployment could have (a negative count, a reversed range): bad input, at a line."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
 
 
 def _kind(value: Any) -> str:
@@ -67,8 +113,10 @@ def _resolve(value: Any, parameters: dict[str, Any], what: str) -> int:
         raise _Unresolved(f"{what} is computed by {function}, which rollproof does not evaluate")
     if isinstance(value, bool):
         raise _Unresolved(f"{what} is {value!r}, not a number")
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)  # CloudFormation passes Number parameters as strings
+    if isinstance(value, str) and _WHOLE.match(value):
+        if len(value.strip().lstrip("-")) > MAX_DIGITS:
+            raise _Unresolved(f"{what} has more than {MAX_DIGITS} digits, far beyond any count")
+        value = int(value)
     if not isinstance(value, int):
         raise _Unresolved(f"{what} is {value!r}, not a whole number")
     return value
@@ -85,7 +133,17 @@ def _resolve_text(value: Any, parameters: dict[str, Any]) -> str:
     return value
 
 
-def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str, Any], default: int | None) -> Setting:
+def _written_plainly(what: str, value: int, line: int | None, column: int | None,
+                     odd: dict[int, list[tuple[int, str]]]) -> None:
+    """Refuse a number cfn-lint read the YAML 1.1 way (`1:30` as 90): the author wrote something else."""
+    for at, written in odd.get(line or 0, []):
+        if at > (column or 0):
+            raise _Invalid(f"{what} is written {written}, which YAML 1.1 reads as {value} and YAML 1.2 as text; "
+                           "write the number in decimal digits", line)
+
+
+def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str, Any], default: int | None,
+             odd: dict[int, list[tuple[int, str]]]) -> Setting:
     node: Any = props
     key: Any = None
     for index, name in enumerate(path):
@@ -97,7 +155,11 @@ def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str,
             return Setting(default, line, column, default=True)
         node = node[key]
     line, column = _line(key)
-    return Setting(_resolve(node, parameters, path[-1]), line, column)
+    value = _resolve(node, parameters, path[-1])
+    _written_plainly(path[-1], value, line, column, odd)
+    if value < 0:
+        raise _Invalid(f"{path[-1]} is {value}; it must not be negative", line)
+    return Setting(value, line, column)
 
 
 def read_template(text: str, source: str) -> list[ServiceSpec]:
@@ -105,6 +167,11 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
 
     if len(text) > MAX_BYTES:
         raise IngestError(f"template is larger than {MAX_BYTES // 1_000_000} MB", source, 1)
+    odd_numbers: dict[int, list[tuple[int, str]]] = {}
+    if text.lstrip().startswith("{"):
+        check_nesting(text, source, "json")
+    else:
+        odd_numbers = _scan_yaml(text, source)
     template, matches = decode_str(text)
     if matches or template is None:
         first = matches[0] if matches else None
@@ -118,16 +185,21 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
         return []
     declared = template.get("Parameters")
     parameters: dict[str, Any] = declared if isinstance(declared, dict) else {}
-    ranges = _scalable_targets(resources, parameters)
-    specs: list[ServiceSpec] = []
-    for logical_id, resource in resources.items():
-        if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
-            continue
-        specs.append(_service(str(logical_id), resource, parameters, ranges, source, _line(logical_id)[0]))
+    try:
+        ranges = _scalable_targets(resources, parameters, odd_numbers)
+        specs: list[ServiceSpec] = []
+        for logical_id, resource in resources.items():
+            if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
+                continue
+            specs.append(_service(str(logical_id), resource, parameters, ranges, source, _line(logical_id)[0],
+                                  odd_numbers))
+    except _Invalid as invalid:
+        raise IngestError(str(invalid), source, invalid.line) from None
     return specs
 
 
-def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any]) -> dict[str, tuple[int, int, int | None]]:
+def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
+                      odd: dict[int, list[tuple[int, str]]]) -> dict[str, tuple[int, int, int | None]]:
     """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget."""
     found: dict[str, tuple[int, int, int | None]] = {}
     for logical_id, resource in resources.items():
@@ -144,7 +216,13 @@ def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any]) -> 
             high = _resolve(props.get("MaxCapacity"), parameters, "MaxCapacity")
         except _Unresolved:
             continue
-        found[service] = (low, high, _line(logical_id)[0])
+        for what, value in (("MinCapacity", low), ("MaxCapacity", high)):
+            _written_plainly(what, value, *_line(_key_of(props, what)), odd)
+        line = _line(logical_id)[0]
+        if low < 0 or low > high:
+            raise _Invalid(f"scalable target {logical_id} has MinCapacity {low} and MaxCapacity {high}; "
+                           "it needs 0 <= MinCapacity <= MaxCapacity", line)
+        found[service] = (low, high, line)
     return found
 
 
@@ -166,7 +244,7 @@ def _referenced_service(resource_id: Any, resources: dict[Any, Any]) -> str | No
 
 def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, Any],
              ranges: dict[str, tuple[int, int, int | None]], source: str,
-             line: int | None) -> ServiceSpec:
+             line: int | None, odd: dict[int, list[tuple[int, str]]]) -> ServiceSpec:
     props = resource.get("Properties") or {}
     if not isinstance(props, dict):
         return ServiceSpec(file=source, kind="cloudformation", name=logical_id, line=line, status=INCONCLUSIVE,
@@ -188,9 +266,9 @@ def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, An
         return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {controller} "
                            "(blue/green or external) is not the rolling update this model covers")
     try:
-        minimum = _setting(props, ("DeploymentConfiguration", "MinimumHealthyPercent"), parameters, 100)
-        maximum = _setting(props, ("DeploymentConfiguration", "MaximumPercent"), parameters, 200)
-        desired = _setting(props, ("DesiredCount",), parameters, None)
+        minimum = _setting(props, ("DeploymentConfiguration", "MinimumHealthyPercent"), parameters, 100, odd)
+        maximum = _setting(props, ("DeploymentConfiguration", "MaximumPercent"), parameters, 200, odd)
+        desired = _setting(props, ("DesiredCount",), parameters, None, odd)
     except _Unresolved as unresolved:
         return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
     span = ranges.get(logical_id)

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceBase, ServiceSpec, Setting, on_fargate
+from verifier.ingest import (
+    ANALYSABLE,
+    INCONCLUSIVE,
+    NOT_ANALYSED,
+    IngestError,
+    ServiceBase,
+    ServiceSpec,
+    Setting,
+    on_fargate,
+)
 from verifier.model.yamlsource import DocPath, Document
 
 
@@ -27,8 +36,12 @@ def looks_like_ecs(data: Any) -> bool:
 def read_ecs_json(doc: Document) -> list[ServiceSpec]:
     data = doc.data
     if isinstance(data.get("services"), list):
-        return [_service(doc, ("services", i), item) for i, item in enumerate(data["services"])
-                if isinstance(item, dict)]
+        for index, item in enumerate(data["services"]):
+            if not isinstance(item, dict):  # never skipped in silence: the file is not what it claims
+                shown = "empty" if item is None else type(item).__name__
+                raise IngestError(f"services[{index}] is {shown}, not a service object", doc.source,
+                                  doc.line_of(("services", index)))
+        return [_service(doc, ("services", i), item) for i, item in enumerate(data["services"])]
     return [_service(doc, (), data)]
 
 
@@ -37,6 +50,8 @@ def _setting(doc: Document, path: DocPath, value: Any, default: int | None) -> t
         return Setting(default, doc.line_of(path[:-1]) if len(path) > 1 else None, default=True), None
     if isinstance(value, bool) or not isinstance(value, int):
         return Setting(None, doc.lines.get(path)), f"{path[-1]} is {value!r}, not a whole number"
+    if value < 0:
+        raise IngestError(f"{path[-1]} is {value}; it must not be negative", doc.source, doc.line_of(path))
     return Setting(value, doc.lines.get(path), doc.columns.get(path)), None
 
 

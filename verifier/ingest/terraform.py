@@ -24,16 +24,28 @@ from verifier.ingest import (
     ServiceBase,
     ServiceSpec,
     Setting,
+    check_nesting,
     on_fargate,
+    read_infra_text,
 )
 from verifier.model.yamlsource import DocPath, Document
 
 _VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
+_WHOLE = re.compile(r"^\s*-?[0-9]{1,4300}\s*$")  # ASCII digits: "²".isdigit() is true, int() refuses it
 MAX_BYTES = 5_000_000
+# What hides braces from the block finder: strings, comments, and the start of a heredoc.
+_NOT_CODE = re.compile(r'"(?:[^"\\]|\\.)*"|#.*|//.*|/\*.*?\*/')
+_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 class _Unresolved(Exception):
     pass
+
+
+def _not_negative(value: int, what: str, source: str, line: int | None) -> int:
+    if value < 0:
+        raise IngestError(f"{what} is {value}; it must not be negative", source, line)
+    return value
 
 
 def _resolve(value: Any, variables: dict[str, Any], what: str) -> int:
@@ -46,7 +58,7 @@ def _resolve(value: Any, variables: dict[str, Any], what: str) -> int:
             value = variables[name]
         elif value.startswith("${"):
             raise _Unresolved(f"{what} is the expression {value[2:-1]}, which rollproof does not evaluate")
-        elif value.strip().isdigit():
+        elif _WHOLE.match(value):
             value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Unresolved(f"{what} is {value!r}, not a whole number")
@@ -65,12 +77,39 @@ def _blocks(parsed: dict[str, Any], kind: str) -> list[tuple[str, str, dict[str,
     return found
 
 
+def _code_lines(lines: list[str]) -> list[str]:
+    """Each line with its strings, comments and heredoc bodies blanked, so that only code's braces count."""
+    code: list[str] = []
+    heredoc: str | None = None
+    in_comment = False
+    for line in lines:
+        if heredoc is not None:
+            code.append("")
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        if in_comment:
+            if "*/" not in line:
+                code.append("")
+                continue
+            line, in_comment = line[line.index("*/") + 2:], False
+        stripped = _NOT_CODE.sub('""', line)
+        if "/*" in stripped:
+            stripped, in_comment = stripped[:stripped.index("/*")], True
+        opened = _HEREDOC.search(stripped)
+        if opened:
+            heredoc = opened.group(1)
+        code.append(stripped)
+    return code
+
+
 def _block_lines(text: str, kind: str, name: str) -> tuple[int | None, dict[str, tuple[int, int]]]:
     """The line of `resource "kind" "name" {` and of each attribute at the block's top level."""
-    lines = text.splitlines()
-    header = re.compile(rf'^\s*resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"\s*\{{')
+    raw = text.splitlines()
+    lines = _code_lines(raw)
+    header = re.compile(rf'^\s*resource\s+"?{re.escape(kind)}"?\s+"?{re.escape(name)}"?\s*\{{')
     for number, line in enumerate(lines):
-        if header.match(line):
+        if header.match(raw[number]) and line.lstrip().startswith("resource"):  # not in a comment or heredoc
             attributes: dict[str, tuple[int, int]] = {}
             depth = 0
             for offset, body in enumerate(lines[number:], start=number):
@@ -92,12 +131,10 @@ def read_module(folder: Path) -> list[ServiceSpec]:
     options = SerializationOptions(strip_string_quotes=True, with_comments=False)
     files: list[tuple[Path, str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.tf")):
-        if path.stat().st_size > MAX_BYTES:
-            raise IngestError(f"file is larger than {MAX_BYTES // 1_000_000} MB", str(path), 1)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise IngestError("file is not UTF-8 text", str(path), 1) from None
+        if path.is_dir():  # a folder named x.tf: Terraform reads files only, and so does the module reader
+            continue
+        text = read_infra_text(path)  # a dangling link or a device is an error naming it
+        check_nesting(text, str(path), "hcl")
         try:
             parsed = hcl2.loads(text, serialization_options=options)
         except Exception as error:  # the parser raises lark's many exception types
@@ -110,8 +147,8 @@ def read_module(folder: Path) -> list[ServiceSpec]:
             for name, body in entry.items():
                 variables[name] = body.get("default") if isinstance(body, dict) else None
     ranges: dict[str, tuple[int, int]] = {}
-    for _, _, parsed in files:
-        for _, _, body in _blocks(parsed, "aws_appautoscaling_target"):
+    for path, text, parsed in files:
+        for _, target, body in _blocks(parsed, "aws_appautoscaling_target"):
             if body.get("scalable_dimension") != "ecs:service:DesiredCount":
                 continue
             found = re.search(r"aws_ecs_service\.([A-Za-z0-9_-]+)\.", str(body.get("resource_id", "")))
@@ -120,6 +157,10 @@ def read_module(folder: Path) -> list[ServiceSpec]:
                         _resolve(body.get("max_capacity"), variables, "max_capacity"))
             except _Unresolved:
                 continue
+            if span[0] < 0 or span[0] > span[1]:
+                raise IngestError(f"aws_appautoscaling_target.{target} has min_capacity {span[0]} and max_capacity "
+                                  f"{span[1]}; it needs 0 <= min_capacity <= max_capacity", str(path),
+                                  _block_lines(text, "aws_appautoscaling_target", target)[0])
             if found:
                 ranges[found.group(1)] = span
     specs: list[ServiceSpec] = []
@@ -151,7 +192,8 @@ def _service(source: str, name: str, body: dict[str, Any], line: int | None, att
         if attribute not in body:
             return Setting(default, line, 1, default=True)
         where = attributes.get(attribute, (line, 1))
-        return Setting(_resolve(body[attribute], variables, attribute), where[0], where[1])
+        value = _not_negative(_resolve(body[attribute], variables, attribute), attribute, source, where[0])
+        return Setting(value, where[0], where[1])
 
     try:
         minimum = setting("deployment_minimum_healthy_percent", 100)
@@ -171,10 +213,17 @@ def looks_like_plan(data: Any) -> bool:
 def read_plan(doc: Document) -> list[ServiceSpec]:
     """`terraform show -json PLAN`: each aws_ecs_service's values after the change."""
     specs: list[ServiceSpec] = []
-    for index, change in enumerate(doc.data.get("resource_changes") or []):
+    changes = doc.data.get("resource_changes") or []
+    if not isinstance(changes, list):
+        raise IngestError("resource_changes must be a list of changes", doc.source, doc.line_of(("resource_changes",)))
+    for index, change in enumerate(changes):
         if not isinstance(change, dict) or change.get("type") != "aws_ecs_service":
             continue
-        after = (change.get("change") or {}).get("after")
+        planned = change.get("change") or {}
+        if not isinstance(planned, dict):
+            raise IngestError(f"resource_changes[{index}].change must be an object with 'after'", doc.source,
+                              doc.line_of(("resource_changes", index, "change")))
+        after = planned.get("after")
         if not isinstance(after, dict):
             continue  # a deletion: nothing left to deploy
         path: DocPath = ("resource_changes", index, "change", "after")
@@ -201,4 +250,5 @@ def _plan_setting(doc: Document, path: DocPath, after: dict[str, Any], attribute
         return Setting(default, doc.line_of(path), 1, default=True)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Unresolved(f"{attribute} is {value!r}, not a whole number (unknown until apply?)")
-    return Setting(value, doc.lines.get(path + (attribute,)), doc.columns.get(path + (attribute,)))
+    line = doc.lines.get(path + (attribute,))
+    return Setting(_not_negative(value, attribute, doc.source, line), line, doc.columns.get(path + (attribute,)))

@@ -26,7 +26,9 @@ from verifier.model.yamlsource import DocPath, Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
 VERDICTS = ("proved", "violated", "inconclusive")
-_PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
+_PERCENT = re.compile(r"^\s*([0-9]+)\s*%\s*$")
+# Text that YAML 1.1 would have read as a number (0x10, 0o17, 010, 1_000, 1:30): said so, since it looks like one.
+_NUMBER_LIKE = re.compile(r"^[-+]?[0-9][0-9a-fA-FxXoObB_:.]*$")
 
 
 def load_model(path: Path, shown_as: str | None = None) -> Model:
@@ -198,6 +200,8 @@ def _count(doc: Document, path: DocPath, value: Any) -> int:
     name = str(path[-1])
     if isinstance(value, bool) or not isinstance(value, int):
         hint = " (a whole number, no decimals)" if isinstance(value, float) else ""
+        if isinstance(value, str) and _NUMBER_LIKE.match(value):
+            hint = " written in plain decimal digits (hex, octal, base-60 and '_' forms are not read as numbers)"
         raise doc.error(path, f"{name}={value!r} must be a whole number{hint}")
     if value < 0:
         raise doc.error(path, f"{name}={value} must not be negative")

@@ -3,12 +3,19 @@
 PyYAML's SafeLoader is used only to compose the node tree; we then walk the
 tree ourselves so that we can (a) reject duplicate keys, which PyYAML would
 silently overwrite, (b) stop alias "billion laughs" expansions and recursive
-anchors after a fixed number of nodes, and (c) record the line of every value
-under its document path, the way cfn-lint's decoder does.
+anchors after a fixed number of repeated nodes, and (c) record the line of
+every value under its document path, the way cfn-lint's decoder does.
+
+Scalars are read the YAML 1.2 core way: a number is decimal digits, a boolean
+is true or false. YAML 1.1's other forms (`1:30` as 90, `0x10` as 16, `010`
+as 8, `yes` as true) stay text, so a field that wants a number refuses them
+instead of reading a value the author did not mean. Nesting is counted while
+composing, before PyYAML's recursive composer can exhaust Python's stack.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,12 +23,71 @@ from typing import Any
 import yaml
 
 from verifier.errors import ModelError
+from verifier.model.textfile import MODEL_FILE, FileKind, decode_text, read_bytes, size_text
 
-# A model file is a few dozen nodes; this is generous and still stops an alias
-# bomb (each alias re-walks its anchor) long before it costs real memory.
-MAX_NODES = 10_000
+# Aliases re-walk their anchor: a document whose aliases repeat more nodes than
+# this is an alias bomb or a recursive anchor, never a hand-written file.
+MAX_REPEATED_NODES = 10_000
 MAX_DEPTH = 50
-MAX_BYTES = 1_000_000
+MAX_BYTES = MODEL_FILE.max_bytes
+MAX_DIGITS = 4300  # Python refuses to convert longer digit strings (sys.get_int_max_str_digits)
+
+_INT, _FLOAT, _BOOL = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"
+_DECIMAL = re.compile(r"^[-+]?[0-9]+$")
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core numbers and booleans, safe constructors, and a nesting limit."""
+
+    depth = 0
+    max_depth = MAX_DEPTH
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise _TooDeep(problem=f"nested deeper than {self.max_depth} levels",
+                               problem_mark=self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_int(self, node: Any) -> int:
+        text = str(node.value)
+        if not _DECIMAL.match(text):  # an explicit !!int 0x10 or !!int 1:30 too
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{text!r} is not a whole number in decimal digits", node.start_mark)
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(text.lstrip('+-'))} digits is longer than the {MAX_DIGITS} "
+                "digits rollproof reads", node.start_mark)
+        return int(text)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        if not self.timestamp_regexp.match(str(node.value)):  # an explicit !!timestamp on anything
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a date", node.start_mark)
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date or time ({exc}); quote it if it is text",
+                node.start_mark) from None
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_StrictLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_StrictLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_StrictLoader.add_implicit_resolver(_FLOAT, re.compile(
+    r"^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)$"
+    r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"), list("-+0123456789."))
+_StrictLoader.add_constructor(_INT, _StrictLoader.construct_yaml_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 DocPath = tuple[str | int, ...]
 
@@ -48,10 +114,12 @@ class Document:
 
 
 class _Walker:
-    def __init__(self, source: str, loader: yaml.SafeLoader):
+    def __init__(self, source: str, loader: yaml.SafeLoader, max_depth: int = MAX_DEPTH):
         self.source = source
+        self.max_depth = max_depth
         self.loader = loader
         self.visited = 0
+        self.seen: set[int] = set()  # ids of the nodes walked; one walked again is an alias's repeat
         self.lines: dict[DocPath, int] = {}
         self.columns: dict[DocPath, int] = {}
 
@@ -60,11 +128,13 @@ class _Walker:
 
     def walk(self, node: yaml.Node, path: DocPath, depth: int) -> Any:
         self.visited += 1
-        if self.visited > MAX_NODES:
-            raise self.fail(node, f"document expands to more than {MAX_NODES} nodes "
-                            "(an alias expansion or a recursive anchor?); write the values out")
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"document is nested more than {MAX_DEPTH} levels deep")
+        self.seen.add(id(node))
+        if self.visited - len(self.seen) > MAX_REPEATED_NODES:
+            raise self.fail(node, f"an alias expands to more than {MAX_REPEATED_NODES} repeated values "
+                            "(an alias bomb or a recursive anchor?); write the values out")
+        if depth > self.max_depth:  # only aliases get here: the composer has refused deeper text
+            raise self.fail(node, f"an alias makes the document nested deeper than {self.max_depth} levels "
+                            "(a recursive anchor?); write the values out")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self.walk_mapping(node, path, depth)
@@ -73,7 +143,8 @@ class _Walker:
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            raise self.fail(node, f"cannot read value {node.value!r}: {_problem(exc)}") from None
+            shown = node.value if len(node.value) <= 60 else node.value[:60] + "..."
+            raise self.fail(node, f"cannot read value {shown!r}: {_problem(exc)}") from None
 
     def walk_mapping(self, node: yaml.MappingNode, path: DocPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -98,14 +169,17 @@ def _problem(exc: yaml.YAMLError) -> str:
     return str(problem)
 
 
-def parse_yaml(text: str, source: str) -> Document:
-    """Decode one YAML document from `text`; `source` names it in errors."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise ModelError(f"file is larger than {MAX_BYTES // 1000} kB; a model file is a few dozen lines",
-                         source, 1)
-    loader = yaml.SafeLoader(text)
+def parse_yaml(text: str, source: str, kind: FileKind = MODEL_FILE) -> Document:
+    """Decode one YAML document from `text`; `source` names it in errors, `kind` says what it should hold."""
+    if len(text.encode("utf-8", "surrogatepass")) > kind.max_bytes:
+        raise ModelError(f"file is larger than {size_text(kind.max_bytes)}; {kind.size_advice}", source, 1)
+    loader = _StrictLoader(text)
+    loader.max_depth = kind.max_depth
     try:
         root = loader.get_single_node()
+    except _TooDeep as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise ModelError(f"document is {exc.problem}; no {kind.what} is that deep", source, line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -115,22 +189,13 @@ def parse_yaml(text: str, source: str) -> Document:
     finally:
         loader.dispose()
     if root is None:
-        raise ModelError("file is empty; a model is a mapping with at least a 'service:' key", source, 1)
-    walker = _Walker(source, loader)
+        raise ModelError(f"file is empty; {kind.expects}", source, 1)
+    walker = _Walker(source, loader, kind.max_depth)
     data = walker.walk(root, (), 0)
     return Document(data, source, walker.lines, walker.columns)
 
 
-def read_yaml(path: Path, shown_as: str | None = None) -> Document:
-    """Read `path`; errors and results name it `shown_as` (default: the path as given)."""
+def read_yaml(path: Path, shown_as: str | None = None, kind: FileKind = MODEL_FILE) -> Document:
+    """Read `path`, a regular file of `kind`; errors and results name it `shown_as` (default: the path as given)."""
     source = shown_as or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"cannot read file: {exc.strerror}", source) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ModelError("file is not UTF-8 text", source, line) from None
-    return parse_yaml(text, source)
+    return parse_yaml(decode_text(read_bytes(path, kind, shown_as), source), source, kind)
