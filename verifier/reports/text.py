@@ -265,9 +265,10 @@ def render_gate(report: GateReport) -> str:
 def render_changes(changes: list[Change]) -> str:
     if not changes:
         return "no ECS service on either side"
-    width = max(len(c.name) for c in changes)
+    labels = [f"{c.name} ({c.file})" if c.file else c.name for c in changes]  # one name may be in two files
+    width = max(map(len, labels))
     lines = []
-    for change in changes:
-        lines.append(f"{change.name:<{width}}  {change.verdict}")
+    for label, change in zip(labels, changes, strict=True):
+        lines.append(f"{label:<{width}}  {change.verdict}")
         lines += [f"{'':<{width}}    {detail}" for detail in change.details]
     return "\n".join(lines)
