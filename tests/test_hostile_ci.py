@@ -120,6 +120,20 @@ def test_gate_base_with_two_paths_that_hold_the_same_file_name(tmp_path):
     assert done.code == 1, done.out + done.err
 
 
+def test_gate_base_with_a_file_git_cannot_read_is_an_error(tmp_path):
+    # The base's blob is gone (a damaged or partial clone): reading it fails. That failure was
+    # ignored, the base copy came out empty and Web looked added; now it is exit 2.
+    repo = new_repo(tmp_path / "repo")
+    (repo / "t.yaml").write_text(template(100))
+    commit_all(repo)
+    blob = subprocess.run(["git", "rev-parse", "HEAD:t.yaml"], cwd=repo, capture_output=True, text=True,
+                          check=True, env=ENV).stdout.strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    (repo / "t.yaml").write_text(template(50))
+    done = gate("t.yaml", "--base", "HEAD", "--fail-on-less-safe", cwd=repo)
+    assert done.code == 2 and "cat-file" in done.err and "Traceback" not in done.err, done.out + done.err
+
+
 @pytest.mark.parametrize("base", ["", "   "])
 def test_gate_empty_base_is_a_usage_error(tmp_path, base):
     # `--base "$BASE_REF"` with the variable unset skipped the comparison and passed.

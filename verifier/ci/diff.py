@@ -169,7 +169,7 @@ def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Polic
     """The changes from `old_paths` to `new_paths`, matched root by root (the i-th old with the i-th new)."""
     old, new = read_all(old_paths), read_all(new_paths)
     changes = []
-    for key in sorted(set(old) | set(new), key=lambda k: (k[1], k[2], k[0], k[3], k[4])):
+    for key in sorted(set(old) | set(new), key=lambda k: (_shown(k, new_paths), *k[2:])):
         name = _name(key)
         file = _shown(key, new_paths)  # as the new side names it: base copies live in a temporary folder
         if key not in new:

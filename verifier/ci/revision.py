@@ -65,12 +65,12 @@ def check_revision(revision: str) -> None:
 
 def _commit(revision: str, top: Path) -> str:
     """The commit `revision` names, checked before it reaches any other git command."""
-    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=top,
-                          capture_output=True, timeout=GIT_SECONDS)
-    if done.returncode != 0:
+    try:
+        found = _git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", cwd=top)
+    except UsageError:
         raise UsageError(f"--base {revision!r}: no such commit in the repository at {top} "
-                         "(in CI, fetch the base branch first, e.g. with fetch-depth: 0)")
-    return done.stdout.decode("ascii").strip()
+                         "(in CI, fetch the base branch first, e.g. with fetch-depth: 0)") from None
+    return found.decode("ascii").strip()
 
 
 def _relative_paths(paths: list[Path]) -> tuple[Path, list[Path]]:
