@@ -197,11 +197,17 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
 
 
 def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Suggestion:
-    if model.plan is not None:
-        model = replace(model, plan=None)  # a hand-written plan is not a setting to tune
+    # "Already holds" is the model's full verification, every property: a hand-written plan too.
     if _check(model, timeout_ms) is Verdict.PROVED:
         return Suggestion(model, True, None, None, Verdict.PROVED)
-    fix, note = _percentages(model, timeout_ms)
+    # The closed forms the search uses do not see a hand-written plan: search without it, then
+    # keep the least change only if the plan holds with it too. The capacity bisection runs the
+    # full verification, so it sees the plan as it is.
+    fix, note = _percentages(replace(model, plan=None), timeout_ms)
+    if fix is not None and model.plan is not None and \
+            _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) is not Verdict.PROVED:
+        fix, note = None, ("the least change of the percentages still leaves the hand-written plan violated "
+                           "(property plan): change the plan ('rollproof verify' shows the step that fails)")
     capacity_fix = _capacity(model, timeout_ms)
     after = _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) if fix else None
     return Suggestion(model, False, fix, capacity_fix, after, note)

@@ -1,7 +1,9 @@
 """`rollproof diff OLD NEW` and `rollproof gate --base REF`: what a change does to each service.
 
-Per service (matched by logical id or service name), four figures, each over
-every reachable state and every desired count the service may have:
+A service is matched by its file (its path relative to the folder compared, so
+that `prod.yaml` and `staging.yaml` stay apart) and its logical id or service
+name. Per service, four figures, each over every reachable state and every
+desired count the service may have:
 
     lowest healthy   min over counts of min(D, L)           higher is safer
     peak tasks       max over counts of max(D, min(U, 2D, C)) lower is safer
@@ -47,6 +49,7 @@ class Change:
     new: Metrics | None
     verdict: DiffVerdict
     details: tuple[str, ...]
+    file: str = ""     # the service's file, relative to the folder compared (its name when a file is compared)
 
 
 def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | None:
@@ -110,32 +113,76 @@ def classify(old: Metrics, new: Metrics) -> tuple[DiffVerdict, tuple[str, ...]]:
     return DiffVerdict.UNCHANGED, tuple(details)
 
 
-def read_all(paths: list[Path]) -> dict[str, ServiceSpec]:
-    specs: dict[str, ServiceSpec] = {}
-    for _, found, error in services_in(paths):
-        if error is not None:
-            raise error
-        for spec in found or []:
-            specs[spec.name] = spec
+# A service's identity on one side: which root it came from, its file under that root, its name,
+# and its cluster and ordinal for the rare file (describe-services output) that repeats a name.
+ServiceKey = tuple[int, str, str, str, int]
+
+
+def _relative(file: str, root: Path) -> str:
+    """`file` relative to the folder `root` (a file compared as a whole is ""), with / separators."""
+    if not root.is_dir():
+        return ""
+    try:
+        return Path(file).relative_to(root).as_posix()
+    except ValueError:  # a reader that names a file outside the folder: keep its whole path
+        return Path(file).as_posix()
+
+
+def read_all(roots: list[Path]) -> dict[ServiceKey, ServiceSpec]:
+    """Every service under `roots`, keyed by root, file and name: the same name in two files is two services.
+
+    A root that does not exist (a path added since a base revision) holds no service.
+    """
+    specs: dict[ServiceKey, ServiceSpec] = {}
+    for index, root in enumerate(roots):
+        if not root.exists():
+            continue
+        for _, found, error in services_in([root]):
+            if error is not None:
+                raise error
+            for spec in found or []:
+                key = (index, _relative(spec.file, root), spec.name, spec.cluster or "", 0)
+                while key in specs:
+                    key = key[:4] + (key[4] + 1,)
+                specs[key] = spec
     return specs
+
+
+def _shown(key: ServiceKey, roots: list[Path]) -> str:
+    """The file a change names: relative to the folder compared, under its root when there are several."""
+    index, relative, *_ = key
+    root = roots[index] if index < len(roots) else Path()
+    if not relative:
+        return root.name or root.as_posix()
+    return relative if len(roots) == 1 else (root / relative).as_posix()
+
+
+def _name(key: ServiceKey) -> str:
+    _, _, name, cluster, ordinal = key
+    if cluster:
+        name += f" (cluster {cluster})"
+    return name + (f" #{ordinal + 1}" if ordinal else "")
 
 
 def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Policy(),
             options: Options = Options()) -> list[Change]:
+    """The changes from `old_paths` to `new_paths`, matched root by root (the i-th old with the i-th new)."""
     old, new = read_all(old_paths), read_all(new_paths)
     changes = []
-    for name in sorted(set(old) | set(new)):
-        if name not in new:
-            changes.append(Change(name, metrics(old[name], policy, options), None, DiffVerdict.REMOVED, ()))
+    for key in sorted(set(old) | set(new), key=lambda k: (_shown(k, new_paths), *k[2:])):
+        name = _name(key)
+        file = _shown(key, new_paths)  # as the new side names it: base copies live in a temporary folder
+        if key not in new:
+            changes.append(Change(name, metrics(old[key], policy, options), None, DiffVerdict.REMOVED, (), file))
             continue
-        if name not in old:
-            changes.append(Change(name, None, metrics(new[name], policy, options), DiffVerdict.ADDED, ()))
+        if key not in old:
+            changes.append(Change(name, None, metrics(new[key], policy, options), DiffVerdict.ADDED, (), file))
             continue
-        before, after = metrics(old[name], policy, options), metrics(new[name], policy, options)
+        before, after = metrics(old[key], policy, options), metrics(new[key], policy, options)
         if before is None or after is None:
-            reason = (new[name] if after is None else old[name]).reason
-            changes.append(Change(name, before, after, DiffVerdict.NOT_ANALYSED, (reason,)))
+            reason = (new[key] if after is None else old[key]).reason
+            changes.append(Change(name, before, after, DiffVerdict.NOT_ANALYSED, (reason,), file))
             continue
         verdict, details = classify(before, after)
-        changes.append(Change(name, before, after, verdict, details))
+        changes.append(Change(name, before, after, verdict, details, file))
     return changes

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verifier.cli.inputs import existing, models_of, policy_of
@@ -96,14 +97,31 @@ def run_diff(args: argparse.Namespace) -> int:
     from verifier.ci.diff import compare
     existing([args.old, args.new])
     changes = compare([args.old], [args.new], policy_of(args), _options(args))
+    if not changes:
+        _explain_no_service(args.old, args.new)
     _print_changes(changes, args.format)
     less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
     return ExitCode.VIOLATED if args.fail_on_less_safe and less_safe else ExitCode.HOLDS
 
 
+def _explain_no_service(*sides: Path) -> None:
+    """Model files given to diff: say what diff reads and how to compare models (exit 2)."""
+    from verifier.ingest import discover
+    from verifier.reports.files import model_file_or_error
+    models = [str(path) for path in discover(list(sides)) if model_file_or_error(path)[0]]
+    if models:
+        raise UsageError(f"diff compares infrastructure code (CloudFormation, Terraform, ECS JSON), and "
+                         f"{', '.join(models[:3])} {'is a model file' if len(models) == 1 else 'are model files'}; "
+                         "to compare models, verify each: rollproof verify OLD.yaml NEW.yaml")
+    print("rollproof: diff compares the ECS services in infrastructure code (CloudFormation, Terraform, "
+          "ECS JSON); neither side has one", file=sys.stderr)
+
+
 def run_report(args: argparse.Namespace) -> int:
     from verifier.reports.files import write_reports
-    written, verdicts = write_reports(existing(args.paths), args.output, _options(args), policy_of(args))
+    written, verdicts, notes = write_reports(existing(args.paths), args.output, _options(args), policy_of(args))
+    for note in notes:
+        print(note, file=sys.stderr)
     for path in written:
         emit(str(path))
     if not written:
@@ -118,6 +136,11 @@ def run_gate(args: argparse.Namespace) -> int:
     from verifier.reports.markdown import gate_markdown
     from verifier.reports.sarif import gate_sarif
     from verifier.reports.text import render_gate
+    if args.base is not None:  # checked first: an empty --base (an unset CI variable) must not skip the comparison
+        from verifier.ci.revision import check_revision
+        check_revision(args.base)
+    elif args.fail_on_less_safe:
+        raise UsageError("--fail-on-less-safe compares with a base revision: give --base GIT_REF too")
     policy = policy_of(args)
     options = _options(args)
     report = gate(existing(args.paths), options, policy, service=args.service)
@@ -125,7 +148,7 @@ def run_gate(args: argparse.Namespace) -> int:
         raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
     code = ExitCode(report.exit_code)
     changes = None
-    if args.base:  # before anything is written: the comparison can change the exit code the report states
+    if args.base is not None:  # before anything is written: the comparison can change the exit code stated
         changes = _changes_since_base(args, policy, options)
         less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
         if args.fail_on_less_safe and less_safe and code == ExitCode.HOLDS:
@@ -137,10 +160,7 @@ def run_gate(args: argparse.Namespace) -> int:
         "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
     text = writers[args.format](report)
     if args.output:
-        try:
-            args.output.write_text(text + "\n")
-        except OSError as error:
-            raise UsageError(f"cannot write {args.output}: {error.strerror}") from None
+        _write_output(args.output, text + "\n")
         for problem in report.errors:
             print(problem, file=sys.stderr)
     else:
@@ -148,6 +168,15 @@ def run_gate(args: argparse.Namespace) -> int:
     if changes is not None:
         _print_base_comparison(args, changes)
     return code
+
+
+def _write_output(target: Path, text: str) -> None:
+    if target.is_dir():
+        raise UsageError(f"--output {target} is a folder; give a file name to write the report into")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
 
 
 def _changes_since_base(args: argparse.Namespace, policy: Policy, options: Options) -> list[Change]:

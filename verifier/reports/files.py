@@ -2,11 +2,14 @@
 
 A YAML file whose top level has `service:` is a model file; anything else is
 read as infrastructure code, like `gate` does, and each analysable service
-gets its own pages. Pages are named after the model or service.
+gets its own pages. Pages are named after the model or service; names that
+come out the same (ignoring case) get a `-2`, `-3` suffix, and a name too long
+for a file is cut and ends with a hash of the whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
 from verifier.defaults import answer_flags
+from verifier.errors import ModelError, UsageError
 from verifier.ingest import ANALYSABLE, discover
 from verifier.model.loading import load_model
 from verifier.model.records import Model
@@ -26,39 +30,97 @@ from verifier.reports.text import render_range
 from verifier.results import Verdict
 from verifier.untrusted import markdown_block
 
+MAX_STEM_BYTES = 200   # a file name has at most 255 bytes; room for a suffix, "-2" and ".html"
+HASH_CHARACTERS = 12
 
-def _is_model_file(path: Path) -> bool:
+
+def model_file_or_error(path: Path) -> tuple[bool, ModelError | None]:
+    """Whether `path` is a model file; the YAML error when it is a YAML file that cannot be read."""
     if path.suffix not in (".yaml", ".yml"):
-        return False
+        return False, None
     try:
         data = read_yaml(path).data
-    except Exception:  # not YAML at all: let the infrastructure readers say what it is
-        return False
-    return isinstance(data, dict) and "service" in data
+    except ModelError as error:  # maybe infrastructure code the readers know; else this is the error
+        return False, error
+    return isinstance(data, dict) and "service" in data, None
 
 
 def _models(paths: list[Path], policy: Policy, options: Options) -> list[Model]:
     files = discover(paths)
-    model_files = {path for path in files if _is_model_file(path)}
+    named = set(paths)
+    model_files, unreadable = set(), {}
+    for path in files:
+        is_model, error = model_file_or_error(path)
+        if is_model:
+            model_files.add(path)
+        elif error is not None and path in named:
+            unreadable[path] = error
     flags = answer_flags(timeout_ms=options.timeout_ms)
     models = [with_check_flags(load_model(path), flags) for path in files if path in model_files]
     infrastructure = [path for path in files if path not in model_files]
-    for _, specs, error in services_in(infrastructure):
+    for path, specs, error in services_in(infrastructure):
         if error is not None:
             raise error
+        if specs is None and path in unreadable:
+            # A YAML file named on the command line that no reader takes: a broken model file,
+            # the same error (and exit code) as `verify` gives. In a folder it is skipped, as gate does.
+            raise unreadable[path]
         models += [model_of(spec, policy, options) for spec in specs or [] if spec.status == ANALYSABLE]
     return models
 
 
+def page_stem(name: str) -> str:
+    """A file name for `name`: letters, digits, `_.-`; a long one is cut and keeps a hash of the whole."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "model"
+    if len(stem) > MAX_STEM_BYTES:  # ASCII by now, so characters are bytes
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARACTERS]
+        stem = f"{stem[:MAX_STEM_BYTES - HASH_CHARACTERS - 1]}-{digest}"
+    return stem
+
+
+def _unique(stem: str, taken: set[str]) -> str:
+    """`stem`, or `stem-2`, `-3`...: compared without case, as macOS and Windows file systems do."""
+    candidate, number = stem, 1
+    while candidate.casefold() in taken:
+        number += 1
+        candidate = f"{stem}-{number}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _prepare(output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"--output {output} is a file; give a folder to write the pages into")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the folder {output}: {error.strerror}") from None
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
+
+
 def write_reports(paths: list[Path], output: Path, options: Options = Options(),
-                  policy: Policy = Policy()) -> tuple[list[Path], list[Verdict]]:
-    """The files written, and the verdict of each model (for the exit code)."""
-    output.mkdir(parents=True, exist_ok=True)
-    written, verdicts = [], []
-    for model in _models(paths, policy, options):
+                  policy: Policy = Policy()) -> tuple[list[Path], list[Verdict], list[str]]:
+    """The files written, the verdict of each model (for the exit code), and notes on renamed pages."""
+    models = _models(paths, policy, options)  # input errors first: nothing is created for a bad file
+    _prepare(output)
+    written, verdicts, notes = [], [], []
+    taken: set[str] = set()
+    first_of: dict[str, str] = {}
+    for model in models:
         result = check_model(model, options)
         verdicts.append(result.verdict)
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", model.name).strip("-") or "model"
+        wanted = page_stem(model.name)
+        stem = _unique(wanted, taken)
+        if stem != wanted:
+            notes.append(f"rollproof: {model.name!r} and {first_of[wanted.casefold()]!r} would share the page "
+                         f"name {wanted}; this one is {stem}")
+        first_of.setdefault(wanted.casefold(), model.name)
         if isinstance(result, RangeResult):
             # The summary is plain text: a code block keeps Markdown from reading names as syntax.
             page, summary = render_range_html(result), markdown_block(render_range(result, timing=False)) + "\n"
@@ -66,6 +128,6 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
             page, summary = render_html(result), render_markdown(result)
         for suffix, text in ((".html", page), (".md", summary)):
             target = output / f"{stem}{suffix}"
-            target.write_text(text)
+            _write(target, text)
             written.append(target)
-    return written, verdicts
+    return written, verdicts, notes

@@ -227,5 +227,5 @@ def diff_json(changes: list[Change]) -> dict[str, Any]:
                                        "makespan_seconds": m.deploy_seconds,
                                        "stuck_desired": [list(s) for s in m.stuck]}
     return {"schema": DIFF_SCHEMA,
-            "services": [{"model": c.name, "verdict": c.verdict, "old": figures(c.old), "new": figures(c.new),
-                          "details": list(c.details)} for c in changes]}
+            "services": [{"model": c.name, "file": c.file, "verdict": c.verdict, "old": figures(c.old),
+                          "new": figures(c.new), "details": list(c.details)} for c in changes]}

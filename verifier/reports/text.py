@@ -271,9 +271,11 @@ def render_gate(report: GateReport) -> str:
 def render_changes(changes: list[Change]) -> str:
     if not changes:
         return "no ECS service on either side"
-    width = max(len(terminal(c.name)) for c in changes)
+    # One name may be in two files; names and files come from input.
+    labels = [terminal(f"{c.name} ({c.file})" if c.file else c.name) for c in changes]
+    width = max(map(len, labels))
     lines = []
-    for change in changes:
-        lines.append(f"{terminal(change.name):<{width}}  {change.verdict}")
+    for label, change in zip(labels, changes, strict=True):
+        lines.append(f"{label:<{width}}  {change.verdict}")
         lines += [f"{'':<{width}}    {detail}" for detail in change.details]
     return terminal_lines(lines)
