@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from verifier.defaults import DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
+from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.explore import estimated_states, explore
 from verifier.findings import Finding, verdict_of
 from verifier.model.records import Model
@@ -34,6 +34,7 @@ class Options:
     progress: Callable[[str], None] | None = None  # receives short status lines for a terminal
     engine: Engine = Engine.AUTO   # a plain name ("smt") is taken too
     timeout_ms: int = DEFAULT_TIMEOUT_MS
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB  # resident memory at which a search stops
 
 
 def choose_engine(requested: Engine | str, bounds: Bounds, max_states: int) -> Engine:
@@ -97,7 +98,8 @@ def verify(model: Model, options: Options = Options()) -> Result:
     invariants: tuple[str, ...]
     if engine is Engine.EXPLICIT:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
-                              progress=lambda count: say(f"{model.name}: {count:,} states explored"))
+                              progress=lambda count: say(f"{model.name}: {count:,} states explored"),
+                              max_memory_mb=options.max_memory_mb)
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
         findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = exploration.states, ()
@@ -121,7 +123,8 @@ def verify(model: Model, options: Options = Options()) -> Result:
     else:
         say(f"{model.name}: searching for the optimal timed schedule")
         known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
-        optimal = optimal_schedule(deployment, options.max_states, min(known) if known else None)
+        optimal = optimal_schedule(deployment, options.max_states, min(known) if known else None,
+                                   options.max_memory_mb)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
 
