@@ -108,14 +108,8 @@ def crossings(model: Model) -> list[Fraction]:
     return sorted(found)
 
 
-def flagged_spans(model: Model, low: int, high: int, flagged: Callable[[Bounds], bool]) -> list[Span]:
-    """The counts in low..high where `flagged` holds of the bounds, as spans in order."""
-
-    def at(desired: int) -> bool:
-        return bool(flagged(bounds_of(model.at(desired).settings)))
-
-    if high - low + 1 <= ENUMERATE_UP_TO:
-        return merged([d for d in range(low, high + 1) if at(d)])
+def _windows(model: Model, low: int, high: int) -> list[tuple[int, int]]:
+    """Merged windows of counts around every crossing, within low..high, in order."""
     windows: list[tuple[int, int]] = []
     for crossing in crossings(model):
         a, b = max(low, int(crossing) - MARGIN), min(high, int(crossing) + MARGIN)
@@ -125,10 +119,39 @@ def flagged_spans(model: Model, low: int, high: int, flagged: Callable[[Bounds],
             windows[-1] = (windows[-1][0], max(windows[-1][1], b))
         else:
             windows.append((a, b))
+    return windows
+
+
+def sampled_counts(model: Model, low: int, high: int) -> list[int]:
+    """Counts of low..high among which any quantity compared above has its least and greatest value.
+
+    Within a block each quantity is affine on every class of counts modulo PERIOD,
+    so its extremes there are in the block's first or last period.
+    """
+    if high - low + 1 <= ENUMERATE_UP_TO:
+        return list(range(low, high + 1))
+    counts: list[int] = []
+    start = low
+    for a, b in _windows(model, low, high) + [(high + 1, high)]:
+        if a > start:
+            counts += sorted(set(range(start, min(a, start + PERIOD))) | set(range(max(start, a - PERIOD), a)))
+        counts += range(a, b + 1)
+        start = b + 1
+    return counts
+
+
+def flagged_spans(model: Model, low: int, high: int, flagged: Callable[[Bounds], bool]) -> list[Span]:
+    """The counts in low..high where `flagged` holds of the bounds, as spans in order."""
+
+    def at(desired: int) -> bool:
+        return bool(flagged(bounds_of(model.at(desired).settings)))
+
+    if high - low + 1 <= ENUMERATE_UP_TO:
+        return merged([d for d in range(low, high + 1) if at(d)])
     counts: list[int] = []
     patterns: list[Span] = []
     start = low
-    for a, b in windows + [(high + 1, high)]:
+    for a, b in _windows(model, low, high) + [(high + 1, high)]:
         if a > start:
             _block(start, a - 1, at, counts, patterns)
         counts += [d for d in range(a, b + 1) if at(d)]
