@@ -71,6 +71,25 @@ def test_periodic_failures_over_a_trillion_counts_agree_with_the_rounding_and_wi
         assert (status is Status.VIOLATED) == fails(d), d
 
 
+def test_stuck_at_the_start_over_a_trillion_counts_is_proved_for_all_of_them():
+    # min 100 / max 100: L = U = D, so ECS can neither stop an old task nor launch a new one.
+    result = verify_range(range_model(1, TERA, 100, 100))
+    progress = next(f for f in result.findings if f.property_id == "progress")
+    assert progress.status is Status.VIOLATED
+    assert progress.failing_desired() == [[1, TERA]] and not progress.unknown
+
+
+def test_counts_shown_one_by_one_stop_at_the_witness_budget():
+    # min 150 / max 150: no old task can ever be stopped (it would leave fewer than
+    # L = ceil(1.5 D) healthy, and at most U = floor(1.5 D) run), so every count is stuck;
+    # but from D = 2 on a launch is allowed first, so not at the start.
+    result = verify_range(range_model(1, TERA, 150, 150))
+    progress = next(f for f in result.findings if f.property_id == "progress")
+    assert progress.status is Status.VIOLATED
+    assert progress.failing_desired() == [[1, 2000]] and progress.unknown == ((2001, TERA),)
+    assert any("narrower desiredRange" in detail for detail in progress.details)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_scan_by_period_flags_the_same_counts_as_a_scan_of_each(seed, monkeypatch):
     rng = random.Random(seed)

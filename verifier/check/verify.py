@@ -97,7 +97,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     hopeless = estimate > budget or (engine is Engine.SMT and not _fits(bounds, budget))
     ecs = simulate(deployment, options.timeout_ms)
     if not hopeless:
-        step_plan = plan_steps(deployment, options.max_states)
+        step_plan = plan_steps(deployment, options.max_states, options.max_memory_mb)
     elif engine is Engine.SMT:
         step_plan = certified_plan(deployment, options.timeout_ms)
     else:

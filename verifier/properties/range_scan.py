@@ -131,6 +131,15 @@ class RangeScan:
                                             z3.Not(holds(self.symbolic, then))).check()
         return not answer.sat
 
+    def bad_at_start_throughout(self, span: Span, bad: Callable[[State], object], facts: Iterable[Any]) -> bool:
+        """Whether Z3 proves the initial state bad for every count of `span` (so each fails at once)."""
+        d = self.desired
+        inside = [d >= span.low, d <= span.high]
+        if not span.whole:
+            inside.append((d - span.low) % span.period < span.width)
+        start = initial_state(self.symbolic.bounds)
+        return not Query(self.timeout_ms).add(*self.symbolic.facts, *facts, *inside, z3.Not(bad(start))).check().sat
+
     def other_failure(self, bad: Callable[[State], object], facts: Iterable[Any], excluded: list[Span]) -> int | None:
         """A desired count outside `excluded` where an invariant state is bad, or None (a proof)."""
         x = state_vars("rx")
@@ -156,7 +165,9 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
     With `exact`, the closed form is the property itself and the witness has one
     shape for every count, so each span is shown at its first count. Otherwise
     the flags are candidates and each count is shown on its own, up to
-    WITNESS_BUDGET of them; the counts beyond are left unknown.
+    WITNESS_BUDGET of them; a larger span is settled only where its first count
+    is bad at the very start and Z3 proves the start bad for all of its counts,
+    and is left unknown otherwise.
     """
     failing: list[tuple[Span, Counterexample]] = []
     unknown: list[Span] = []
@@ -167,8 +178,21 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
             (unknown.append(span) if trace is None else failing.append((span, trace)))
             continue
         if span.size() > budget:
-            unknown.append(span)
-            continue
+            first = witness(span.low)
+            try:
+                throughout = first is not None and len(first.actions) == 0 and \
+                    scan.bad_at_start_throughout(span, bad, facts)
+            except SolverUnknown:
+                throughout = False
+            if first is not None and throughout:  # stuck at the start, at every count of the span
+                failing.append((span, first))
+                continue
+            if not span.whole or budget == 0:
+                unknown.append(span)
+                continue
+            # Show the counts at its low end that the budget still allows; the rest stays unknown.
+            unknown.append(Span(span.low + budget, span.high))
+            span = Span(span.low, span.low + budget - 1)
         budget -= span.size()
         shown: dict[int, Counterexample] = {}
         for desired in span:
