@@ -10,6 +10,7 @@ from verifier.results import Engine
 
 DEFAULT_MAX_STATES = 1_000_000   # states per explicit search before the answer is inconclusive
 DEFAULT_TIMEOUT_MS = 20_000      # per Z3 query
+DEFAULT_MAX_MEMORY_MB = 900      # resident memory at which an explicit search stops, inconclusive
 ENGINES = tuple(engine.value for engine in Engine)  # the command line's choices
 # Z3 reads its timeout as an unsigned 32-bit count of milliseconds and wraps larger values.
 MAX_TIMEOUT_MS = 2**32 - 1

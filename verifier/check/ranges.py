@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.model.records import Model
 from verifier.properties import RANGE_PROPERTIES
+from verifier.properties.count_spans import sampled_counts as sampled_counts  # for diff: a range's extremes
 from verifier.properties.range_scan import FailingInterval as FailingInterval  # these five re-exported for reports
 from verifier.properties.range_scan import RangeFinding as RangeFinding
 from verifier.properties.range_scan import RangeScan as RangeScan

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier.check.ranges import RangeFinding, describe_counts, intervals
+from verifier.check.ranges import RangeFinding, describe_counts, intervals, sampled_counts
 from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
@@ -56,7 +56,7 @@ def metrics(spec: ServiceSpec, policy: Policy, options: Options) -> Metrics | No
     if spec.status != ANALYSABLE:
         return None
     model = model_of(spec, policy)
-    counts = (range(model.desired_range[0], model.desired_range[1] + 1) if model.desired_range
+    counts = (sampled_counts(model, *model.desired_range) if model.desired_range  # extremes only, not all
               else [model.settings.desired])
     every = [bounds_of(model.at(desired).settings) for desired in counts]
     lowest = min(lowest_healthy(bounds) for bounds in every)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from verifier import __version__
-from verifier.defaults import DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS, ENGINES, MAX_TIMEOUT_MS
+from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS, ENGINES, MAX_TIMEOUT_MS
 
 DESCRIPTION = """\
 Check an Amazon ECS rolling deployment before you ship it: will it finish or get
@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--max-states", type=_positive, default=DEFAULT_MAX_STATES, metavar="N",
                             help=f"state budget per search; past it the answer is inconclusive "
                                  f"(default {DEFAULT_MAX_STATES:,})")
+    verify_cmd.add_argument("--max-memory-mb", type=_positive, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+                            help=f"memory an explicit search may hold; past it the answer is inconclusive "
+                                 f"(default {DEFAULT_MAX_MEMORY_MB:,})")
     verify_cmd.add_argument("--engine", choices=ENGINES, default="auto",
                             help="explicit: search every state (exact, small services); smt: Z3 proofs "
                                  "(any size); auto (default): explicit when the states surely fit the budget")

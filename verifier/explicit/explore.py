@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from verifier.defaults import DEFAULT_MAX_STATES
+from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES
+from verifier.explicit import memory
 from verifier.semantics import TRANSITIONS, Bounds, State, initial_state
 
 
@@ -39,6 +40,7 @@ class Exploration:
     batched: bool
     complete: bool
     unexpanded: frozenset[State] = field(default=frozenset())  # discovered, successors unknown
+    out_of_memory: bool = False   # stopped at the memory budget (or a MemoryError), not the state budget
 
     @property
     def states(self) -> int:
@@ -75,8 +77,10 @@ def estimated_states(bounds: Bounds) -> int:
 
 
 def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool = False,
-            progress: Callable[[int], None] | None = None) -> Exploration:
-    """Breadth-first search from the initial state, stopping once `max_states` states are known.
+            progress: Callable[[int], None] | None = None,
+            max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> Exploration:
+    """Breadth-first search from the initial state, stopping once `max_states` states are known,
+    or once the process holds more than `max_memory_mb` (see `memory`), or at a MemoryError.
 
     Edges go to networkx in chunks, unlabelled (see `semantics.action_between`),
     and the cyclic garbage collector is paused meanwhile: the search allocates
@@ -91,6 +95,8 @@ def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool 
     edges: list[tuple[State, State]] = []
     complete = True
     next_report = 65536
+    next_look = memory.CHECK_EVERY
+    out_of_memory = False
     collecting = gc.isenabled()
     gc.disable()
     # Unit steps are by far the common case: their guards and effects are bound
@@ -120,12 +126,23 @@ def explore(bounds: Bounds, max_states: int = DEFAULT_MAX_STATES, batched: bool 
             if progress is not None and len(seen) >= next_report:
                 progress(len(seen))
                 next_report *= 2
+            if len(seen) >= next_look:
+                next_look += memory.CHECK_EVERY
+                if memory.over(max_memory_mb):
+                    complete, out_of_memory = False, True
+                    break
         graph.add_edges_from(edges)
+    except MemoryError:
+        # Stop with what the graph holds: each of its states is still reachable, so a violation
+        # found in it is real; the states whose edges were not yet added count as unexpanded.
+        edges.clear()
+        complete, out_of_memory = False, True
+        queue.extend(state for state in graph if graph.out_degree(state) == 0)
     finally:
         if collecting:
             gc.enable()
     return Exploration(bounds, graph, start, batched, complete,
-                       frozenset(queue) if not complete else frozenset())
+                       frozenset(queue) if not complete else frozenset(), out_of_memory)
 
 
 _CHUNK = 65536  # edges held outside the graph at once

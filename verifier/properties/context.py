@@ -48,10 +48,13 @@ class CheckContext:
         return self.model.requirements.tasks_allowed(self.bounds.desired, self.bounds.max_tasks)
 
     def budget_advice(self) -> str:
+        if self.exploration is not None and self.exploration.out_of_memory:
+            return (f"the search stopped at its memory budget after {self.exploration.states:,} states; raise "
+                    "it with --max-memory-mb if the machine has the memory, or check a smaller desiredCount")
         if self.estimated_states > self.max_states:
             size = (f"the state space has at least {self.estimated_states:,} states, beyond the budget of "
                     f"{self.max_states:,}, so only the states nearest the start were searched")
         else:
             size = f"the search stopped at the state budget of {self.max_states:,} states"
-        return (f"{size}; raise the budget with --max-states (about 2 GB of memory per million "
-                f"states) or check a smaller desiredCount")
+        return (f"{size}; raise the budget with --max-states (about 1.5 GB of memory per million "
+                f"states, see --max-memory-mb) or check a smaller desiredCount")

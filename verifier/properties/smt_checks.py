@@ -52,7 +52,7 @@ def check_progress_smt(ctx: CheckContext, ID: PropertyId, explain: Callable[[Sta
     except SolverUnknown as unknown:
         return Finding(ID, Status.UNKNOWN, f"the solver gave no answer ({unknown})")
     details: tuple[str, ...] = ()
-    if trace is None and not ctx.ecs.completes:
+    if trace is None and not ctx.ecs.completes and not ctx.ecs.exhausted:
         trace = ctx.ecs.trace  # a real run into the deadlock, though perhaps not the shortest
         trace = Counterexample(trace.states, trace.actions, trace.times)
         details = (f"no deadlock within {MAX_DEPTH} steps; this is ECS's own run into one",)

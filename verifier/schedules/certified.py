@@ -27,6 +27,7 @@ import z3
 
 from verifier.counterexample import Counterexample, Repeat
 from verifier.replay import replay
+from verifier.schedules.ecs_controller import repeat_limit
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import (
     LAUNCH,
@@ -49,6 +50,7 @@ from verifier.smt.periodic import longest_repeat, shifted
 from verifier.smt.solver import Optimum, Query, SolverUnknown, value
 
 MAX_BMC_STEPS = 12
+MAX_GREEDY_STATES = 100_000  # recorded states of one greedy plan before it is given up
 
 # (trace index of the state it starts in, transition, amount) for one step of a greedy plan
 _Choice = tuple[int, Transition, int]
@@ -73,6 +75,8 @@ def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyP
     steps = seconds = 0
     goal = goal_state(bounds)
     while state != goal:
+        if len(states) >= MAX_GREEDY_STATES:
+            return None  # over its work budget: no plan from this order, as if it got stuck
         for transition in order:
             amount = transition.largest_amount(bounds, state)
             if amount:
@@ -127,7 +131,7 @@ def _repeat_last_two(deployment: Deployment, order: tuple[Transition, ...], stat
                 conditions.append(z3.Not(z3.And(*preferred.guard(bounds, state, 1))))
         return conditions
 
-    periods = longest_repeat(bounds, period, delta, still_greedy, timeout_ms=timeout_ms)
+    periods = longest_repeat(bounds, period, delta, still_greedy, limit=repeat_limit(bounds), timeout_ms=timeout_ms)
     if periods < 2:
         return None
     per_seconds = sum(deployment.step_seconds(t.name) for _, t, _ in chosen[-2:])
@@ -189,7 +193,8 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
     desired = bounds.desired
     if not plans:
         return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
-                        certificate="no greedy plan finishes; fewest steps not determined at this scale")
+                        certificate="no greedy plan finishes (stuck, or past its work budget); "
+                                    "fewest steps not determined at this scale")
     try:
         most_launched = largest_step(bounds, LAUNCH, timeout_ms)
         most_stopped = largest_step(bounds, STOP, timeout_ms)

@@ -32,6 +32,7 @@ from verifier.semantics import (
     READY,
     STOP,
     Action,
+    Bounds,
     Deployment,
     RepeatStep,
     State,
@@ -41,12 +42,15 @@ from verifier.semantics import (
     goal_state,
     initial_state,
 )
-from verifier.smt.periodic import longest_repeat, shifted
+from verifier.smt.periodic import MAX_REPEATS, longest_repeat, shifted
 
 # Short runs are simulated step by step, so that a report shows every round; a
 # jump is tried once a run is long, and only kept when it skips many periods.
 MIN_STEPS_BEFORE_JUMP = 64
 MIN_PERIODS_TO_JUMP = 4
+# Recorded states per run before it is given up as inconclusive: a run that jumps
+# over its periods needs a few hundred, however many tasks it moves.
+MAX_SIMULATION_STATES = 100_000
 
 # (step index of the state decided in, transition, amount chosen)
 _Decision = tuple[int, Transition, int]
@@ -62,6 +66,11 @@ class EcsRun:
     max_counted_seen: int
     max_occupied_seen: int
     trace: Counterexample  # with `times`: the second at which each state is reached
+    exhausted: bool = False  # stopped at MAX_SIMULATION_STATES: neither finished nor stuck
+
+    def advice(self) -> str:
+        return (f"ECS's run was simulated for {len(self.trace.states):,} states without finishing or getting "
+                "stuck, the simulation's work budget; check a smaller desiredCount")
 
 
 @dataclass(slots=True)
@@ -72,8 +81,9 @@ class _Round:
 
 
 class _Simulation:
-    def __init__(self, deployment: Deployment, timeout_ms: int) -> None:
+    def __init__(self, deployment: Deployment, timeout_ms: int, max_states: int) -> None:
         self.deployment, self.bounds, self.timeout_ms = deployment, deployment.bounds, timeout_ms
+        self.max_states = max_states
         self.state = initial_state(self.bounds)
         self.states: list[State] = [self.state]
         self.actions: list[Action | RepeatStep] = []
@@ -120,7 +130,8 @@ class _Simulation:
                 conditions.append(z3.Not(z3.And(*transition.guard(bounds, at(self.states[step]), amount + 1))))
             return conditions
 
-        periods = longest_repeat(bounds, period, delta, still_largest, timeout_ms=self.timeout_ms)
+        periods = longest_repeat(bounds, period, delta, still_largest, limit=repeat_limit(bounds),
+                                 timeout_ms=self.timeout_ms)
         if periods < MIN_PERIODS_TO_JUMP:
             return False
         seconds = now - earlier.now
@@ -142,6 +153,8 @@ class _Simulation:
         self.control(0, decisions)
         seen: dict[_Signature, _Round] = {}
         while self.due:
+            if len(self.states) >= self.max_states:
+                return self.result(now, exhausted=True)
             now = min(self.due)
             signature = self.signature(now)
             earlier = seen.get(signature)
@@ -159,8 +172,8 @@ class _Simulation:
             self.control(now, round_.decisions)
         return self.result(now)
 
-    def result(self, now: int) -> EcsRun:
-        completes = self.state == goal_state(self.bounds)
+    def result(self, now: int, exhausted: bool = False) -> EcsRun:
+        completes = not exhausted and self.state == goal_state(self.bounds)
         # Over a repeated period every count moves linearly, so its extremes are at the
         # period's ends, which are recorded states; the states inside the first period are too.
         return EcsRun(
@@ -171,11 +184,21 @@ class _Simulation:
             max_occupied_seen=max(s.occupied for s in self.states),
             trace=Counterexample(tuple(self.states), tuple(self.actions), tuple(self.times),
                                  repeats=tuple(self.repeats)),
+            exhausted=exhausted,
         )
 
 
-def simulate(deployment: Deployment, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> EcsRun:
-    return _Simulation(deployment, timeout_ms).run()
+def repeat_limit(bounds: Bounds) -> int:
+    """The most periods a jump may ask Z3 about: each period moves some count of tasks, which
+    stays within 0..max(D, C), so more than that many cannot all be valid; at least the old
+    fixed limit, so small runs jump as before."""
+    return max(MAX_REPEATS, 2 * max(bounds.desired, bounds.capacity or 0) + 2)
+
+
+def simulate(deployment: Deployment, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+             max_states: int = MAX_SIMULATION_STATES) -> EcsRun:
+    """ECS's own run; `exhausted` when it takes more than `max_states` recorded states."""
+    return _Simulation(deployment, timeout_ms, max_states).run()
 
 
 def worst_makespan(model: Model, work_budget: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int | None:
@@ -189,9 +212,9 @@ def worst_makespan(model: Model, work_budget: int, timeout_ms: int = DEFAULT_TIM
     for desired in range(low, high + 1):
         if work > work_budget:
             return None
-        run = simulate(deployment_of(model.at(desired).settings), timeout_ms)
+        run = simulate(deployment_of(model.at(desired).settings), timeout_ms, max(1, work_budget - work))
         work += len(run.trace.states)
-        if run.makespan_seconds is None:   # the run never finishes
+        if run.makespan_seconds is None:   # the run never finishes, or ran out of the budget
             return None
         worst = max(worst, run.makespan_seconds)
     return worst

@@ -16,7 +16,13 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+from verifier.defaults import DEFAULT_MAX_MEMORY_MB
+from verifier.explicit import memory
 from verifier.semantics import LAUNCH, STOP, Action, Deployment, State
+
+# Ticks a timed state may track: each state holds a tuple this long (a health check of
+# 10^9 s with a drain of 7 s is 10^9 ticks of 1 s), so past it the search is not tried.
+MAX_TICKS = 10_000
 
 # (old, new, stopping by ticks left, pending by ticks left)
 TimedState = tuple[int, int, tuple[int, ...], tuple[int, ...]]
@@ -86,19 +92,29 @@ def _ticks_still_needed(state: TimedState, desired: int, health_ticks: int, drai
     return needed
 
 
-def optimal_schedule(deployment: Deployment, max_states: int,
-                     upper_bound_seconds: int | None = None) -> OptimalSchedule:
-    """Search for the least makespan.
+def optimal_schedule(deployment: Deployment, max_states: int, upper_bound_seconds: int | None = None,
+                     max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> OptimalSchedule:
+    """Search for the least makespan, within `max_states` states and `max_memory_mb` (else incomplete).
 
     `upper_bound_seconds` is the makespan of a schedule known to exist (the ECS
     controller's run, or a step plan: both decide only at multiples of g, so
     they are among the schedules searched here). States that cannot finish within it even in the
     best case are not expanded: this is branch and bound, and keeps the answer exact.
     """
-    bounds = deployment.bounds
     tick = math.gcd(deployment.health_check_seconds, deployment.drain_seconds)
     health_ticks = deployment.health_check_seconds // tick if tick else 0
     drain_ticks = deployment.drain_seconds // tick if tick else 0
+    if health_ticks + drain_ticks > MAX_TICKS:
+        return OptimalSchedule(None, (), False, 0, tick, skipped=True)
+    try:
+        return _search(deployment, max_states, upper_bound_seconds, max_memory_mb, tick, health_ticks, drain_ticks)
+    except MemoryError:
+        return OptimalSchedule(None, (), False, 0, tick)
+
+
+def _search(deployment: Deployment, max_states: int, upper_bound_seconds: int | None, max_memory_mb: int | None,
+            tick: int, health_ticks: int, drain_ticks: int) -> OptimalSchedule:
+    bounds = deployment.bounds
     start: TimedState = (bounds.desired, 0, (0,) * drain_ticks, (0,) * health_ticks)
     goal: TimedState = (0, bounds.desired, (0,) * drain_ticks, (0,) * health_ticks)
     limit = None if upper_bound_seconds is None or not tick else upper_bound_seconds // tick
@@ -130,7 +146,8 @@ def optimal_schedule(deployment: Deployment, max_states: int,
                     following, bounds.desired, health_ticks, drain_ticks) > limit:
                 continue
             if following not in ticks_to or ticks < ticks_to[following]:
-                if following not in ticks_to and len(ticks_to) >= max_states:
+                if following not in ticks_to and (len(ticks_to) >= max_states or (
+                        len(ticks_to) % memory.CHECK_EVERY == 0 and memory.over(max_memory_mb))):
                     return OptimalSchedule(None, (), False, len(ticks_to), tick)
                 ticks_to[following] = ticks
                 parent[following] = (state, label)

@@ -12,6 +12,8 @@ from itertools import pairwise
 
 import networkx as nx
 
+from verifier.defaults import DEFAULT_MAX_MEMORY_MB
+from verifier.explicit import memory
 from verifier.model.records import PlanStep
 from verifier.semantics import LAUNCH, STOP, Deployment, State, goal_state, initial_state, settled_step
 
@@ -32,8 +34,10 @@ class StepPlan:
     upper_seconds: int | None = None      # at scale: seconds of the fastest plan found
 
 
-def settled_graph(deployment: Deployment, max_transitions: int) -> tuple[nx.DiGraph, bool]:
-    """Settled states reachable by whole steps, edges carrying the step and its seconds."""
+def settled_graph(deployment: Deployment, max_transitions: int,
+                  max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> tuple[nx.DiGraph, bool]:
+    """Settled states reachable by whole steps, edges carrying the step and its seconds;
+    incomplete past `max_transitions` steps or `max_memory_mb` of memory."""
     bounds = deployment.bounds
     start = initial_state(bounds).pair()
     graph = nx.DiGraph()
@@ -45,6 +49,8 @@ def settled_graph(deployment: Deployment, max_transitions: int) -> tuple[nx.DiGr
         state = State(old, 0, 0, new)
         for transition in (STOP, LAUNCH):
             largest = transition.largest_amount(bounds, state)
+            if edges // memory.CHECK_EVERY != (edges + largest) // memory.CHECK_EVERY and memory.over(max_memory_mb):
+                return graph, False
             edges += largest
             if edges > max_transitions:
                 return graph, False
@@ -57,9 +63,13 @@ def settled_graph(deployment: Deployment, max_transitions: int) -> tuple[nx.DiGr
     return graph, True
 
 
-def plan_steps(deployment: Deployment, max_transitions: int) -> StepPlan:
+def plan_steps(deployment: Deployment, max_transitions: int,
+               max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> StepPlan:
     bounds = deployment.bounds
-    graph, complete = settled_graph(deployment, max_transitions)
+    try:
+        graph, complete = settled_graph(deployment, max_transitions, max_memory_mb)
+    except MemoryError:
+        return StepPlan(None, (), (), None, (), (), complete=False)
     empty = StepPlan(None, (), (), None, (), (), complete, graph.number_of_nodes())
     start, goal = initial_state(bounds).pair(), goal_state(bounds).pair()
     if not complete or goal not in graph:

@@ -1,0 +1,46 @@
+"""Benchmark of desired ranges: wall time of `rollproof verify --desired-range 1..N` as N grows.
+
+Run with `python benchmarks/bench_ranges.py [seconds]`. A range is answered by
+period (see verifier/properties/count_spans.py), so the time should stay flat
+from 10^3 to 10^12 counts; each run is stopped after `seconds` (default 120)
+and shown as over it, so the script also measures a checkout where it is not.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SETTINGS = [
+    ("defaults, 2 free slots", ["--capacity-headroom", "2"]),
+    ("min 50, max 150", ["--min-healthy-percent", "50", "--max-percent", "150"]),
+    ("min 100, max 125", ["--min-healthy-percent", "100", "--max-percent", "125"]),
+]
+SIZES = [10**3, 10**6, 10**9, 10**12]
+
+
+def run(words: list[str], limit: float) -> tuple[str, str]:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "verifier", "verify", *words], cwd=ROOT,
+                              capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return f"> {limit:.0f} s", "-"
+    return f"{time.perf_counter() - started:.2f} s", str(done.returncode)
+
+
+def main() -> None:
+    limit = float(sys.argv[1]) if len(sys.argv) > 1 else 120.0
+    print(f"{'settings':<24} {'range':<16} {'wall':>10}  exit")
+    for name, words in SETTINGS:
+        for size in SIZES:
+            wall, code = run(["--desired-range", f"1..{size}", *words], limit)
+            print(f"{name:<24} {'1..' + f'{size:.0e}':<16} {wall:>10}  {code}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
