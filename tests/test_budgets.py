@@ -23,6 +23,7 @@ from oracle import lower
 from verifier.check.ranges import verify_range
 from verifier.check.verify import Options, verify
 from verifier.ci import diff
+from verifier.ci import gate as gate_module
 from verifier.cli.main import main
 from verifier.explicit.explore import explore
 from verifier.model.records import Model, Requirements, Settings, TaskCount
@@ -239,3 +240,33 @@ def test_the_default_budgets_keep_an_explicit_search_under_a_gigabyte():
                           env={**os.environ})
     peak_kib = int(done.stdout.strip().splitlines()[-1])
     assert peak_kib < 1024 * 1024
+
+
+def _many_services(count: int, setups: int) -> str:
+    """describe-services output with `count` services cycling through `setups` distinct settings."""
+    services = [{"serviceName": f"svc{i}", "desiredCount": 2 + i % setups,
+                 "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 200}}
+                for i in range(count)]
+    return json.dumps({"services": services})
+
+
+def test_a_file_of_10000_services_is_gated_in_time(tmp_path):
+    # 10,000 services over 3 setups: each setup is checked once, every service gets its verdict.
+    # (30,000 take about 15 s, most of it reading the file with a line for every value.)
+    path = tmp_path / "services.json"
+    path.write_text(_many_services(10_000, 3))
+    code, out, err = run_in_process("gate", path, "--format", "json", seconds=60)
+    assert code == 0, err
+    services = json.loads(out)["services"]
+    assert len(services) == 10_000
+    assert {s["verdict"] for s in services} == {"proved"}
+    assert [s["model"] for s in services[:3]] == ["svc0", "svc1", "svc2"]
+
+
+def test_past_the_gate_budget_services_are_inconclusive_with_advice(tmp_path, monkeypatch):
+    monkeypatch.setattr(gate_module, "MAX_DISTINCT_SERVICES", 5)
+    path = tmp_path / "services.json"
+    path.write_text(_many_services(10, 10))  # ten distinct setups
+    code, out, _ = run_in_process("gate", path)
+    assert code == 3
+    assert out.count("inconclusive") >= 5 and "distinct service setups" in out

@@ -142,8 +142,11 @@ def run_gate(args: argparse.Namespace) -> int:
     elif args.fail_on_less_safe:
         raise UsageError("--fail-on-less-safe compares with a base revision: give --base GIT_REF too")
     policy = policy_of(args)
-    options = _options(args)
+    progress = progress_printer()
+    options = _options(args, progress)
     report = gate(existing(args.paths), options, policy, service=args.service)
+    if progress:
+        sys.stderr.write("\r\033[K")
     if args.service is not None and not report.rows and not report.errors:
         raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
     code = ExitCode(report.exit_code)
