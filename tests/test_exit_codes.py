@@ -6,6 +6,7 @@ reader that closes the pipe early does not change the code.
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -120,3 +121,13 @@ def test_a_closed_stdout_pipe_keeps_the_violated_code():
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == labelled_code("both100.yaml") == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_standard_output_that_cannot_be_written_is_exit_2_not_a_bug():
+    # A full disk is the user's environment, not a bug in rollproof (it used to exit 4).
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "verifier", "verify", str(MODELS / "both100.yaml")],
+                              cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "cannot write the output" in done.stderr and "Traceback" not in done.stderr

@@ -117,3 +117,8 @@ def test_every_reproduce_line_in_reports_gives_the_models_label(stem):
     assert commands, f"reports/{stem}.* print no reproduce command"
     for command in commands:
         assert rerun(command) == expected, command
+
+
+def test_a_memory_budget_is_repeated():
+    _, command = printed_reproduce(["verify", "models/min50-room8.yaml", "--max-memory-mb", "500"])
+    assert command == "rollproof verify models/min50-room8.yaml --max-memory-mb 500"

@@ -17,7 +17,8 @@ MAX_TIMEOUT_MS = 2**32 - 1
 
 
 def answer_flags(engine: str = Engine.AUTO, max_states: int = DEFAULT_MAX_STATES,
-                 timeout_ms: int = DEFAULT_TIMEOUT_MS) -> tuple[str, ...]:
+                 timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 max_memory_mb: int = DEFAULT_MAX_MEMORY_MB) -> tuple[str, ...]:
     """The `verify` options that differ from their defaults, as words to re-run the same check."""
     words: list[str] = []
     if engine != Engine.AUTO:
@@ -26,4 +27,6 @@ def answer_flags(engine: str = Engine.AUTO, max_states: int = DEFAULT_MAX_STATES
         words += ["--max-states", str(max_states)]
     if timeout_ms != DEFAULT_TIMEOUT_MS:
         words += ["--solver-timeout", str(-(-timeout_ms // 1000))]  # seconds, rounded up
+    if max_memory_mb != DEFAULT_MAX_MEMORY_MB:
+        words += ["--max-memory-mb", str(max_memory_mb)]
     return tuple(words)

@@ -51,8 +51,9 @@ def run_verify(args: argparse.Namespace) -> int:
     from verifier.reports.json_output import range_json, result_json
     from verifier.reports.text import render, render_labels, render_range
     progress = progress_printer()
-    options = _options(args, progress, max_states=args.max_states, engine=args.engine, max_memory_mb=args.max_memory_mb)
-    flags = answer_flags(args.engine, args.max_states, options.timeout_ms)
+    options = _options(args, progress, max_states=args.max_states, engine=args.engine,
+                       max_memory_mb=args.max_memory_mb)
+    flags = answer_flags(args.engine, args.max_states, options.timeout_ms, args.max_memory_mb)
     results = []
     for model in models_of(args):
         if model.desired_range is not None and args.engine == "explicit":

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from verifier.errors import UsageError
 from verifier.untrusted import terminal, terminal_lines
 
 
@@ -27,6 +28,9 @@ def emit(text: str) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
+    except OSError as error:  # a full disk, /dev/full: the user's output cannot be written (exit 2)
+        silence_stdout()
+        raise UsageError(f"cannot write the output: {error.strerror or error}") from None
 
 
 def warn(text: str) -> None:

@@ -100,6 +100,9 @@ def _schedules(result: Result) -> list[str]:
         lines.append(f"    ECS controller   finishes in {duration(ecs.makespan_seconds)}; lowest healthy "
                      f"{ecs.min_healthy_seen}, peak {ecs.max_counted_seen} tasks counted, "
                      f"{ecs.max_occupied_seen} slots used")
+    elif ecs.exhausted:
+        lines.append(f"    ECS controller   unknown: the simulation stopped at its budget of "
+                     f"{len(ecs.trace.states):,} recorded states, neither finished nor stuck")
     else:
         end = ecs.trace.states[-1]
         assert ecs.trace.times is not None  # ECS's own run is a timed trace
