@@ -27,7 +27,7 @@ from conftest import ROOT, run_cli, sarif_schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# What a terminal obeys: C0 controls but tab and newline (the brief's set), DEL, C1 controls
+# What a terminal obeys: C0 controls but tab and newline, DEL, C1 controls
 # (U+009B is CSI), and the bidi overrides and isolates that make text read otherwise.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]")
 FORGED = "::error file=README.md,line=1::forged"
