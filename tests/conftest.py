@@ -54,6 +54,21 @@ def run_cli(*words, cwd: Path = ROOT, env: dict | None = None, timeout: int = 30
     return CliRun(done.returncode, done.stdout, done.stderr)
 
 
+def run_in_process(*words, seconds: float = 30) -> CliRun:
+    """`rollproof WORDS` in this process (no interpreter start-up), ending within `seconds`."""
+    import contextlib
+    import io
+    import time
+
+    from verifier.cli.main import main
+    out, err = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(word) for word in words])
+    assert time.monotonic() - started < seconds, f"{words} took over {seconds} s"
+    return CliRun(int(code), out.getvalue(), err.getvalue())
+
+
 def assert_valid_json_output(text: str) -> None:
     """Every JSON document a test gets from the CLI must match the schema it names (shipped in the package)."""
     import jsonschema

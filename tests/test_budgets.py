@@ -6,25 +6,21 @@ docs/semantics.md#bounds, via tests/oracle.py) or from checking counts one at
 a time, never from the range code itself.
 """
 
-import contextlib
-import io
 import json
 import os
 import random
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, run_in_process
 from oracle import lower
 
 from verifier.check.ranges import verify_range
 from verifier.check.verify import Options, verify
 from verifier.ci import diff
 from verifier.ci import gate as gate_module
-from verifier.cli.main import main
 from verifier.explicit.explore import explore
 from verifier.model.records import Model, Requirements, Settings, TaskCount
 from verifier.properties import count_spans, deadline
@@ -35,15 +31,6 @@ from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowes
 
 TERA = 10**12
 D30 = 10**30
-
-
-def run_in_process(*words, seconds=30):
-    out, err = io.StringIO(), io.StringIO()
-    started = time.monotonic()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(word) for word in words])
-    assert time.monotonic() - started < seconds
-    return int(code), out.getvalue(), err.getvalue()
 
 
 def range_model(low, high, min_pct=100, max_pct=200, headroom=None, requirements=Requirements()):

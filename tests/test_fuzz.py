@@ -15,19 +15,15 @@ every output format, and asserts what a pipeline relies on whatever the input:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
-import time
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 import yaml
+from conftest import run_in_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from verifier.cli.main import main
 
 # What hostile names are made of: the characters that break terminals, Markdown, XML and logs.
 NASTY = ["\x1b[2J", "\x1b]8;;http://x\x07", "\r", "\n", "\x00", "\x07", "\x7f", "\u202e", "\u2028",
@@ -43,12 +39,7 @@ SECONDS = 20  # one command on one small document
 
 
 def run(*words: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    started = time.monotonic()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(words))
-    assert time.monotonic() - started < SECONDS, f"{words} took over {SECONDS} s"
-    return int(code), out.getvalue(), err.getvalue()
+    return run_in_process(*words, seconds=SECONDS)
 
 
 def assert_safe_terminal_text(code: int, out: str, err: str) -> None:

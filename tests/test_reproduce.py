@@ -109,11 +109,10 @@ def _reproduce_lines_in_reports() -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("stem", sorted(_reproduce_lines_in_reports()))
-def test_every_reproduce_line_in_reports_gives_the_models_label(stem):
+@pytest.mark.parametrize("stem, commands", sorted(_reproduce_lines_in_reports().items()))
+def test_every_reproduce_line_in_reports_gives_the_models_label(stem, commands):
     """Each page's reproduce lines (text, JSON, HTML, Markdown) re-run to the verdict the model's label names."""
     expected = LABEL_CODES[yaml.safe_load((MODELS / f"{stem}.yaml").read_text())["expect"]["verdict"]]
-    commands = _reproduce_lines_in_reports()[stem]
     assert commands, f"reports/{stem}.* print no reproduce command"
     for command in commands:
         assert rerun(command) == expected, command

@@ -75,14 +75,8 @@ class RangeFinding:
 
 
 def intervals(counts: list[int]) -> list[tuple[int, int]]:
-    """Sorted, merged, inclusive intervals of the given counts."""
-    merged: list[list[int]] = []
-    for count in sorted(set(counts)):
-        if merged and count == merged[-1][1] + 1:
-            merged[-1][1] = count
-        else:
-            merged.append([count, count])
-    return [(a, b) for a, b in merged]
+    """Sorted, merged, inclusive intervals of the given counts (as (low, high) pairs)."""
+    return [(span.low, span.high) for span in merged(counts)]
 
 
 def describe_counts(spans: Iterable[tuple[int, int] | Span]) -> str:
