@@ -18,7 +18,9 @@ def test_fixture_pairs():
     assert changes["Worker"].verdict == "unchanged"
     # Batch: 3 tasks at 100/100 are stuck; maximum 134 lets one extra task start
     # (floor(4.02) = 4): no longer stuck and it finishes, but the peak rises from 3 to 4 tasks.
-    assert changes["Batch"].verdict == "mixed"
+    # A deployment that starts finishing is safer, whatever its peak does (rule 1).
+    assert changes["Batch"].verdict == "safer"
+    assert "the deployment now finishes, which outweighs peak tasks" in changes["Batch"].details
     assert changes["Batch"].old.stuck == ((3, 3),) and changes["Batch"].new.stuck == ()
     # Search: 8 tasks, 75/150 -> 100/125: never below 8 healthy instead of 6, peak 10 instead
     # of 12, but slower. Before: stop 2 and launch 6 at once, stop the other 6 when those are
@@ -40,6 +42,48 @@ def test_classification_rules():
     # Both: mixed. Neither: unchanged.
     assert classify(base, Metrics(5, 9, 600, ()))[0] == "mixed"
     assert classify(base, base)[0] == "unchanged"
+
+
+# Rule 1 of docs/semantics.md#diff-verdicts: a change of the stuck counts decides before any figure.
+FINISHES = Metrics(lowest_healthy=3, peak_tasks=6, deploy_seconds=450, stuck=())
+# The same service stuck at 6 tasks: nothing new starts, so the peak is lower (6 -> 5 is what the
+# issue's example showed) and the lowest healthy may even be higher; it never finishes.
+STUCK = Metrics(lowest_healthy=4, peak_tasks=5, deploy_seconds=None, stuck=((6, 6),))
+
+
+def test_a_deployment_that_stops_finishing_is_less_safe_whatever_the_peak_does():
+    verdict, details = classify(FINISHES, STUCK)  # before: "mixed" (peak and lowest healthy improved)
+    assert verdict == "less safe"
+    assert "stuck desired counts: none -> {6}" in details
+    assert details[-1] == "the deployment stops finishing, which outweighs lowest healthy and peak tasks"
+
+
+def test_a_deployment_that_starts_finishing_is_safer_whatever_the_peak_does():
+    verdict, details = classify(STUCK, FINISHES)  # the fix lets one more task start
+    assert verdict == "safer"
+    assert details[-1] == "the deployment now finishes, which outweighs lowest healthy and peak tasks"
+
+
+def test_stuck_at_some_counts_and_freed_at_others_is_mixed():
+    # Over a desired range: 2..3 stop finishing while 7 starts finishing; neither outweighs the other.
+    old = Metrics(4, 8, None, ((7, 7),))
+    new = Metrics(4, 8, None, ((2, 3),))
+    assert classify(old, new)[0] == "mixed"
+
+
+def test_more_stuck_counts_is_less_safe_even_when_deploy_time_improves():
+    old = Metrics(4, 8, 900, ((1, 1),))
+    new = Metrics(4, 8, 450, ((1, 2),))
+    assert classify(old, new)[0] == "less safe"
+
+
+def test_when_the_stuck_counts_stay_the_figures_decide():
+    # Rule 2: the same stuck counts on both sides; only the figures move.
+    old = Metrics(4, 8, None, ((1, 1),))
+    assert classify(old, Metrics(5, 8, None, ((1, 1),)))[0] == "safer"
+    assert classify(old, Metrics(3, 8, None, ((1, 1),)))[0] == "less safe"
+    assert classify(old, Metrics(5, 9, None, ((1, 1),)))[0] == "mixed"
+    assert classify(old, old)[0] == "unchanged"
 
 
 def test_diff_cli_exit_codes():

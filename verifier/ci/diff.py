@@ -10,14 +10,16 @@ desired count the service may have:
     deploy time      ECS's own run, worst over counts          lower is safer
     stuck counts     desired counts where the deployment can get stuck (fewer is safer)
 
-The verdict is `safer` (some better, none worse), `less safe` (some worse,
-none better), `mixed`, or `unchanged`; services only on one side are `added`
-or `removed`.
+A change of the stuck counts decides the verdict first: one that makes some count
+stuck (and frees none) is `less safe`, one that frees some (and makes none stuck)
+is `safer`, whatever the other figures do. Otherwise the verdict is `safer` (some
+better, none worse), `less safe` (some worse, none better), `mixed`, or
+`unchanged`; services only on one side are `added` or `removed`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
 from verifier.ingest import ANALYSABLE, ServiceSpec
+from verifier.ingest.discovery import Exclude
 from verifier.results import DiffVerdict, PropertyId, Status
 from verifier.schedules.ecs_controller import worst_makespan
 from verifier.semantics import bounds_of
@@ -79,6 +82,17 @@ def _stuck_set(metrics: Metrics) -> set[int]:
 
 
 def classify(old: Metrics, new: Metrics) -> tuple[DiffVerdict, tuple[str, ...]]:
+    """The verdict of one change, by two rules in order (docs/semantics.md#diff-verdicts).
+
+    1. Finishing decides first. A desired count at which the deployment can get stuck is worse
+       than any figure of one that finishes: a change that makes some count stuck and frees none
+       is `less safe`, one that frees some and makes none stuck is `safer`, whatever the lowest
+       healthy count, the peak or the deploy time do (a stuck deployment starts fewer tasks, so
+       its peak goes down; a fix lets one more task start, so its peak goes up). One that does
+       both, at different counts, is `mixed`.
+    2. When the stuck counts do not change, the figures decide: some better and none worse is
+       `safer`, some worse and none better `less safe`, both `mixed`, neither `unchanged`.
+    """
     better: list[str] = []
     worse: list[str] = []
     details: list[str] = []
@@ -100,10 +114,16 @@ def classify(old: Metrics, new: Metrics) -> tuple[DiffVerdict, tuple[str, ...]]:
     if before != after:
         details.append(f"stuck desired counts: {describe_counts(intervals(sorted(before))) or 'none'} -> "
                        f"{describe_counts(intervals(sorted(after))) or 'none'}")
-        if after - before:
-            worse.append("stuck counts")
-        if before - after:
-            better.append("stuck counts")
+        now_stuck, now_finish = after - before, before - after
+        if now_stuck and now_finish:
+            return DiffVerdict.MIXED, tuple(details)
+        if now_stuck:
+            if better:
+                details.append("the deployment stops finishing, which outweighs " + " and ".join(better))
+            return DiffVerdict.LESS_SAFE, tuple(details)
+        if worse:
+            details.append("the deployment now finishes, which outweighs " + " and ".join(worse))
+        return DiffVerdict.SAFER, tuple(details)
     if better and worse:
         return DiffVerdict.MIXED, tuple(details)
     if worse:
@@ -128,7 +148,7 @@ def _relative(file: str, root: Path) -> str:
         return Path(file).as_posix()
 
 
-def read_all(roots: list[Path]) -> dict[ServiceKey, ServiceSpec]:
+def read_all(roots: list[Path], exclude: Sequence[Exclude] = ()) -> dict[ServiceKey, ServiceSpec]:
     """Every service under `roots`, keyed by root, file and name: the same name in two files is two services.
 
     A root that does not exist (a path added since a base revision) holds no service.
@@ -137,7 +157,7 @@ def read_all(roots: list[Path]) -> dict[ServiceKey, ServiceSpec]:
     for index, root in enumerate(roots):
         if not root.exists():
             continue
-        for _, found, error in services_in([root]):
+        for _, found, error in services_in([root], exclude, skipped=[]):
             if error is not None:
                 raise error
             for spec in found or []:
@@ -167,7 +187,7 @@ def _name(key: ServiceKey) -> str:
 def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Policy(),
             options: Options = Options()) -> list[Change]:
     """The changes from `old_paths` to `new_paths`, matched root by root (the i-th old with the i-th new)."""
-    old, new = read_all(old_paths), read_all(new_paths)
+    old, new = read_all(old_paths, policy.exclude), read_all(new_paths, policy.exclude)
     changes = []
     for key in sorted(set(old) | set(new), key=lambda k: (_shown(k, new_paths), *k[2:])):
         name = _name(key)

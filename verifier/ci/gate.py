@@ -10,7 +10,8 @@ resource when the file leaves a value to its default).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,8 +21,18 @@ from verifier.ci.policy import Policy, Waiver
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
 from verifier.findings import Finding
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover, read_infra_text
+from verifier.ingest import (
+    ANALYSABLE,
+    INCONCLUSIVE,
+    IngestError,
+    ServiceSpec,
+    Setting,
+    check_nesting,
+    discover,
+    read_infra_text,
+)
 from verifier.ingest.cloudformation import read_template
+from verifier.ingest.discovery import Exclude, may_hold_a_service, peek, templated_line, without_json_comments
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
@@ -50,10 +61,19 @@ class GateRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file found under a folder and left out, with why: it does not parse and holds no ECS service."""
+
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class GateReport:
     rows: tuple[GateRow, ...]
     unrecognised: tuple[str, ...]  # files read that hold no ECS service
     errors: tuple[str, ...]        # `file:line: error: ...` for files that could not be read
+    skipped: tuple[Skipped, ...] = ()  # files found in a folder, unreadable, and holding no ECS service
 
     @property
     def exit_code(self) -> ExitCode:
@@ -73,8 +93,14 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
         if specs or "AWS::ECS::Service" not in text:
             return specs or None
     if path.suffix == ".json":
-        try:
-            doc = parse_yaml(text, source, INFRA_FILE)
+        # Read as JSON first: a lockfile or tab-indented settings file is valid JSON but not
+        # valid YAML, and json reads a megabyte in milliseconds. Only ECS JSON and plans are
+        # read again, with the line-keeping decoder, for the line of every value.
+        data = _json_data(text, source)
+        if not (looks_like_ecs(data) or looks_like_plan(data)):
+            return None
+        try:  # tabs are only ever whitespace in valid JSON: as spaces, YAML reads them too
+            doc = parse_yaml(without_json_comments(text).replace("\t", " "), source, INFRA_FILE)
         except ModelError as error:
             raise IngestError(error.message, source, error.line) from None
         if looks_like_ecs(doc.data):
@@ -84,13 +110,52 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
     return None
 
 
-def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | None, IngestError | None]]:
+def _json_data(text: str, source: str) -> object:
+    """The JSON value in `text`, allowing comments (tsconfig and editor settings have them)."""
+    check_nesting(text, source, "json")  # before json's recursive decoder
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        try:
+            return json.loads(without_json_comments(text))
+        except ValueError:
+            line = error.lineno if isinstance(error, json.JSONDecodeError) else 1
+            message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            raise IngestError(f"not valid JSON: {message}", source, line) from None
+
+
+def _skip_reason(path: Path, error: IngestError) -> str | None:
+    """Why a file found by walking a folder can be left out, or None when its error must stand.
+
+    A Terraform file speaks for its module: the module is left out only when none of its files
+    looks like it holds a service.
+    """
+    if path.suffix == ".tf":
+        text = "\n".join(peek(file) for file in sorted(path.parent.glob("*.tf")))
+    else:
+        text = peek(path)
+        line = templated_line(text)
+        if line is not None:
+            return (f"holds template placeholders ({{{{ ... }}}} at line {line}), so it is not yet what will be "
+                    "deployed; gate the rendered output instead")
+    if may_hold_a_service(text):
+        return None
+    where = f" (line {error.line})" if error.line else ""
+    return f"cannot be read ({error.message}{where}) and holds nothing that looks like an ECS service"
+
+
+def services_in(paths: list[Path], exclude: Sequence[Exclude] = (),
+                skipped: list[Skipped] | None = None) -> Iterator[tuple[Path, list[ServiceSpec] | None,
+                                                                          IngestError | None]]:
     """Each file under `paths` with its services (None: no service there) or the error reading it.
 
-    A Terraform module is its folder, so it is read once, at its first `.tf` file.
+    A Terraform module is its folder, so it is read once, at its first `.tf` file. A file found
+    by walking a folder that cannot be read and holds no ECS service goes to `skipped` instead;
+    a file named in `paths` is always read, and its error stands.
     """
     modules_read: set[Path] = set()
-    for path in discover(paths):
+    named = {path for path in paths if not path.is_dir()}
+    for path in discover(paths, exclude):
         if path.suffix == ".tf":
             if path.parent in modules_read:
                 continue
@@ -98,12 +163,16 @@ def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | N
         try:
             yield path, read_services(path), None
         except IngestError as error:
-            yield path, None, error
+            reason = None if path in named else _skip_reason(path, error)
+            if reason is None:
+                yield path, None, error
+            elif skipped is not None:
+                skipped.append(Skipped(str(path), reason))
 
 
 def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Options()) -> Model:
     """The model of one service; its source re-gates just this service with the same policy and timeout."""
-    overrides = policy.for_service(spec.names, spec.cluster)
+    overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
     desired_range = overrides.desired_range or spec.desired_range
     # An analysable spec has a desired count or a range, and percentages (given or the AWS defaults).
     desired = desired_range[0] if desired_range is not None else spec.desired.value
@@ -148,11 +217,12 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
     """Verify every service under `paths`, or only those named `service` (its name or an alias)."""
     today = today or datetime.date.today()
     rows, unrecognised, errors = [], [], []
+    skipped: list[Skipped] = []
     # A large template repeats a few setups many times: each distinct model is checked once,
     # and at most MAX_DISTINCT_SERVICES of them, so a 30,000-service file ends in time.
     checked: dict[Model, Result | RangeResult] = {}
     say = options.progress or (lambda line: None)
-    for path, specs, error in services_in(paths):
+    for path, specs, error in services_in(paths, policy.exclude, skipped):
         if error is not None:
             errors.append(str(error))
             continue
@@ -181,7 +251,7 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                     say(f"gate: {len(checked):,} distinct service setups checked, {len(rows):,} services so far")
             verdict, waived, notes = _waive(spec, result, policy, today)
             rows.append(GateRow(spec, verdict, result, waived, notes))
-    return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))
+    return GateReport(tuple(rows), tuple(unrecognised), tuple(errors), tuple(skipped))
 
 
 def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-from collections.abc import Set
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from verifier.ingest.discovery import Exclude, git_top
 from verifier.model.loading import _count, _mapping, _range, _task_count, _text
 from verifier.model.records import Requirements, TaskCount
 from verifier.model.textfile import POLICY_FILE
@@ -35,6 +36,7 @@ from verifier.model.yamlsource import DocPath, Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
 SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements"}
+POLICY_NAME = "rollproof.yaml"
 REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps"}
 
 
@@ -82,11 +84,17 @@ class Policy:
     clusters: dict[str, Overrides] = field(default_factory=dict)
     services: tuple[tuple[str, Overrides], ...] = ()    # (pattern, Overrides), in file order
     waivers: tuple[Waiver, ...] = ()
+    exclude: tuple[Exclude, ...] = ()                   # paths the gate leaves out (.gitignore syntax)
 
-    def for_service(self, names: tuple[str, ...], cluster: str | None) -> Overrides:
+    entry_lines: dict[str, int | None] = field(default_factory=dict)  # "services[0]", "clusters.prod": its line
+
+    def for_service(self, names: tuple[str, ...], cluster: str | None, cluster_ref: str | None = None) -> Overrides:
+        """The settings for one service; its cluster is matched by the name it resolves to, else by the
+        logical id that `Cluster: !Ref X` points at."""
         result = self.defaults
-        if cluster is not None and cluster in self.clusters:
-            result = result.then(self.clusters[cluster])
+        key = self.cluster_key(cluster, cluster_ref)
+        if key is not None:
+            result = result.then(self.clusters[key])
         for pattern, overrides in self.services:
             if any(fnmatch.fnmatchcase(name, pattern) for name in names):
                 result = result.then(overrides)
@@ -95,10 +103,59 @@ class Policy:
     def requirements_for(self, overrides: Overrides) -> Requirements:
         return Requirements(**overrides.requirements)
 
+    def cluster_key(self, cluster: str | None, cluster_ref: str | None) -> str | None:
+        for key in (cluster, cluster_ref):
+            if key is not None and key in self.clusters:
+                return key
+        return None
+
+    def unmatched(self, services: Iterable[tuple[tuple[str, ...], str | None, str | None]]) -> list[str]:
+        """A warning for each clusters, services or waivers entry that matches none of `services`
+        ((names, cluster, cluster_ref) each): a typo there would otherwise change nothing, silently."""
+        every = list(services)
+        names = [name for service_names, _, _ in every for name in service_names]
+        clusters = {self.cluster_key(cluster, ref) for _, cluster, ref in every}
+        where = self.source or "policy"
+        warnings = []
+        for key in self.clusters:
+            if key not in clusters:
+                warnings.append(f"{where}:{self.entry_lines.get(f'clusters.{key}') or 1}: warning: clusters entry "
+                                f"{key!r} matches no service's cluster (its name, or the logical id its !Ref names)")
+        for index, (pattern, _) in enumerate(self.services):
+            if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                warnings.append(f"{where}:{self.entry_lines.get(f'services[{index}]') or 1}: warning: services "
+                                f"entry {pattern!r} matches no service")
+        for waiver in self.waivers:
+            if not any(fnmatch.fnmatchcase(name, waiver.match) for name in names):
+                warnings.append(f"{where}:{waiver.line or 1}: warning: waiver {waiver.match!r} matches no service")
+        return warnings
+
+
+def find_policy(here: Path, paths: Iterable[Path] = ()) -> Path | None:
+    """The rollproof.yaml that applies when none is given.
+
+    The one in `here` (the current folder) or in a folder above it up to the repository root
+    (the git top level), so a gate run from `infra/` keeps the root's policy; else the one at
+    the root of the repository that holds the paths checked, when the gate runs from elsewhere.
+    """
+    folder = here.absolute()
+    top = git_top(folder) or folder
+    while True:
+        if (folder / POLICY_NAME).is_file():
+            return folder / POLICY_NAME
+        if folder == top or folder.parent == folder:
+            break
+        folder = folder.parent
+    for path in paths:
+        root = git_top(path.absolute() if path.is_dir() else path.absolute().parent)
+        if root is not None and (root / POLICY_NAME).is_file():
+            return root / POLICY_NAME
+    return None
+
 
 def load_policy(path: Path) -> Policy:
     doc = read_yaml(path, kind=POLICY_FILE)
-    top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers"})
+    top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers", "exclude"})
     defaults = _overrides(doc, ("defaults",)) if "defaults" in top else Overrides()
     clusters: dict[str, Overrides] = {}
     if "clusters" in top:
@@ -115,7 +172,12 @@ def load_policy(path: Path) -> Policy:
             raise doc.error(where, "a services entry needs 'match': a logical id, service name or glob")
         services.append((_text(doc, where + ("match",), section["match"]), _overrides(doc, where, extra={"match"})))
     waivers = tuple(_waiver(doc, ("waivers", i)) for i, _ in enumerate(_list(doc, ("waivers",), top.get("waivers"))))
-    return Policy(doc.source, defaults, clusters, tuple(services), waivers)
+    # Patterns are written for the policy's folder (the repository root), wherever the gate runs.
+    exclude = tuple(Exclude(_text(doc, ("exclude", i), pattern), path.parent)
+                    for i, pattern in enumerate(_list(doc, ("exclude",), top.get("exclude"))))
+    lines = {f"clusters.{name}": doc.line_of(("clusters", name)) for name in clusters}
+    lines |= {f"services[{index}]": doc.line_of(("services", index)) for index in range(len(services))}
+    return Policy(doc.source, defaults, clusters, tuple(services), waivers, exclude, lines)
 
 
 def _list(doc: Document, path: DocPath, value: Any) -> list[Any]:

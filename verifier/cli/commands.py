@@ -19,6 +19,7 @@ from verifier.cli.output import emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
 from verifier.results import DiffVerdict, ExitCode, Status, worst_of
+from verifier.untrusted import terminal
 
 if TYPE_CHECKING:  # imported inside the commands at run time (see above)
     from verifier.check.ranges import RangeResult
@@ -97,7 +98,7 @@ def _print_changes(changes: list[Change], form: str) -> None:
 def run_diff(args: argparse.Namespace) -> int:
     from verifier.ci.diff import compare
     existing([args.old, args.new])
-    changes = compare([args.old], [args.new], policy_of(args), _options(args))
+    changes = compare([args.old], [args.new], _with_exclusions(policy_of(args), args), _options(args))
     if not changes:
         _explain_no_service(args.old, args.new)
     _print_changes(changes, args.format)
@@ -142,10 +143,14 @@ def run_gate(args: argparse.Namespace) -> int:
         check_revision(args.base)
     elif args.fail_on_less_safe:
         raise UsageError("--fail-on-less-safe compares with a base revision: give --base GIT_REF too")
-    policy = policy_of(args)
+    policy = _with_exclusions(policy_of(args), args)
     progress = progress_printer()
     options = _options(args, progress)
     report = gate(existing(args.paths), options, policy, service=args.service)
+    if args.service is None:  # with --service, every other entry matches nothing by design
+        for warning in policy.unmatched((row.spec.names, row.spec.cluster, row.spec.cluster_ref)
+                                        for row in report.rows):
+            print(terminal(warning), file=sys.stderr)
     if progress:
         sys.stderr.write("\r\033[K")
     if args.service is not None and not report.rows and not report.errors:
@@ -158,20 +163,30 @@ def run_gate(args: argparse.Namespace) -> int:
         if args.fail_on_less_safe and less_safe and code == ExitCode.HOLDS:
             code = ExitCode.VIOLATED
     writers: dict[str, Callable[[GateReport], str]] = {
-        "text": render_gate, "junit": gate_junit,
+        "text": lambda r: render_gate(r, verbose=args.verbose), "junit": gate_junit,
         "markdown": lambda r: gate_markdown(r, exit_code=code),
         "json": lambda r: json.dumps(gate_json(r, exit_code=code), indent=2),
         "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
     text = writers[args.format](report)
+    if changes is not None:  # in the report, in its format: a CI step reads stdout or --output, not stderr
+        from verifier.reports.comparison import with_comparison
+        text = with_comparison(text, args.format, args.base, changes, args.fail_on_less_safe)
     if args.output:
         _write_output(args.output, text + "\n")
         for problem in report.errors:
             print(problem, file=sys.stderr)
     else:
         emit(text)
-    if changes is not None:
-        _print_base_comparison(args, changes)
     return code
+
+
+def _with_exclusions(policy: Policy, args: argparse.Namespace) -> Policy:
+    """The policy with the --exclude patterns added; they are relative to the current folder."""
+    from dataclasses import replace
+
+    from verifier.ingest.discovery import Exclude
+    given = tuple(Exclude(pattern, Path.cwd()) for pattern in getattr(args, "exclude", None) or ())
+    return replace(policy, exclude=policy.exclude + given) if given else policy
 
 
 def _write_output(target: Path, text: str) -> None:
@@ -188,16 +203,6 @@ def _changes_since_base(args: argparse.Namespace, policy: Policy, options: Optio
     from verifier.ci.revision import paths_at
     with paths_at(args.base, args.paths) as base_paths:
         return compare(base_paths, list(args.paths), policy, options)
-
-
-def _print_base_comparison(args: argparse.Namespace, changes: list[Change]) -> None:
-    from verifier.reports.text import render_changes
-    if args.format == "text":
-        emit(f"\ncompared with {args.base}:")
-        _print_changes(changes, "text")
-    else:  # stdout holds a machine-readable report: the comparison goes beside it, to stderr
-        print(f"\ncompared with {args.base}:", file=sys.stderr)
-        print(render_changes(changes), file=sys.stderr)
 
 
 COMMANDS = {"verify": run_verify, "suggest": run_suggest, "gate": run_gate, "diff": run_diff,

@@ -7,6 +7,7 @@ so that `rollproof --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,10 +80,13 @@ def models_of(args: argparse.Namespace) -> list[Model]:
 
 
 def policy_of(args: argparse.Namespace) -> Policy:
-    """The policy file given, else rollproof.yaml in the current folder, else no policy."""
-    from verifier.ci.policy import Policy, load_policy
-    policy_path = args.policy or (Path("rollproof.yaml") if Path("rollproof.yaml").exists() else None)
-    return load_policy(policy_path) if policy_path else Policy()
+    """The policy file given, else the rollproof.yaml `find_policy` finds (at the repository root), else none."""
+    from verifier.ci.policy import Policy, find_policy, load_policy
+    paths = getattr(args, "paths", None) or [getattr(args, "new", Path())]
+    found = args.policy or find_policy(Path.cwd(), paths)
+    if found is not None and not args.policy:  # named as the user would write it: ../rollproof.yaml
+        found = Path(os.path.relpath(found))
+    return load_policy(found) if found else Policy()
 
 
 def existing(paths: list[Path]) -> list[Path]:

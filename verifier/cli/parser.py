@@ -122,8 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="check only the services with this name (the resource's logical id or its "
                                "service name); exit 2 when none has it")
     gate_cmd.add_argument("--policy", type=Path, metavar="FILE",
-                          help="policy file (capacity, requirements, desired ranges, waivers); "
-                               "default: rollproof.yaml in the current folder, if there is one")
+                          help="policy file (capacity, requirements, desired ranges, waivers, exclude); "
+                               "default: rollproof.yaml in the current folder or a folder above it, up to "
+                               "the repository root")
+    _exclude_argument(gate_cmd)
+    gate_cmd.add_argument("--verbose", action="store_true",
+                          help="list the files that hold no ECS service and the files skipped, each with why")
     gate_cmd.add_argument("--base", metavar="GIT_REF",
                           help="also compare with the same paths at this git revision (see 'rollproof diff')")
     gate_cmd.add_argument("--fail-on-less-safe", action="store_true",
@@ -148,9 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     diff_cmd.add_argument("--format", choices=("text", "json"), default="text",
                           help="text (default) or json (rollproof/diff/v2)")
     diff_cmd.add_argument("--policy", type=Path, metavar="FILE", help="policy file, as for gate")
+    _exclude_argument(diff_cmd)
     diff_cmd.add_argument("--fail-on-less-safe", action="store_true", help="exit 1 when a service becomes less safe")
     _timeout_argument(diff_cmd)
     return parser
+
+
+def _exclude_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                         help="leave out the paths this .gitignore-style pattern matches (relative to the folder "
+                              "searched or the current folder); repeat for more. .gitignore'd files and .git, "
+                              ".venv, node_modules and .terraform are always left out")
 
 
 def _timeout_seconds(text: str) -> int:

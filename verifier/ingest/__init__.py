@@ -10,11 +10,14 @@ blue/green) is `not analysed` with the reason. Nothing is skipped silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from verifier.errors import ModelError
+from verifier.ingest.discovery import Exclude
+from verifier.ingest.discovery import discover as discover_files
 from verifier.model.textfile import INFRA_FILE, read_text
 
 ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
@@ -46,6 +49,7 @@ class ServiceSpec:
     desired_range_line: int | None = None
     aliases: tuple[str, ...] = ()   # other names a policy may match: the service name
     cluster: str | None = None      # the cluster, where the file names it statically
+    cluster_ref: str | None = None  # the logical id `Cluster: !Ref X` points at, which a policy may name
     fargate: bool = False           # LaunchType FARGATE or a FARGATE capacity provider: no cluster slots
 
     @property
@@ -62,6 +66,7 @@ class ServiceBase(TypedDict):
     line: int | None
     aliases: NotRequired[tuple[str, ...]]
     cluster: NotRequired[str | None]
+    cluster_ref: NotRequired[str | None]
     fargate: NotRequired[bool]
 
 
@@ -114,20 +119,12 @@ def check_nesting(text: str, source: str, syntax: str, depth_at: int | None = No
         raise IngestError(f"nested deeper than {MAX_NESTING} levels; a template is never that deep", source, line)
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """The template and JSON files under `paths`, in a stable order.
+def discover(paths: list[Path], exclude: Sequence[Exclude] = ()) -> list[Path]:
+    """The template and JSON files under `paths`, in a stable order (see verifier.ingest.discovery).
 
     A dangling symbolic link is listed, so that reading it says what it is; a folder is never a file.
     """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template", ".tf")
-                            and (p.is_file() or (p.is_symlink() and not p.exists()))
-                            and ".git" not in p.parts and p.name != POLICY_FILE)
-        else:
-            found.append(path)
-    return found
+    return discover_files(paths, exclude, skip_names=(POLICY_FILE,))
 
 
 def on_fargate(launch_type: object, strategy: object) -> bool:

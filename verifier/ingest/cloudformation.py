@@ -133,6 +133,11 @@ def _resolve_text(value: Any, parameters: dict[str, Any]) -> str:
     return value
 
 
+def _ref_target(value: Any) -> str | None:
+    """The logical id or parameter that `!Ref X` names, for a policy that names the cluster by it."""
+    return value["Ref"] if isinstance(value, dict) and isinstance(value.get("Ref"), str) else None
+
+
 def _written_plainly(what: str, value: int, line: int | None, column: int | None,
                      odd: dict[int, list[tuple[int, str]]]) -> None:
     """Refuse a number cfn-lint read the YAML 1.1 way (`1:30` as 90): the author wrote something else."""
@@ -256,6 +261,7 @@ def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, An
         cluster = None
     base = ServiceBase(file=source, kind="cloudformation", name=logical_id, line=line, aliases=aliases,
                        cluster=cluster if props.get("Cluster") is not None else None,
+                       cluster_ref=_ref_target(props.get("Cluster")),
                        fargate=on_fargate(props.get("LaunchType"), props.get("CapacityProviderStrategy")))
     if props.get("SchedulingStrategy") == "DAEMON":
         return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "

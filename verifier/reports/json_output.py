@@ -216,6 +216,7 @@ def gate_json(report: GateReport, exit_code: int | None = None) -> dict[str, Any
         "schema": GATE_SCHEMA,
         "services": services,
         "unrecognised_files": list(report.unrecognised),
+        "skipped_files": [{"file": skip.file, "reason": skip.reason} for skip in report.skipped],
         "errors": list(report.errors),
         "exit_code": report.exit_code if exit_code is None else int(exit_code),
     }

@@ -45,6 +45,9 @@ def gate_markdown(report: GateReport, exit_code: int | None = None) -> str:
         lines.append("| (none) | | no ECS service found |")
     for error in report.errors:
         lines.append(f"\n> ❌ {markdown_text(error)}")
+    if report.skipped:
+        lines.append(f"\n{len(report.skipped):,} file(s) skipped (they do not parse and hold no ECS service, or "
+                     "hold template placeholders); `rollproof gate --verbose` lists them.")
     code = report.exit_code if exit_code is None else int(exit_code)
     lines += ["", f"Exit code {code}. Reproduce a finding with `rollproof gate FILE --service NAME`, "
                   "fix it with `rollproof suggest`."]

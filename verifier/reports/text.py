@@ -249,7 +249,7 @@ def _findings_message(row: GateRow) -> str:
     return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
 
 
-def render_gate(report: GateReport) -> str:
+def render_gate(report: GateReport, verbose: bool = False) -> str:
     lines = list(report.errors)
     if report.rows:
         name_width = max(len(terminal(f"{r.spec.file}:{r.spec.line or 1} {r.spec.name}")) for r in report.rows)
@@ -262,13 +262,31 @@ def render_gate(report: GateReport) -> str:
                 lines.append(f"  {row.spec.file}:{line}:{column}: {finding.property_id}: {finding.message}")
     else:
         lines.append("no ECS service found")
-    if report.unrecognised:
-        lines.append(f"{len(report.unrecognised)} file(s) hold no ECS service: {', '.join(report.unrecognised)}")
+    lines += gate_file_summary(report, verbose)
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[gate_verdict(row)] = counts.get(gate_verdict(row), 0) + 1
     lines.append(", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "nothing checked")
     return terminal_lines(lines)
+
+
+def gate_file_summary(report: GateReport, verbose: bool = False) -> list[str]:
+    """A count of the files read that hold no service, and of those skipped; each named with `verbose`.
+
+    A repository holds thousands of such files: one line each would bury the findings.
+    """
+    lines = []
+    if report.unrecognised:
+        lines.append(f"{len(report.unrecognised):,} file(s) hold no ECS service"
+                     + (":" if verbose else " (--verbose lists them)"))
+        if verbose:
+            lines += [f"  {terminal(file)}" for file in report.unrecognised]
+    if report.skipped:
+        lines.append(f"{len(report.skipped):,} file(s) skipped: they do not parse and hold no ECS service, or hold "
+                     "template placeholders" + (":" if verbose else " (--verbose lists them)"))
+        if verbose:
+            lines += [f"  {terminal(skip.file)}: {terminal(skip.reason)}" for skip in report.skipped]
+    return lines
 
 
 def render_changes(changes: list[Change]) -> str:
