@@ -140,7 +140,7 @@ def _skip_reason(path: Path, error: IngestError) -> str | None:
                     "deployed; gate the rendered output instead")
     if may_hold_a_service(text):
         return None
-    where = f" (line {error.line})" if error.line else ""
+    where = f" (line {error.line})" if error.line and f"line {error.line}" not in error.message else ""
     return f"cannot be read ({error.message}{where}) and holds nothing that looks like an ECS service"
 
 

@@ -84,7 +84,8 @@ class _Excluder:
 
 def _relative(path: Path, base: Path) -> str | None:
     try:
-        return path.absolute().relative_to(base.absolute()).as_posix()
+        # abspath, not absolute(): a policy found above the current folder is named ../rollproof.yaml
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(base)).as_posix()
     except ValueError:
         return None
 
