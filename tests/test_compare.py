@@ -3,7 +3,7 @@
 import json
 import subprocess
 
-from conftest import DIFF, ROOT, run_cli
+from conftest import DIFF, ROOT, assert_valid_json_output, run_cli, run_in_process
 
 from verifier.ci.diff import Metrics, classify, compare
 
@@ -122,3 +122,61 @@ def test_diff_and_report_on_a_malformed_template_exit_2_without_traceback(tmp_pa
         done = run_cli(*words)
         assert done.code == 2 and "Traceback" not in done.err
         assert done.err.startswith(f"{bad / 't.yaml'}:") and "cannot read the template" in done.err
+
+
+def _service(minimum: int) -> str:
+    return ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Api:\n    Type: AWS::ECS::Service\n"
+            f"    Properties:\n      DesiredCount: 4\n      DeploymentConfiguration:\n"
+            f"        MinimumHealthyPercent: {minimum}\n        MaximumPercent: 200\n")
+
+
+def _repo_with_a_less_safe_change(tmp_path):
+    # 4 tasks, minimum 100 -> 50: every property still holds (exit 0 alone), but ECS may now
+    # drop to ceil(4 * 50 / 100) = 2 healthy tasks instead of 4: less safe.
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "infra" / "api.yaml").write_text(_service(100))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(git + ["add", "."], cwd=repo, check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], cwd=repo, check=True)
+    (repo / "infra" / "api.yaml").write_text(_service(50))
+    return repo
+
+
+def test_gate_base_puts_the_comparison_in_the_report_and_states_the_exit_code(tmp_path, monkeypatch):
+    # Before: the comparison went to stderr for every format but text.
+    monkeypatch.chdir(_repo_with_a_less_safe_change(tmp_path))
+    words = ["gate", "infra", "--base", "HEAD", "--fail-on-less-safe", "--format"]
+    as_json = run_in_process(*words, "json")
+    assert as_json.code == 1 and as_json.err == "", as_json
+    document = json.loads(as_json.out)
+    assert document["exit_code"] == 1
+    assert document["comparison"]["base"] == "HEAD"
+    assert [(s["model"], s["verdict"]) for s in document["comparison"]["services"]] == [("Api", "less safe")]
+    assert_valid_json_output(as_json.out)
+    markdown = run_in_process(*words, "markdown")
+    assert markdown.code == 1 and markdown.err == "", markdown
+    assert "Exit code 1." in markdown.out and "#### Compared with `HEAD`" in markdown.out
+    # markdown_text escapes '>' (a quote block at the start of a line): "4 -\\> 2" shows as "4 -> 2".
+    assert "| `Api` (api.yaml) | less safe | lowest healthy: 4 -\\> 2 |" in markdown.out
+    sarif = run_in_process(*words, "sarif")
+    assert sarif.code == 1 and sarif.err == ""
+    compared = json.loads(sarif.out)["runs"][0]["properties"]["rollproof/comparison"]
+    assert compared["services"][0]["verdict"] == "less safe"
+    junit = run_in_process(*words, "junit")
+    assert junit.code == 1 and junit.err == ""
+    assert 'name="rollproof compared with HEAD"' in junit.out and "<failure" in junit.out
+    text = run_in_process(*words, "text")
+    assert text.code == 1 and "compared with HEAD:" in text.out and text.err == ""
+    # Without --fail-on-less-safe the gate's own answer stands, and the report says so.
+    plain = run_in_process("gate", "infra", "--base", "HEAD", "--format", "json")
+    assert plain.code == 0 and json.loads(plain.out)["exit_code"] == 0
+
+
+def test_gate_base_writes_the_comparison_into_the_output_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(_repo_with_a_less_safe_change(tmp_path))
+    out = tmp_path / "report.md"
+    done = run_in_process("gate", "infra", "--base", "HEAD", "--format", "markdown", "--output", out)
+    assert done.code == 0 and done.out == "" and done.err == ""
+    assert "#### Compared with `HEAD`" in out.read_text() and "Exit code 0." in out.read_text()
