@@ -194,3 +194,21 @@ def test_a_policy_entry_that_matches_nothing_is_a_warning(tmp_path, monkeypatch)
     assert "rollproof.yaml:2: warning: clusters entry 'prod-typo' matches no service" in done.err
     assert "rollproof.yaml:7: warning: services entry 'Ordres' matches no service" in done.err
     assert "Order*" not in done.err
+
+
+def test_a_folder_named_on_the_command_line_is_read_even_when_gitignored(tmp_path, monkeypatch):
+    # generated/ is in .gitignore, but asking for it by name means it should be read: its broken
+    # template is an error, not silently nothing.
+    repo = platform_copy(tmp_path, with_git=True)
+    monkeypatch.chdir(repo)
+    done = run_in_process("gate", "generated")
+    assert done.code == 2 and "generated/service.yaml:6: error" in done.out + done.err, done
+
+
+def test_report_reads_a_whole_repository_as_gate_does(tmp_path, monkeypatch):
+    # Before: exit 2 on the first tab-indented JSON file.
+    repo = platform_copy(tmp_path, with_git=True)
+    monkeypatch.chdir(repo)
+    done = run_in_process("report", ".", "--output", tmp_path / "pages", seconds=120)
+    assert done.code == 0, done
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == ["OrdersService.html", "OrdersService.md"]

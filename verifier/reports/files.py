@@ -46,7 +46,7 @@ def model_file_or_error(path: Path) -> tuple[bool, ModelError | None]:
 
 
 def _models(paths: list[Path], policy: Policy, options: Options) -> list[Model]:
-    files = discover(paths)
+    files = discover(paths, policy.exclude)
     named = set(paths)
     model_files, unreadable = set(), {}
     for path in files:
@@ -57,8 +57,11 @@ def _models(paths: list[Path], policy: Policy, options: Options) -> list[Model]:
             unreadable[path] = error
     flags = answer_flags(timeout_ms=options.timeout_ms)
     models = [with_check_flags(load_model(path), flags) for path in files if path in model_files]
-    infrastructure = [path for path in files if path not in model_files]
-    for path, specs, error in services_in(infrastructure):
+    # Read from `paths`, not file by file: a file found in a folder that does not parse and holds
+    # no ECS service is skipped, as gate skips it; a file named on the command line is always read.
+    for path, specs, error in services_in(paths, policy.exclude, skipped=[]):
+        if path in model_files:
+            continue
         if error is not None:
             raise error
         if specs is None and path in unreadable:
