@@ -212,3 +212,24 @@ def test_report_reads_a_whole_repository_as_gate_does(tmp_path, monkeypatch):
     done = run_in_process("report", ".", "--output", tmp_path / "pages", seconds=120)
     assert done.code == 0, done
     assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == ["OrdersService.html", "OrdersService.md"]
+
+
+def test_an_unrelated_terraform_module_that_does_not_parse_is_skipped(tmp_path):
+    # No aws_ecs_service and no module call in any of its files: nothing the gate could check there.
+    write(tmp_path / "network" / "main.tf", 'resource "aws_vpc" "main" {\n  cidr_block = \n')
+    write(tmp_path / "app" / "svc.json", '{"serviceName": "web", "desiredCount": 2}\n')
+    done = run_in_process("gate", tmp_path, "--verbose")
+    assert done.code == 0, done
+    assert "network/main.tf: cannot be read" in done.out and "web" in done.out
+
+
+def test_a_json_file_over_the_size_limit_is_skipped_when_its_start_holds_no_service(tmp_path):
+    # 5 MB is the limit for infrastructure files; a bigger lockfile is skipped, named, never an error.
+    write(tmp_path / "big.json", '{"lockfileVersion": 3, "pad": "' + "x" * 5_100_000 + '"}')
+    write(tmp_path / "svc.json", '{"serviceName": "web", "desiredCount": 2}\n')
+    done = run_in_process("gate", tmp_path, "--verbose")
+    assert done.code == 0 and "big.json: cannot be read (file is larger than 5 MB" in done.out, done
+    # With an ECS service at its start it may be the file that matters: an error, with the limit.
+    write(tmp_path / "big.json", '{"serviceName": "web", "pad": "' + "x" * 5_100_000 + '"}')
+    done = run_in_process("gate", tmp_path)
+    assert done.code == 2 and "big.json:1: error: file is larger than 5 MB" in done.out + done.err, done

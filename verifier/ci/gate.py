@@ -140,7 +140,8 @@ def _skip_reason(path: Path, error: IngestError) -> str | None:
                     "deployed; gate the rendered output instead")
     if may_hold_a_service(text):
         return None
-    where = f" (line {error.line})" if error.line and f"line {error.line}" not in error.message else ""
+    # Line 1 says nothing of a file refused whole (too large, not UTF-8) or of one-line JSON.
+    where = f" (line {error.line})" if (error.line or 1) > 1 and f"line {error.line}" not in error.message else ""
     return f"cannot be read ({error.message}{where}) and holds nothing that looks like an ECS service"
 
 
