@@ -233,3 +233,22 @@ def test_a_json_file_over_the_size_limit_is_skipped_when_its_start_holds_no_serv
     write(tmp_path / "big.json", '{"serviceName": "web", "pad": "' + "x" * 5_100_000 + '"}')
     done = run_in_process("gate", tmp_path)
     assert done.code == 2 and "big.json:1: error: file is larger than 5 MB" in done.out + done.err, done
+
+
+@pytest.mark.parametrize("with_git", [True, False], ids=["git-ls-files", "gitignore-walk"])
+def test_nested_gitignore_files_and_negations(tmp_path, with_git):
+    # With git, git decides; outside a work tree the walk must agree with it: a deeper .gitignore
+    # overrides a shallower one (gitignore(5): "patterns in lower level files override those in
+    # higher level files").
+    from verifier.ingest.discovery import Exclude, discover
+    write(tmp_path / ".gitignore", "*.json\nout/\n")
+    write(tmp_path / "keep" / ".gitignore", "!wanted.json\n")
+    for name in ("a.json", "keep/wanted.json", "keep/other.json", "out/x.yaml", "b.yaml", "keep/c.tf",
+                 "node_modules/m/d.yaml", "sub/.venv/e.yaml"):
+        write(tmp_path / name, "x")
+    if with_git:
+        git(tmp_path, "init", "-q")
+    found = {p.relative_to(tmp_path).as_posix() for p in discover([tmp_path])}
+    assert found == {"keep/wanted.json", "b.yaml", "keep/c.tf"}
+    found = {p.relative_to(tmp_path).as_posix() for p in discover([tmp_path], [Exclude("keep/*.tf")])}
+    assert found == {"keep/wanted.json", "b.yaml"}

@@ -147,7 +147,9 @@ def run_gate(args: argparse.Namespace) -> int:
     progress = progress_printer()
     options = _options(args, progress)
     report = gate(existing(args.paths), options, policy, service=args.service)
-    if args.service is None:  # with --service, every other entry matches nothing by design
+    # With --service every other entry matches nothing by design; a file that could not be read
+    # may hold the service an entry names.
+    if args.service is None and not report.errors:
         for warning in policy.unmatched((row.spec.names, row.spec.cluster, row.spec.cluster_ref)
                                         for row in report.rows):
             print(terminal(warning), file=sys.stderr)
