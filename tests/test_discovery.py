@@ -252,3 +252,9 @@ def test_nested_gitignore_files_and_negations(tmp_path, with_git):
     assert found == {"keep/wanted.json", "b.yaml", "keep/c.tf"}
     found = {p.relative_to(tmp_path).as_posix() for p in discover([tmp_path], [Exclude("keep/*.tf")])}
     assert found == {"keep/wanted.json", "b.yaml"}
+
+
+def test_a_policy_exclude_that_is_not_a_list_is_refused_with_its_line(tmp_path):
+    policy = write(tmp_path / "rollproof.yaml", "defaults: {}\nexclude: examples/\n")
+    done = run_in_process("gate", PLATFORM / "infra", "--policy", policy)
+    assert done.code == 2 and f"{policy}:2: error: exclude must be a list" in done.err, done

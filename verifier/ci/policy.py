@@ -14,9 +14,14 @@
         property: progress             # optional: every property when absent
         reason: moving to Fargate next sprint
         expires: 2026-12-31
+    exclude:                           # paths to leave out (.gitignore syntax, from this folder)
+      - examples/
 
-Later sections win over earlier ones: defaults, then the cluster, then every
-matching services entry in order. Unknown keys are errors with file and line.
+Without --policy, the file is looked for in the current folder and the folders above it up
+to the repository root (`find_policy`). A `clusters` entry matches the cluster's resolved name
+or the logical id its `!Ref` names. Later sections win over earlier ones: defaults, then the
+cluster, then every matching services entry in order. Unknown keys are errors with file and
+line; an entry that matches no service is a warning (`Policy.unmatched`).
 """
 
 from __future__ import annotations
