@@ -36,6 +36,14 @@ class Counterexample:
     repeats: tuple[Repeat, ...] = ()   # one per RepeatStep in `actions`
 
 
+def step_count(trace: Counterexample) -> int:
+    """Actions along the trace, each repeated period counted as the steps it stands for."""
+    periods = {r.last: r for r in trace.repeats}
+    return sum((periods[i].last - periods[i].first) * periods[i].periods
+               if isinstance(action, RepeatStep) and i in periods else 1
+               for i, action in enumerate(trace.actions))
+
+
 def merge_runs(start: State, steps: list[tuple[Action, State]]) -> Counterexample:
     """Fold consecutive stops (or launches) into one action with the summed amount."""
     states = [start]
