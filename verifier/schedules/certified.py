@@ -28,6 +28,7 @@ import z3
 from verifier.counterexample import Counterexample, Repeat
 from verifier.replay import replay
 from verifier.schedules.ecs_controller import repeat_limit
+from verifier.schedules.no_plan import no_plan_invariant
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import (
     LAUNCH,
@@ -192,9 +193,7 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
         replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan", timeout_ms)
     desired = bounds.desired
     if not plans:
-        return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
-                        certificate="no greedy plan finishes (stuck, or past its work budget); "
-                                    "fewest steps not determined at this scale")
+        return _without_greedy_plan(deployment, timeout_ms)
     try:
         most_launched = largest_step(bounds, LAUNCH, timeout_ms)
         most_stopped = largest_step(bounds, STOP, timeout_ms)
@@ -240,4 +239,20 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
         sequential_steps=(), sequential_trace=fastest.pairs,
         complete=steps_known and seconds_known, certificate=certificate,
         upper_steps=fewest.steps, upper_seconds=fastest.seconds,
+        lower_steps=fewest.steps if steps_known else low_steps,
     )
+
+
+def _without_greedy_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
+    """Neither greedy plan finishes: either no plan does (proved), or the figures stay unknown."""
+    try:
+        kept = no_plan_invariant(deployment, timeout_ms)
+    except SolverUnknown:
+        kept = None
+    if kept is not None:
+        return StepPlan(None, (), (), None, (), (), complete=True,
+                        certificate=f"no step plan finishes: every plan keeps {kept} (an invariant of every "
+                                    "step, checked by Z3), which the goal breaks")
+    return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
+                    certificate="no greedy plan finishes (stuck, or past its work budget), and no invariant "
+                                "proves that no plan does; fewest steps and least time not determined at this scale")

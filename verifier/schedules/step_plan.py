@@ -32,6 +32,7 @@ class StepPlan:
     certificate: str = ""                 # at scale: how the figures were bounded (certified.py)
     upper_steps: int | None = None        # at scale: steps of the best plan found
     upper_seconds: int | None = None      # at scale: seconds of the fastest plan found
+    lower_steps: int | None = None        # at scale: steps every plan needs at least (proved)
 
 
 def settled_graph(deployment: Deployment, max_transitions: int,

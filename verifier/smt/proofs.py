@@ -24,8 +24,10 @@ from verifier.smt.solver import Incremental, Query, SolverUnknown, value
 
 MAX_DEPTH = 8  # bounded search depth for counterexamples; deeper ones fall back to the ECS run
 # Past MAX_DEPTH, a search for a path shorter than one already known (ECS's own run into a
-# deadlock) goes on to this depth, each query within DEEPENING_TIMEOUT_MS: a cheap chance to
-# prove the known path shortest, or to find the shortest, before reporting a longer one.
+# deadlock) goes on when the known path is at most this long plus one, each query within
+# DEEPENING_TIMEOUT_MS: it then proves the known path shortest, or finds the shortest. Longer
+# known paths are reported as not proved shortest rather than searched for at a cost that grows
+# with the depth.
 MAX_DEEPENING = 16
 DEEPENING_TIMEOUT_MS = 2_000
 
@@ -61,15 +63,15 @@ def shortest_violation(model: SymbolicModel, timeout_ms: int,
 
 def shorter_than(model: SymbolicModel, timeout_ms: int, bad: Callable[[State], object],
                  known: int) -> tuple[Counterexample | None, int]:
-    """A shortest path into `bad` of fewer than `known` steps, searched to at most MAX_DEEPENING.
+    """A shortest path into `bad` of fewer than `known` steps, when `known` is short enough to search below.
 
-    Returns the path (None if there is none that short within the search) and the depth
-    searched: when that depth is `known - 1`, no shorter path exists at all. A solver that
-    gives up only shortens the search; it never makes the answer wrong.
+    Returns the path (None if there is none) and the depth searched: when that depth is
+    `known - 1`, no shorter path exists at all. A solver that gives up only shortens the
+    search; it never makes the answer wrong.
     """
-    depth = min(known - 1, MAX_DEEPENING)
-    if depth <= MAX_DEPTH:
-        return None, depth   # the first search went this deep already
+    depth = known - 1
+    if depth <= MAX_DEPTH or depth > MAX_DEEPENING:
+        return None, min(depth, MAX_DEPTH)   # searched already, or too deep to search
     try:
         return shortest_violation(model, min(timeout_ms, DEEPENING_TIMEOUT_MS), bad, depth), depth
     except SolverUnknown:
