@@ -17,6 +17,7 @@ from verifier.format import duration, pair_trace
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
 from verifier.results import Status
+from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
@@ -92,6 +93,8 @@ def _schedules(result: Result) -> list[str]:
             f"unknown, at most {duration(plan.upper_seconds)}" if plan.upper_seconds is not None else "unknown")
         lines.append(f"    fewest steps     {steps}; step plan time {seconds}")
         lines.append(f"      certificate: {plan.certificate}")
+        if plan.trace:
+            lines.append(f"      plan: {shown_trace(plan.trace, plan.trace_repeats)}")
     elif plan.skipped:
         lines.append("    fewest steps     not searched: the state space is beyond the budget")
     elif not plan.complete:

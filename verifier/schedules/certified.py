@@ -25,8 +25,8 @@ from itertools import pairwise
 
 import z3
 
-from verifier.counterexample import Counterexample, Repeat
-from verifier.replay import replay
+from verifier.counterexample import Counterexample, PairRepeat, Repeat
+from verifier.replay import replay, replay_settled
 from verifier.schedules.ecs_controller import repeat_limit
 from verifier.schedules.no_plan import no_plan_invariant
 from verifier.schedules.step_plan import StepPlan
@@ -63,6 +63,7 @@ class GreedyPlan:
     seconds: int
     trace: Counterexample    # interleaving trace: each step is its action then its events; may hold repeats
     pairs: tuple[tuple[int, int], ...]
+    pair_repeats: tuple[PairRepeat, ...] = ()   # where `pairs` stands for repeated periods of `trace`
 
 
 def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyPlan | None:
@@ -107,7 +108,12 @@ def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyP
     settled = [0] + [i for i, action in enumerate(actions, start=1)
                      if isinstance(action, RepeatStep) or action.name in ("ready", "gone")]
     pairs = tuple(states[i].pair() for i in settled)
-    return GreedyPlan(steps, seconds, trace, pairs)
+    position = {state_index: pair_index for pair_index, state_index in enumerate(settled)}
+    # Repeat.last is the RepeatStep's index in `actions`, so the state it reaches is last + 1;
+    # its period runs from state `first` to state `last`, both settled.
+    pair_repeats = tuple(PairRepeat(position[r.last + 1], position[r.last] - position[r.first], r.periods,
+                                    (r.delta.old, r.delta.new)) for r in repeats)
+    return GreedyPlan(steps, seconds, trace, pairs, pair_repeats)
 
 
 def _repeat_last_two(deployment: Deployment, order: tuple[Transition, ...], states: list[State],
@@ -191,6 +197,7 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
              if p is not None]
     for plan in plans:
         replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan", timeout_ms)
+        replay_settled(bounds, plan.pairs, plan.pair_repeats, "plan", timeout_ms)
     desired = bounds.desired
     if not plans:
         return _without_greedy_plan(deployment, timeout_ms)
@@ -239,6 +246,7 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
         sequential_steps=(), sequential_trace=fastest.pairs,
         complete=steps_known and seconds_known, certificate=certificate,
         upper_steps=fewest.steps, upper_seconds=fastest.seconds,
+        trace_repeats=fewest.pair_repeats, sequential_trace_repeats=fastest.pair_repeats,
         lower_steps=fewest.steps if steps_known else low_steps,
     )
 
