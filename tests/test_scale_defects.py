@@ -11,11 +11,20 @@ import re
 from collections import deque
 
 import oracle
+import pytest
 from conftest import make_model, run_in_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifier.check.verify import Options, verify
+from verifier.counterexample import PairRepeat
+from verifier.errors import ReplayError
+from verifier.model.records import Requirements, Settings
+from verifier.replay import replay_settled
+from verifier.reports.html import render_html
+from verifier.reports.text import render
+from verifier.schedules.no_plan import no_plan_invariant
+from verifier.semantics import bounds_of, deployment_of
 
 
 def apply(D, m, x, C, state, action):
@@ -153,3 +162,87 @@ def test_smt_progress_agrees_with_breadth_first_search(D, m, x, C):
     else:
         assert finding.status.value == "violated"
         assert len(finding.counterexample.actions) == fewest, finding.details
+
+
+# --- steps at scale, decided by the certified figures -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stuck_at_scale():
+    # D = 1000 with 100/100: L = U = 1000, so the start allows neither a stop (999 healthy < 1000)
+    # nor a launch (1001 tasks > 1000): no plan of any length finishes.
+    return verify(make_model(1000, 100, 100, requirements=Requirements(max_steps=10**6)), Options(engine="smt"))
+
+
+def test_steps_at_scale_is_violated_when_no_plan_finishes(stuck_at_scale):
+    finding = next(f for f in stuck_at_scale.findings if str(f.property_id) == "steps")
+    assert finding.status.value == "violated"
+    assert "budget" not in finding.message and "(old, new) = (1000, 0)" in finding.message
+    assert stuck_at_scale.step_plan.complete and stuck_at_scale.step_plan.min_steps is None
+
+
+def test_report_says_none_where_no_plan_is_proved_and_unknown_where_the_time_is_open(stuck_at_scale):
+    assert "fewest steps     none: no step plan finishes" in render(stuck_at_scale)
+    # D = 1000 with 33/133: L = 330, U = 1330. Three steps suffice (launch 330, stop 1000, launch 670:
+    # 150 + 300 + 150 = 600 s), so the time is at most 600 s; the certificate's lower bound is lower,
+    # so the time is open, and "never" would be false.
+    code, out, _ = run_in_process("verify", "--desired", 1000, "--min-healthy-percent", 33, "--max-percent", 133)
+    line = next(row for row in out.splitlines() if "fewest steps" in row)
+    assert "never" not in line and "step plan time unknown, at most 600 s" in line
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 8), st.integers(0, 200), st.integers(100, 220), st.none() | st.integers(1, 12))
+def test_no_plan_is_proved_exactly_when_breadth_first_search_finds_none(D, m, x, C):
+    proof = no_plan_invariant(deployment_of(Settings(D, m, x, C)), 20_000)
+    assert (proof is not None) == (oracle.settled_min_steps(D, m, x, C) is None)
+
+
+# --- plan traces at scale carry replayable repeat markers -------------------------------------------
+
+
+def test_plan_trace_at_scale_expands_to_a_whole_plan():
+    # D = 1000 with 100/101: L = 1000, U = 1010, so a step moves at most 10 tasks; 1000 launched and
+    # 1000 stopped take at least 100 + 100 = 200 steps, and alternating steps of 10 achieve it.
+    D, m, x = 1000, 100, 101
+    code, out, _ = run_in_process("verify", "--desired", D, "--min-healthy-percent", m, "--max-percent", x,
+                                  "--format", "json")
+    plan = json.loads(out)["plan"]
+    assert plan["min_steps"] == 200
+    for key in ("trace", "sequential_trace"):
+        pairs = [tuple(pair) for pair in plan[key]]
+        markers = {r["at"]: r for r in plan.get(f"{key}_repeats", [])}
+        assert markers, "the plan is long enough to be folded"
+        expanded = [pairs[0]]
+        for index in range(1, len(pairs)):
+            if index in markers:
+                marker = markers[index]
+                period = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(expanded[-1 - marker["steps"]:-1],
+                                                                   expanded[-marker["steps"]:], strict=True)]
+                for _ in range(marker["periods"]):
+                    for moved_old, moved_new in period:
+                        expanded.append((expanded[-1][0] + moved_old, expanded[-1][1] + moved_new))
+            else:
+                expanded.append(pairs[index])
+            assert expanded[-1] == pairs[index]
+        for (o, n), (o2, n2) in zip(expanded, expanded[1:]):   # each a settled step the oracle allows
+            assert (n2 == n and oracle.can_stop(D, m, x, None, False, o, 0, 0, n, o - o2)) or \
+                (o2 == o and oracle.can_launch(D, m, x, None, False, o, 0, 0, n, n2 - n))
+        assert expanded[0] == (D, 0) and expanded[-1] == (0, D) and len(expanded) - 1 == 200
+    text = run_in_process("verify", "--desired", D, "--min-healthy-percent", m, "--max-percent", x).out
+    assert "(980,20) [last 2 steps x98 more] (0,1000)" in text
+
+
+def test_replay_refuses_a_repeat_marker_that_overstates_its_periods():
+    bounds = bounds_of(Settings(1000, 100, 101))
+    pairs = ((1000, 0), (1000, 10), (990, 10), (990, 20), (980, 20), (0, 1000))
+    replay_settled(bounds, pairs, (PairRepeat(5, 2, 98, (-10, 10)),), "plan")
+    with pytest.raises(ReplayError):
+        replay_settled(bounds, pairs[:-1] + ((-10, 1010),), (PairRepeat(5, 2, 99, (-10, 10)),), "plan")
+    with pytest.raises(ReplayError):
+        replay_settled(bounds, pairs, (), "plan")   # without its marker, the last step is no single step
+
+
+def test_html_shows_the_repeat_marker():
+    result = verify(make_model(1000, 100, 101), Options(engine="smt"))
+    assert "[last 2 steps x98 more]" in render_html(result)
