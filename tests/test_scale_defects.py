@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from itertools import pairwise
 
 import oracle
 import pytest
@@ -187,6 +188,7 @@ def test_report_says_none_where_no_plan_is_proved_and_unknown_where_the_time_is_
     # 150 + 300 + 150 = 600 s), so the time is at most 600 s; the certificate's lower bound is lower,
     # so the time is open, and "never" would be false.
     code, out, _ = run_in_process("verify", "--desired", 1000, "--min-healthy-percent", 33, "--max-percent", 133)
+    assert code == 0
     line = next(row for row in out.splitlines() if "fewest steps" in row)
     assert "never" not in line and "step plan time unknown, at most 600 s" in line
 
@@ -207,6 +209,7 @@ def test_plan_trace_at_scale_expands_to_a_whole_plan():
     D, m, x = 1000, 100, 101
     code, out, _ = run_in_process("verify", "--desired", D, "--min-healthy-percent", m, "--max-percent", x,
                                   "--format", "json")
+    assert code == 0
     plan = json.loads(out)["plan"]
     assert plan["min_steps"] == 200
     for key in ("trace", "sequential_trace"):
@@ -225,7 +228,7 @@ def test_plan_trace_at_scale_expands_to_a_whole_plan():
             else:
                 expanded.append(pairs[index])
             assert expanded[-1] == pairs[index]
-        for (o, n), (o2, n2) in zip(expanded, expanded[1:]):   # each a settled step the oracle allows
+        for (o, n), (o2, n2) in pairwise(expanded):   # each a settled step the oracle allows
             assert (n2 == n and oracle.can_stop(D, m, x, None, False, o, 0, 0, n, o - o2)) or \
                 (o2 == o and oracle.can_launch(D, m, x, None, False, o, 0, 0, n, n2 - n))
         assert expanded[0] == (D, 0) and expanded[-1] == (0, D) and len(expanded) - 1 == 200
