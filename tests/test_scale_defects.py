@@ -121,6 +121,10 @@ def test_verify_reports_a_stuck_run_that_repeats_a_period():
     end, taken = expand(D, m, x, C, trace)
     assert is_deadlock(D, m, x, C, end)
     assert f"after {taken:,} steps" in progress_of(document)["message"]
+    # The explicit engine searches every state here (few are reachable) and must agree on each property.
+    code, out, _ = run_in_process("verify", "--desired", D, "--min-healthy-percent", m, "--capacity", C,
+                                  "--engine", "explicit", "--format", "json", seconds=20)
+    assert code == 1 and {p["id"]: p["status"] for p in json.loads(out)["properties"]} == statuses
 
 
 def test_suggest_and_gate_on_a_stuck_run_that_repeats_a_period(tmp_path):
