@@ -186,15 +186,33 @@ def test_steps_at_scale_is_violated_when_no_plan_finishes(stuck_at_scale):
     assert stuck_at_scale.step_plan.complete and stuck_at_scale.step_plan.min_steps is None
 
 
-def test_report_says_none_where_no_plan_is_proved_and_unknown_where_the_time_is_open(stuck_at_scale):
+def test_report_says_none_where_no_plan_is_proved(stuck_at_scale):
     assert "fewest steps     none: no step plan finishes" in render(stuck_at_scale)
-    # D = 1000 with 33/133: L = 330, U = 1330. Three steps suffice (launch 330, stop 1000, launch 670:
-    # 150 + 300 + 150 = 600 s), so the time is at most 600 s; the certificate's lower bound is lower,
-    # so the time is open, and "never" would be false.
-    code, out, _ = run_in_process("verify", "--desired", 1000, "--min-healthy-percent", 33, "--max-percent", 133)
-    assert code == 0
-    line = next(row for row in out.splitlines() if "fewest steps" in row)
-    assert "never" not in line and "step plan time unknown, at most 600 s" in line
+
+
+@pytest.mark.parametrize("limit, status", [(99, "violated"), (100, "unknown")])
+def test_steps_at_scale_between_its_bounds(limit, status):
+    # D = 1000 with 99/101: L = 990, U = 1010. A settled state has 990 <= old + new <= 1010, so a step
+    # launches or stops at most 20: every plan takes at least 50 launch and 50 stop steps, 100 in all.
+    # The certified plan takes 101, so 99 is provably too few and 100 is open.
+    model = make_model(1000, 99, 101, requirements=Requirements(max_steps=limit))
+    result = verify(model, Options(engine="smt"))
+    finding = next(f for f in result.findings if str(f.property_id) == "steps")
+    assert finding.status.value == status
+    assert "budget" not in finding.message and "100" in finding.message
+    if status == "unknown":
+        # Neither figure is pinned down: the report says so, with the upper bounds, and never "never".
+        line = next(row for row in render(result).splitlines() if row.strip().startswith("fewest steps"))
+        assert line.split(None, 2)[2].startswith("unknown, at most 101; step plan time unknown, at most ")
+
+
+def test_least_time_at_scale_is_exact_when_no_faster_plan_fits_the_bound():
+    # D = 1000 with 33/133: L = 330, U = 1330. Two steps never finish (a first launch of 1000 needs 2000
+    # tasks, a first stop of 1000 leaves 0 healthy); three with a stop are launch 330, stop 1000,
+    # launch 670: 150 + 300 + 150 = 600 s, and any plan with more steps takes longer. So 600 s exactly.
+    code, out, _ = run_in_process("verify", "--desired", 1000, "--min-healthy-percent", 33, "--max-percent", 133,
+                                  "--format", "json")
+    assert code == 0 and json.loads(out)["plan"]["sequential_seconds"] == 600
 
 
 @settings(max_examples=60, deadline=None)
