@@ -23,6 +23,7 @@ from verifier.errors import ReplayError
 from verifier.model.records import Requirements, Settings
 from verifier.replay import replay_settled
 from verifier.reports.html import render_html
+from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render
 from verifier.schedules.no_plan import no_plan_invariant
 from verifier.semantics import bounds_of, deployment_of
@@ -188,6 +189,7 @@ def test_steps_at_scale_is_violated_when_no_plan_finishes(stuck_at_scale):
 
 def test_report_says_none_where_no_plan_is_proved(stuck_at_scale):
     assert "fewest steps     none: no step plan finishes" in render(stuck_at_scale)
+    assert "fewest steps: none." in render_markdown(stuck_at_scale)
 
 
 @pytest.mark.parametrize("limit, status", [(99, "violated"), (100, "unknown")])
@@ -204,6 +206,7 @@ def test_steps_at_scale_between_its_bounds(limit, status):
         # Neither figure is pinned down: the report says so, with the upper bounds, and never "never".
         line = next(row for row in render(result).splitlines() if row.strip().startswith("fewest steps"))
         assert line.split(None, 2)[2].startswith("unknown, at most 101; step plan time unknown, at most ")
+        assert "fewest steps: unknown." in render_markdown(result)
 
 
 def test_least_time_at_scale_is_exact_when_no_faster_plan_fits_the_bound():

@@ -115,7 +115,8 @@ def render_html(result: Result) -> str:
             body.append(_table(f.counterexample))
     body.append("<h2>What ECS does</h2>")
     summary = (f"finishes in {duration(ecs.makespan_seconds)}; lowest healthy {ecs.min_healthy_seen}, "
-               f"peak {ecs.max_counted_seen} tasks counted" if ecs.completes else "never finishes")
+               f"peak {ecs.max_counted_seen} tasks counted" if ecs.completes
+               else "unknown: the simulation stopped at its budget" if ecs.exhausted else "never finishes")
     body.append(f"<p>{escape(summary)}</p>")
     body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run"))
     body.append(_table(ecs.trace))

@@ -50,6 +50,13 @@ class StepPlan:
     sequential_trace_repeats: tuple[PairRepeat, ...] = ()  # and in `sequential_trace`
 
 
+def fewest_steps_text(plan: StepPlan) -> str:
+    """The fewest steps as a report says it: a number, "none" only where no plan is proved, else "unknown"."""
+    if plan.min_steps is not None:
+        return str(plan.min_steps)
+    return "none" if plan.complete else "unknown"
+
+
 def settled_graph(deployment: Deployment, max_transitions: int,
                   max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> tuple[nx.DiGraph, bool]:
     """Settled states reachable by whole steps, edges carrying the step and its seconds;
