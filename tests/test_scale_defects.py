@@ -21,12 +21,18 @@ from verifier.check.verify import Options, verify
 from verifier.counterexample import PairRepeat
 from verifier.errors import ReplayError
 from verifier.model.records import Requirements, Settings
+from verifier.properties import progress
+from verifier.properties.context import CheckContext
 from verifier.replay import replay_settled
 from verifier.reports.html import render_html
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render
+from verifier.schedules.ecs_controller import simulate
 from verifier.schedules.no_plan import no_plan_invariant
+from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import bounds_of, deployment_of
+from verifier.smt.encoding import concrete
+from verifier.smt.proofs import invariant_is_inductive
 
 
 def apply(D, m, x, C, state, action):
@@ -148,21 +154,29 @@ def test_suggest_and_gate_on_a_stuck_run_that_repeats_a_period(tmp_path):
 # --- the smt engine's progress counterexamples are shortest --------------------------------------
 
 
+def smt_progress(D, m, x, C=None):
+    """The smt engine's progress finding alone (no schedules), as verify builds its context."""
+    model = make_model(D, m, x, C)
+    symbolic = concrete(model.settings)
+    context = CheckContext(model, bounds_of(model.settings), None, StepPlan(None, (), (), None, (), ()),
+                           simulate(deployment_of(model.settings)), 10**6, smt=symbolic,
+                           invariant_proved=invariant_is_inductive(symbolic, 20_000))
+    return progress.check_smt(context)
+
+
 def test_smt_progress_counterexample_is_shortest_past_the_first_search_depth():
     # The first bounded search stops at 8 steps; the breadth-first oracle finds 10 (ECS's run takes 12).
     D, m, x = 12, 50, 93
     assert fewest_actions_to_deadlock(D, m, x, None) == 10
-    finding = next(f for f in verify(make_model(D, m, x), Options(engine="smt")).findings
-                   if str(f.property_id) == "progress")
+    finding = smt_progress(D, m, x)
     assert finding.status.value == "violated" and len(finding.counterexample.actions) == 10
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(1, 7), st.integers(0, 100), st.integers(100, 200), st.none() | st.integers(1, 9))
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 14), st.integers(0, 100), st.integers(100, 200), st.none() | st.integers(1, 16))
 def test_smt_progress_agrees_with_breadth_first_search(D, m, x, C):
     fewest = fewest_actions_to_deadlock(D, m, x, C)
-    result = verify(make_model(D, m, x, C), Options(engine="smt"))
-    finding = next(f for f in result.findings if str(f.property_id) == "progress")
+    finding = smt_progress(D, m, x, C)
     if fewest is None:
         assert finding.status.value == "holds"
     else:
