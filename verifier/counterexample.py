@@ -26,6 +26,21 @@ class Repeat:
 
 
 @dataclass(frozen=True, slots=True)
+class PairRepeat:
+    """A repeat marker in a settled trace: the `steps` steps that end at trace[at - 1] are taken
+    `periods` more times, each time moving (old, new) by `delta`, which reaches trace[at].
+
+    Step plans at scale (schedules/certified.py) repeat a period of two steps hundreds of times; the
+    trace keeps one period and this marker, which replay.replay_settled confirms with Z3.
+    """
+
+    at: int
+    steps: int
+    periods: int
+    delta: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class Counterexample:
     """A trace from the initial state: states[i] --actions[i]--> states[i + 1]."""
 
@@ -34,6 +49,14 @@ class Counterexample:
     times: tuple[int, ...] | None = None  # seconds at each state, for timed traces
     note: str = ""
     repeats: tuple[Repeat, ...] = ()   # one per RepeatStep in `actions`
+
+
+def step_count(trace: Counterexample) -> int:
+    """Actions along the trace, each repeated period counted as the steps it stands for."""
+    periods = {r.last: r for r in trace.repeats}
+    return sum((periods[i].last - periods[i].first) * periods[i].periods
+               if isinstance(action, RepeatStep) and i in periods else 1
+               for i, action in enumerate(trace.actions))
 
 
 def merge_runs(start: State, steps: list[tuple[Action, State]]) -> Counterexample:

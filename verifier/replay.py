@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from verifier.counterexample import Counterexample, Repeat
+from verifier.counterexample import Counterexample, PairRepeat, Repeat
 from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.errors import ReplayError
-from verifier.semantics import Bounds, RepeatStep, State, initial_state
+from verifier.semantics import Action, Bounds, RepeatStep, State, goal_state, initial_state, step_actions
 from verifier.smt.periodic import repeats_for, shifted
 
 
@@ -57,3 +57,56 @@ def _replay_repeat(bounds: Bounds, trace: Counterexample, repeat: Repeat | None,
         raise ReplayError(f"{what}: the period of steps {repeat.first}..{repeat.last} does not repeat "
                           f"{repeat.periods} times")
     return shifted(state, repeat.delta, repeat.periods)
+
+
+def replay_settled(bounds: Bounds, pairs: tuple[tuple[int, int], ...], repeats: tuple[PairRepeat, ...],
+                   what: str, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+    """Confirm a step plan's settled trace, repeat markers included, from the start to the goal.
+
+    Each step between neighbouring pairs must be one stop or one launch whose guard holds
+    where it starts; at a marker, Z3 confirms (as for a repeated period of a trace) that
+    the marked steps, each an action then its events, stay allowed for every repetition.
+    Raises ReplayError otherwise.
+    """
+    if not pairs or pairs[0] != initial_state(bounds).pair() or pairs[-1] != goal_state(bounds).pair():
+        raise ReplayError(f"{what}: the step plan does not lead from the start to the goal")
+    markers = {marker.at: marker for marker in repeats}
+    for index in range(1, len(pairs)):
+        marker = markers.get(index)
+        if marker is None:
+            name, amount = _settled_action(pairs[index - 1], pairs[index], what)
+            if Action(name, amount).apply(bounds, _settled(pairs[index - 1])) is None:
+                raise ReplayError(f"{what}: step {index} ({name} {amount}) is not allowed in {pairs[index - 1]}")
+            continue
+        first = index - 1 - marker.steps
+        if first < 0 or any(i in markers for i in range(first + 1, index)):
+            raise ReplayError(f"{what}: the repeat marker at {index} has no whole period before it")
+        period: list[tuple[State, Action]] = []
+        for step in range(first, index - 1):
+            name, amount = _settled_action(pairs[step], pairs[step + 1], what)
+            state = _settled(pairs[step])
+            for action in step_actions(name, amount):
+                period.append((state, action))
+                following = action.apply(bounds, state)
+                if following is None:
+                    raise ReplayError(f"{what}: step {step + 1} ({action}) is not allowed in {tuple(state)}")
+                state = following
+        delta = State(marker.delta[0], 0, 0, marker.delta[1])
+        if _settled(pairs[index - 1]) != shifted(_settled(pairs[first]), delta, 1) or \
+                _settled(pairs[index]) != shifted(_settled(pairs[index - 1]), delta, marker.periods) or \
+                not repeats_for(bounds, period, delta, marker.periods, timeout_ms=timeout_ms):
+            raise ReplayError(f"{what}: the last {marker.steps} steps before {pairs[index]} do not repeat "
+                              f"{marker.periods} times")
+
+
+def _settled(pair: tuple[int, int]) -> State:
+    return State(pair[0], 0, 0, pair[1])
+
+
+def _settled_action(before: tuple[int, int], after: tuple[int, int], what: str) -> tuple[str, int]:
+    """The one step that moves settled `before` to `after`: a stop lowers old, a launch raises new."""
+    if after[1] == before[1] and after[0] < before[0]:
+        return "stop", before[0] - after[0]
+    if after[0] == before[0] and after[1] > before[1]:
+        return "launch", after[1] - before[1]
+    raise ReplayError(f"{what}: no single step moves {before} to {after}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-from verifier.counterexample import Counterexample
+from verifier.counterexample import Counterexample, step_count
 from verifier.findings import Finding
 from verifier.properties.context import CheckContext
 from verifier.replay import replay
@@ -13,7 +13,7 @@ from verifier.results import PropertyId, Status
 from verifier.semantics import State, is_deadlock
 from verifier.smt.encoding import deadlock, state_vars
 from verifier.smt.invariants import holds
-from verifier.smt.proofs import MAX_DEPTH, shortest_violation
+from verifier.smt.proofs import MAX_DEPTH, shorter_than, shortest_violation
 from verifier.smt.solver import Query, SolverUnknown
 
 
@@ -53,14 +53,24 @@ def check_progress_smt(ctx: CheckContext, ID: PropertyId, explain: Callable[[Sta
         return Finding(ID, Status.UNKNOWN, f"the solver gave no answer ({unknown})")
     details: tuple[str, ...] = ()
     if trace is None and not ctx.ecs.completes and not ctx.ecs.exhausted:
-        trace = ctx.ecs.trace  # a real run into the deadlock, though perhaps not the shortest
-        trace = Counterexample(trace.states, trace.actions, trace.times)
-        details = (f"no deadlock within {MAX_DEPTH} steps; this is ECS's own run into one",)
+        # A real run into the deadlock, perhaps not the shortest: look for a shorter one below
+        # its length. Its repeated periods stay with it, since replay confirms each with Z3.
+        run = ctx.ecs.trace
+        known = step_count(run)
+        trace, searched = shorter_than(ctx.symbolic, ctx.timeout_ms, lambda state: deadlock(ctx.symbolic, state),
+                                       known)
+        if trace is None:
+            trace = Counterexample(run.states, run.actions, run.times, repeats=run.repeats)
+            details = (f"this is ECS's own run into a deadlock, {known:,} steps; none shorter exists (no deadlock "
+                       f"within {searched} steps)" if searched >= known - 1 else
+                       f"this is ECS's own run into a deadlock, {known:,} steps, perhaps not the shortest: the "
+                       f"search for one stopped at {searched} steps",)
     if trace is None:
         return Finding(ID, Status.UNKNOWN, "the invariant admits a deadlock, but none was found within "
                        f"{MAX_DEPTH} steps and ECS's own run finishes")
     replay(ctx.bounds, trace, lambda state: is_deadlock(ctx.bounds, state), ID, ctx.timeout_ms)
     end = trace.states[-1]
-    where = "at the start" if len(trace.actions) == 0 else f"after {len(trace.actions)} steps"
+    steps = step_count(trace)
+    where = "at the start" if steps == 0 else f"after {steps:,} step{'s' * (steps != 1)}"
     return Finding(ID, Status.VIOLATED, f"the deployment gets stuck {where}: deadlock with {describe(end)}",
                    trace, details + explain(end))

@@ -29,9 +29,17 @@ def check(ctx: CheckContext) -> Finding:
             return Finding(ID, Status.VIOLATED, f"every plan needs at least {plan.min_steps} steps, over the "
                            f"limit of {limit} ({plan.certificate})")
         return Finding(ID, Status.HOLDS, f"{plan.min_steps} steps suffice (limit {limit})")
+    if plan.certificate and plan.lower_steps is not None and plan.lower_steps > limit:
+        return Finding(ID, Status.VIOLATED, f"every plan needs at least {plan.lower_steps} steps, over the "
+                       f"limit of {limit} ({plan.certificate})")
     if not plan.complete:
-        return Finding(ID, Status.UNKNOWN, "the step-plan search stopped at its budget",
-                       details=(ctx.budget_advice(),))
+        if plan.certificate:   # at scale: the certificate says how far the figures are known, and why
+            return Finding(ID, Status.UNKNOWN, f"the fewest steps are not known exactly: {plan.certificate}",
+                           details=("check a smaller desiredCount, where every step plan is searched",))
+        reason = "was not run: the settled states are beyond the budget" if plan.skipped else "stopped at its budget"
+        return Finding(ID, Status.UNKNOWN, f"the step-plan search {reason}", details=(ctx.budget_advice(),))
+    if plan.min_steps is None and plan.certificate:
+        return Finding(ID, Status.VIOLATED, f"{plan.certificate} (limit {limit} steps)")
     if plan.min_steps is None:
         return Finding(ID, Status.VIOLATED, f"no step plan finishes the deployment at all (limit {limit} steps)")
     shown = ", ".join(str(step) for step in plan.steps)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
-from verifier.format import duration, pair_trace
+from verifier.format import duration
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import render_range
 from verifier.results import Status
+from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import html_text as escape  # html.escape, and control characters shown escaped
 
 SERIES = (("old", "#4c78a8"), ("stopping", "#f58518"), ("pending", "#e0c341"), ("new", "#54a24b"))
@@ -114,14 +115,19 @@ def render_html(result: Result) -> str:
             body.append(_table(f.counterexample))
     body.append("<h2>What ECS does</h2>")
     summary = (f"finishes in {duration(ecs.makespan_seconds)}; lowest healthy {ecs.min_healthy_seen}, "
-               f"peak {ecs.max_counted_seen} tasks counted" if ecs.completes else "never finishes")
+               f"peak {ecs.max_counted_seen} tasks counted" if ecs.completes
+               else "unknown: the simulation stopped at its budget" if ecs.exhausted else "never finishes")
     body.append(f"<p>{escape(summary)}</p>")
     body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run"))
     body.append(_table(ecs.trace))
     body.append("<h2>Step plan</h2>")
     if plan.min_steps is not None:
-        body.append(f"<p>fewest steps: {plan.min_steps}: <code>{escape(pair_trace(plan.trace))}</code>"
+        shown = shown_trace(plan.trace, plan.trace_repeats)
+        body.append(f"<p>fewest steps: {plan.min_steps}: <code>{escape(shown)}</code>"
                     f" ({escape(', '.join(map(str, plan.steps)))})</p>")
+    elif plan.upper_steps is not None:
+        body.append(f"<p>a plan of {plan.upper_steps} steps: <code>"
+                    f"{escape(shown_trace(plan.trace, plan.trace_repeats))}</code></p>")
     else:
         body.append("<p>no step plan was found within the budget, or none finishes</p>")
     if plan.sequential_seconds is not None:

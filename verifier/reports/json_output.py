@@ -24,6 +24,7 @@ from verifier.findings import Finding
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import gate_verdict, setting_changes
 from verifier.results import Verdict
+from verifier.schedules.step_plan import StepPlan
 
 RESULT_SCHEMA = "rollproof/result/v2"
 RANGE_SCHEMA = "rollproof/range/v2"
@@ -80,6 +81,17 @@ def property_json(finding: Finding | RangeFinding, command: str) -> dict[str, An
     return data
 
 
+def _plan_repeats(plan: StepPlan) -> dict[str, Any]:
+    """Repeat markers of plans at scale, only where a trace has them (optional keys of result/v2)."""
+    data = {}
+    for key, repeats in (("trace_repeats", plan.trace_repeats),
+                         ("sequential_trace_repeats", plan.sequential_trace_repeats)):
+        if repeats:
+            data[key] = [{"at": r.at, "steps": r.steps, "periods": r.periods, "delta": list(r.delta)}
+                         for r in repeats]
+    return data
+
+
 def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
     """The result as plain JSON data; `timing=False` leaves out the wall time for golden files."""
     bounds, plan, ecs, optimal = result.bounds, result.step_plan, result.ecs, result.optimal
@@ -104,6 +116,7 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
             "certificate": plan.certificate or None,
             "upper_steps": plan.upper_steps,
             "upper_seconds": plan.upper_seconds,
+            **_plan_repeats(plan),
         },
         "ecs": {
             "completes": ecs.completes,

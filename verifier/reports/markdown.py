@@ -12,6 +12,7 @@ from verifier.ci.gate import GateReport
 from verifier.format import duration
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import MARKS, gate_message, gate_verdict
+from verifier.schedules.step_plan import fewest_steps_text
 from verifier.untrusted import markdown_code, markdown_text
 
 
@@ -24,8 +25,9 @@ def render_markdown(result: Result) -> str:
     for f in result.findings:
         lines.append(f"| {f.property_id} | {MARKS[f.status]} {f.status.value} | {markdown_text(f.message)} |")
     ecs = result.ecs
-    lines += ["", f"ECS: {'finishes in ' + duration(ecs.makespan_seconds) if ecs.completes else 'never finishes'}"
-                  f"; fewest steps: {result.step_plan.min_steps}.", "",
+    run = ("finishes in " + duration(ecs.makespan_seconds) if ecs.completes
+           else "unknown (its simulation stopped at its budget)" if ecs.exhausted else "never finishes")
+    lines += ["", f"ECS: {run}; fewest steps: {fewest_steps_text(result.step_plan)}.", "",
               f"Reproduce: {markdown_code(reproduce_command(model))}", ""]
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ from verifier.format import duration, pair_trace
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
 from verifier.results import Status
+from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
@@ -81,10 +82,19 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
 def _schedules(result: Result) -> list[str]:
     plan, ecs, optimal = result.step_plan, result.ecs, result.optimal
     lines = []
-    if plan.certificate:
-        lines.append(f"    fewest steps     {plan.min_steps if plan.min_steps is not None else 'not exact'}; "
-                     f"step plan time {duration(plan.sequential_seconds)}")
+    if plan.certificate and plan.complete and plan.min_steps is None:
+        lines.append("    fewest steps     none: no step plan finishes the deployment")
         lines.append(f"      certificate: {plan.certificate}")
+    elif plan.certificate:
+        # "never" only where no plan finishes is proved; a figure the bounds do not pin down is unknown.
+        steps = plan.min_steps if plan.min_steps is not None else (
+            f"unknown, at most {plan.upper_steps}" if plan.upper_steps is not None else "unknown")
+        seconds = duration(plan.sequential_seconds) if plan.sequential_seconds is not None else (
+            f"unknown, at most {duration(plan.upper_seconds)}" if plan.upper_seconds is not None else "unknown")
+        lines.append(f"    fewest steps     {steps}; step plan time {seconds}")
+        lines.append(f"      certificate: {plan.certificate}")
+        if plan.trace:
+            lines.append(f"      plan: {shown_trace(plan.trace, plan.trace_repeats)}")
     elif plan.skipped:
         lines.append("    fewest steps     not searched: the state space is beyond the budget")
     elif not plan.complete:

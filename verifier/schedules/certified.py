@@ -25,9 +25,10 @@ from itertools import pairwise
 
 import z3
 
-from verifier.counterexample import Counterexample, Repeat
-from verifier.replay import replay
+from verifier.counterexample import Counterexample, PairRepeat, Repeat
+from verifier.replay import replay, replay_settled
 from verifier.schedules.ecs_controller import repeat_limit
+from verifier.schedules.no_plan import no_plan_invariant
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import (
     LAUNCH,
@@ -47,7 +48,7 @@ from verifier.semantics import (
 from verifier.smt.encoding import SymbolicModel
 from verifier.smt.invariants import holds
 from verifier.smt.periodic import longest_repeat, shifted
-from verifier.smt.solver import Optimum, Query, SolverUnknown, value
+from verifier.smt.solver import Optimum, SolverUnknown, value
 
 MAX_BMC_STEPS = 12
 MAX_GREEDY_STATES = 100_000  # recorded states of one greedy plan before it is given up
@@ -62,6 +63,7 @@ class GreedyPlan:
     seconds: int
     trace: Counterexample    # interleaving trace: each step is its action then its events; may hold repeats
     pairs: tuple[tuple[int, int], ...]
+    pair_repeats: tuple[PairRepeat, ...] = ()   # where `pairs` stands for repeated periods of `trace`
 
 
 def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyPlan | None:
@@ -106,7 +108,12 @@ def greedy(deployment: Deployment, stop_first: bool, timeout_ms: int) -> GreedyP
     settled = [0] + [i for i, action in enumerate(actions, start=1)
                      if isinstance(action, RepeatStep) or action.name in ("ready", "gone")]
     pairs = tuple(states[i].pair() for i in settled)
-    return GreedyPlan(steps, seconds, trace, pairs)
+    position = {state_index: pair_index for pair_index, state_index in enumerate(settled)}
+    # Repeat.last is the RepeatStep's index in `actions`, so the state it reaches is last + 1;
+    # its period runs from state `first` to state `last`, both settled.
+    pair_repeats = tuple(PairRepeat(position[r.last + 1], position[r.last] - position[r.first], r.periods,
+                                    (r.delta.old, r.delta.new)) for r in repeats)
+    return GreedyPlan(steps, seconds, trace, pairs, pair_repeats)
 
 
 def _repeat_last_two(deployment: Deployment, order: tuple[Transition, ...], states: list[State],
@@ -147,11 +154,12 @@ def largest_step(bounds: Bounds, transition: Transition, timeout_ms: int) -> int
     return value(answer.model, amount) if answer.sat else 0
 
 
-def _settled_plans(deployment: Deployment, depth: int) -> tuple[list[z3.BoolRef], Term]:
+def _settled_plans(deployment: Deployment, depth: int) -> tuple[list[z3.BoolRef], Term, Term, list[State]]:
     """Every plan of at most `depth` settled steps from the start to the goal, as Z3 constraints.
 
     A step stays put, or is `semantics.settled_step` of a stop or a launch of
-    any amount; the second value is the plan's total seconds.
+    any amount; also returned: the plan's total seconds, its number of steps
+    (stays not counted), and its settled states.
     """
     bounds = deployment.bounds
     states = [State(z3.Int(f"o{i}"), 0, 0, z3.Int(f"n{i}")) for i in range(depth + 1)]
@@ -159,6 +167,7 @@ def _settled_plans(deployment: Deployment, depth: int) -> tuple[list[z3.BoolRef]
     constraints = [states[0].old == start.old, states[0].new == start.new,
                    states[-1].old == goal.old, states[-1].new == goal.new]
     cost: Term = 0
+    steps: Term = 0
     for i, (before, after) in enumerate(pairwise(states)):
         kind = z3.Int(f"kind{i}")  # 0 stays put; 1 + its index in (STOP, LAUNCH) otherwise
         options = [z3.And(kind == 0, after.old == before.old, after.new == before.new)]
@@ -168,20 +177,38 @@ def _settled_plans(deployment: Deployment, depth: int) -> tuple[list[z3.BoolRef]
         constraints.append(z3.Or(*options))
         cost = cost + z3.If(kind == 1, deployment.step_seconds(STOP.name),
                             z3.If(kind == 2, deployment.step_seconds(LAUNCH.name), 0))
-    return constraints, cost
+        steps = steps + z3.If(kind == 0, 0, 1)
+    return constraints, cost, steps, states
+
+
+def _best_within(deployment: Deployment, depth: int, timeout_ms: int,
+                 by_steps: bool) -> tuple[int, tuple[tuple[int, int], ...]] | None:
+    """Z3 Optimize over every plan of at most `depth` steps: the fewest steps (or least seconds)
+    and a plan's settled trace, replayed; None when no plan is that short."""
+    constraints, seconds, steps, states = _settled_plans(deployment, depth)
+    objective = steps if by_steps else seconds
+    answer = Optimum(timeout_ms).add(*constraints).least(objective)
+    if not answer.sat:
+        return None
+    assert answer.model is not None  # a sat answer carries its model
+    pairs: list[tuple[int, int]] = []
+    for state in states:
+        pair = (value(answer.model, state.old), value(answer.model, state.new))
+        if not pairs or pairs[-1] != pair:   # a step that stays put is no step
+            pairs.append(pair)
+    replay_settled(deployment.bounds, tuple(pairs), (), "plan", timeout_ms)
+    return value(answer.model, objective), tuple(pairs)
 
 
 def _no_plan_within(deployment: Deployment, depth: int, timeout_ms: int) -> bool:
     """Bounded model checking over settled steps: no plan of at most `depth` steps reaches the goal."""
-    constraints, _ = _settled_plans(deployment, depth)
-    return not Query(timeout_ms).add(*constraints).check().sat
+    return _best_within(deployment, depth, timeout_ms, by_steps=True) is None
 
 
 def _least_seconds_within(deployment: Deployment, depth: int, timeout_ms: int) -> int | None:
     """Z3 Optimize over every plan of at most `depth` steps: the least total seconds, or None."""
-    constraints, cost = _settled_plans(deployment, depth)
-    answer = Optimum(timeout_ms).add(*constraints).least(cost)
-    return value(answer.model, cost) if answer.sat else None
+    best = _best_within(deployment, depth, timeout_ms, by_steps=False)
+    return None if best is None else best[0]
 
 
 def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
@@ -190,11 +217,10 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
              if p is not None]
     for plan in plans:
         replay(bounds, plan.trace, lambda state: state == goal_state(bounds), "plan", timeout_ms)
+        replay_settled(bounds, plan.pairs, plan.pair_repeats, "plan", timeout_ms)
     desired = bounds.desired
     if not plans:
-        return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
-                        certificate="no greedy plan finishes (stuck, or past its work budget); "
-                                    "fewest steps not determined at this scale")
+        return _without_greedy_plan(deployment, timeout_ms)
     try:
         most_launched = largest_step(bounds, LAUNCH, timeout_ms)
         most_stopped = largest_step(bounds, STOP, timeout_ms)
@@ -212,32 +238,60 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
         low_steps = low_seconds = 0
     steps_known = fewest.steps == low_steps
     how = f"lower bound {low_steps} steps from at most {most_launched} launched and {most_stopped} stopped per step"
+    fewest_steps, fewest_pairs, fewest_repeats = fewest.steps, fewest.pairs, fewest.pair_repeats
     if not steps_known and fewest.steps <= MAX_BMC_STEPS:
+        # Every plan with fewer steps than the greedy one has at most fewest.steps - 1.
         try:
-            steps_known = _no_plan_within(deployment, fewest.steps - 1, timeout_ms)
+            shorter = _best_within(deployment, fewest.steps - 1, timeout_ms, by_steps=True)
+            steps_known = True
             how = f"no plan of {fewest.steps - 1} steps or fewer exists (bounded model checking)"
+            if shorter is not None:
+                fewest_steps, fewest_pairs, fewest_repeats = shorter[0], shorter[1], ()
+                how = f"the fewest among all plans of at most {fewest.steps - 1} steps (Z3 Optimize)"
         except SolverUnknown:
             steps_known = False
+    least_seconds, fastest_pairs, fastest_repeats = fastest.seconds, fastest.pairs, fastest.pair_repeats
     seconds_known = fastest.seconds == low_seconds
     if not seconds_known and desired and most_launched and most_stopped:
         # A faster plan still launches and stops at least as often as the lower bound says,
-        # so its number of steps is bounded; search all plans up to that many steps.
+        # so its number of steps is bounded; search all plans up to that many steps. Longer
+        # plans take at least fastest.seconds, so the best found (if any) or the greedy one is exact.
         shortest_step = max(1, min(deployment.health_check_seconds, deployment.drain_seconds))
         depth = launches + stops + max(0, fastest.seconds - 1 - low_seconds) // shortest_step
         if depth <= MAX_BMC_STEPS:
             try:
-                seconds_known = _least_seconds_within(deployment, depth, timeout_ms) == fastest.seconds
+                faster = _best_within(deployment, depth, timeout_ms, by_steps=False)
+                seconds_known = True
+                if faster is not None and faster[0] < fastest.seconds:
+                    least_seconds, fastest_pairs, fastest_repeats = faster[0], faster[1], ()
             except SolverUnknown:
                 seconds_known = False
     certificate = (f"fewest steps: {'exact' if steps_known else 'between'} "
-                   f"{'' if steps_known else f'{low_steps} and '}{fewest.steps} ({how}); "
+                   f"{'' if steps_known else f'{low_steps} and '}{fewest_steps} ({how}); "
                    f"least time: {'exact' if seconds_known else 'between'} "
-                   f"{'' if seconds_known else f'{low_seconds} and '}{fastest.seconds} s")
+                   f"{'' if seconds_known else f'{low_seconds} and '}{least_seconds} s")
     return StepPlan(
-        min_steps=fewest.steps if steps_known else None,
-        steps=(), trace=fewest.pairs,
-        sequential_seconds=fastest.seconds if seconds_known else None,
-        sequential_steps=(), sequential_trace=fastest.pairs,
+        min_steps=fewest_steps if steps_known else None,
+        steps=(), trace=fewest_pairs,
+        sequential_seconds=least_seconds if seconds_known else None,
+        sequential_steps=(), sequential_trace=fastest_pairs,
         complete=steps_known and seconds_known, certificate=certificate,
-        upper_steps=fewest.steps, upper_seconds=fastest.seconds,
+        upper_steps=fewest_steps, upper_seconds=least_seconds,
+        trace_repeats=fewest_repeats, sequential_trace_repeats=fastest_repeats,
+        lower_steps=fewest_steps if steps_known else low_steps,
     )
+
+
+def _without_greedy_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
+    """Neither greedy plan finishes: either no plan does (proved), or the figures stay unknown."""
+    try:
+        kept = no_plan_invariant(deployment, timeout_ms)
+    except SolverUnknown:
+        kept = None
+    if kept is not None:
+        return StepPlan(None, (), (), None, (), (), complete=True,
+                        certificate=f"no step plan finishes: every plan keeps {kept} (an invariant of every "
+                                    "step, checked by Z3), which the goal breaks")
+    return StepPlan(None, (), (), None, (), (), complete=False, skipped=True,
+                    certificate="no greedy plan finishes (stuck, or past its work budget), and no invariant "
+                                "proves that no plan does; fewest steps and least time not determined at this scale")

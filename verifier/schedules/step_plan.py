@@ -12,10 +12,23 @@ from itertools import pairwise
 
 import networkx as nx
 
+from verifier.counterexample import PairRepeat
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB
 from verifier.explicit import memory
 from verifier.model.records import PlanStep
 from verifier.semantics import LAUNCH, STOP, Deployment, State, goal_state, initial_state, settled_step
+
+
+def shown_trace(trace: tuple[tuple[int, int], ...], repeats: tuple[PairRepeat, ...] = ()) -> str:
+    """`(6,0) (3,0) (3,3)`, with `[last 2 steps x98 more]` where a repeat marker stands."""
+    markers = {r.at: r for r in repeats}
+    words = []
+    for index, (old, new) in enumerate(trace):
+        if index in markers:
+            marker = markers[index]
+            words.append(f"[last {marker.steps} step{'s' * (marker.steps != 1)} x{marker.periods:,} more]")
+        words.append(f"({old},{new})")
+    return " ".join(words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +45,16 @@ class StepPlan:
     certificate: str = ""                 # at scale: how the figures were bounded (certified.py)
     upper_steps: int | None = None        # at scale: steps of the best plan found
     upper_seconds: int | None = None      # at scale: seconds of the fastest plan found
+    lower_steps: int | None = None        # at scale: steps every plan needs at least (proved)
+    trace_repeats: tuple[PairRepeat, ...] = ()             # at scale: repeat markers in `trace`
+    sequential_trace_repeats: tuple[PairRepeat, ...] = ()  # and in `sequential_trace`
+
+
+def fewest_steps_text(plan: StepPlan) -> str:
+    """The fewest steps as a report says it: a number, "none" only where no plan is proved, else "unknown"."""
+    if plan.min_steps is not None:
+        return str(plan.min_steps)
+    return "none" if plan.complete else "unknown"
 
 
 def settled_graph(deployment: Deployment, max_transitions: int,
