@@ -127,10 +127,11 @@ def test_z3_settled_plans_agree_with_the_settled_graph(desired, min_pct, max_pct
 
 
 def test_auto_takes_the_explicit_engine_only_where_every_state_surely_fits():
+    import oracle
+
     from verifier.check.verify import choose_engine
     from verifier.results import Engine
     from verifier.semantics import bounds_of
-    import oracle
     small, large = bounds_of(Settings(3)), bounds_of(Settings(500))
     # D = 3 on defaults: the independent enumeration finds every reachable state; a budget
     # of exactly that many fits, one fewer does not (the bound auto uses is exact here).
