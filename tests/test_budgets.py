@@ -148,13 +148,19 @@ def test_a_tiny_memory_budget_is_inconclusive_with_advice():
 def test_a_search_stops_at_its_memory_budget_and_at_a_memory_error(monkeypatch):
     bounds = bounds_of(Settings(12, 50, 200))
     assert explore(bounds, max_memory_mb=1).out_of_memory
-    import networkx as nx
+    from verifier.explicit import explore as explore_module
 
-    def no_memory(self, edges):
-        raise MemoryError
-    monkeypatch.setattr(nx.DiGraph, "add_edges_from", no_memory)
+    class Full(list):
+        """The array of states found, running out of memory at its 50th state."""
+
+        def append(self, key):
+            if len(self) >= 50:
+                raise MemoryError
+            super().append(key)
+    monkeypatch.setattr(explore_module, "array", lambda code: Full())
     exploration = explore(bounds, max_memory_mb=None)
     assert not exploration.complete and exploration.out_of_memory
+    assert exploration.states == 50 and exploration.unexpanded
 
 
 def write_model(tmp_path, text):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
+from verifier.explicit.bound import reachable_bound
 from verifier.explicit.explore import estimated_states, explore
 from verifier.findings import Finding, verdict_of
 from verifier.model.records import Model
@@ -18,7 +19,7 @@ from verifier.schedules.certified import certified_plan
 from verifier.schedules.ecs_controller import EcsRun, simulate
 from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
 from verifier.schedules.step_plan import StepPlan, plan_steps
-from verifier.semantics import Bounds, deployment_of, goal_state
+from verifier.semantics import Bounds, Deployment, deployment_of, goal_state
 from verifier.smt.encoding import concrete, state_vars
 from verifier.smt.invariants import invariant
 from verifier.smt.proofs import invariant_is_inductive
@@ -38,15 +39,20 @@ class Options:
 
 
 def choose_engine(requested: Engine | str, bounds: Bounds, max_states: int) -> Engine:
-    """`auto` takes the explicit engine when even a generous count of states fits the budget.
+    """`auto` takes the engine predicted to answer sooner.
 
-    The count is every (o, s, p, n) with o + s <= D and p + n <= D, which bounds
-    the reachable states from above, so `auto` never picks a search it cannot finish.
+    The explicit engine's cost grows with the states it meets (about 20 us each
+    for a whole verify, schedules included, on a busy 2-core machine); the SMT
+    engine's stays near a few tenths of a second whatever the size. So `auto`
+    takes the explicit engine where an upper bound on the reachable states
+    (`bound.reachable_bound`, which counts capacity and the minimum in) is at
+    most `AUTO_EXPLICIT_STATES`, where both engines cost about the same, and
+    within the budget, so it never picks a search it cannot finish.
     """
     requested = Engine(requested)
     if requested is not Engine.AUTO:
         return requested
-    return Engine.EXPLICIT if _fits(bounds, max_states) else Engine.SMT
+    return Engine.EXPLICIT if _fits(bounds, min(max_states, AUTO_EXPLICIT_STATES)) else Engine.SMT
 
 
 def _states_that_fit(options: Options) -> int:
@@ -57,8 +63,8 @@ def _states_that_fit(options: Options) -> int:
 
 
 def _fits(bounds: Bounds, max_states: int) -> bool:
-    triangle = (bounds.desired + 1) * (bounds.desired + 2) // 2
-    return triangle * triangle <= max_states
+    """Whether every reachable state surely fits `max_states` (an upper bound says so)."""
+    return reachable_bound(bounds, max_states) <= max_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +98,13 @@ def verify(model: Model, options: Options = Options()) -> Result:
     budget = _states_that_fit(options)
     engine = choose_engine(options.engine, bounds, budget)
     estimate = estimated_states(bounds)
-    # The exact schedule searches run where the states surely fit the budget; the
-    # explicit engine also tries them up to the budget as long as it is not hopeless.
-    hopeless = estimate > budget or (engine is Engine.SMT and not _fits(bounds, budget))
+    hopeless = estimate > budget   # even a lower bound on the states exceeds the budget
+    # The exhaustive schedule searches (step plan and optimal timed schedule) cost about as much
+    # as the explicit engine: they run where it runs, and under an explicit request up to the budget.
+    searched = not hopeless and (Engine(options.engine) is Engine.EXPLICIT
+                                 or _fits(bounds, min(budget, AUTO_EXPLICIT_STATES)))
     ecs = simulate(deployment, options.timeout_ms)
-    if not hopeless:
+    if searched:
         step_plan = plan_steps(deployment, options.max_states, options.max_memory_mb)
     elif engine is Engine.SMT:
         step_plan = certified_plan(deployment, options.timeout_ms)
@@ -111,9 +119,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
         findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = exploration.states, ()
-        # Every timed schedule is a path of the interleaving graph: with the whole graph
-        # known and no path to the goal, there is no schedule to search for.
-        goal_unreachable = exploration.complete and goal_state(bounds) not in exploration.graph
+        goal_unreachable = exploration.complete and goal_state(bounds) not in exploration
         del exploration, context
     else:
         symbolic = concrete(model.settings)
@@ -124,17 +130,29 @@ def verify(model: Model, options: Options = Options()) -> Result:
                          if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
-    if hopeless:
-        optimal = OptimalSchedule(None, (), False, 0, 0, skipped=True)
-    elif goal_unreachable:
-        optimal = OptimalSchedule(None, (), True, 0, 0)
-    else:
-        say(f"{model.name}: searching for the optimal timed schedule")
-        known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
-        optimal = optimal_schedule(deployment, options.max_states, min(known) if known else None,
-                                   options.max_memory_mb)
+    optimal = _optimal(deployment, options, ecs, step_plan, searched, goal_unreachable, say, model.name)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
+
+
+def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, step_plan: StepPlan, searched: bool,
+             goal_unreachable: bool, say: Callable[[str], None], name: str) -> OptimalSchedule:
+    """The optimal timed schedule, or why there is none: the one place that decides whether to search.
+
+    The timed search explores timed states, more than the interleaving states,
+    so it runs only where the exhaustive searches run (`searched`); elsewhere
+    it is reported skipped. A search whose cost does not grow with the states
+    would be called here unconditionally.
+    """
+    if goal_unreachable:
+        # Every timed schedule is a path of the interleaving graph: with the whole graph
+        # known and no path to the goal, there is no schedule to search for.
+        return OptimalSchedule(None, (), True, 0, 0)
+    if not searched:
+        return OptimalSchedule(None, (), False, 0, 0, skipped=True)
+    say(f"{name}: searching for the optimal timed schedule")
+    known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
+    return optimal_schedule(deployment, options.max_states, min(known) if known else None, options.max_memory_mb)
 
 
 def check_model(model: Model, options: Options = Options()) -> Result | RangeResult:
@@ -153,4 +171,7 @@ def _inductive(context: CheckContext) -> bool:
 
 
 NEAR_START_STATES = 20_000  # searched when the whole space is known to exceed the budget
-STATES_PER_MB = 800         # interleaving states per MiB that a search holds (measured: 725,000 at 1,000 MiB)
+# Interleaving states per MiB a verify holds: the search keeps about 6 bytes per state, its
+# shortest-path queries up to about 250 per state they touch; the schedule searches hold more.
+STATES_PER_MB = 4_000
+AUTO_EXPLICIT_STATES = 20_000  # where the explicit engine's cost (about 20 us a state) meets the SMT engine's

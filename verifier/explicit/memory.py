@@ -1,8 +1,9 @@
 """How much memory this process holds now, for the searches that stop at a memory budget.
 
 A search's state budget bounds its states, not its bytes: a state of the
-interleaving graph costs about a kilobyte in networkx, a timed state of the
-optimal search grows with its durations. So each search also looks at the
+interleaving graph costs a few bytes packed, but a shortest-path query keeps a
+few hundred per state it touches, and a timed state of the optimal search grows
+with its durations. So each search also looks at the
 memory the process really holds every few thousand states, and stops,
 inconclusive, past `--max-memory-mb`.
 """

@@ -32,12 +32,13 @@ def _required(ctx: CheckContext) -> str:
 
 def check(ctx: CheckContext) -> Finding:
     required = ctx.required_min_healthy
-    lowest = min(state.healthy for state in ctx.explored.graph)
+    lowest = ctx.explored.extremes()[0]
     return check_invariant(
         ctx, ID,
         ok=lambda state: state.healthy >= required,
         describe_violation=lambda state: f"healthy tasks drop to {state.healthy}, below {_required(ctx)}",
         holds_message=f"healthy tasks never drop below {lowest} (required: {required})",
+        violated=lowest < required,
     )
 
 

@@ -36,12 +36,13 @@ def check(ctx: CheckContext) -> Finding:
     capacity = ctx.bounds.capacity
     if capacity is None:
         return Finding(ID, Status.HOLDS, UNLIMITED)
-    highest = max(state.occupied for state in ctx.explored.graph)
+    highest = ctx.explored.extremes()[1]
     return check_invariant(
         ctx, ID,
         ok=lambda state: state.occupied <= capacity,
         describe_violation=_describe(capacity),
         holds_message=f"at most {highest} of the cluster's {capacity} task slots are used",
+        violated=highest > capacity,
     )
 
 

@@ -56,5 +56,5 @@ class CheckContext:
                     f"{self.max_states:,}, so only the states nearest the start were searched")
         else:
             size = f"the search stopped at the state budget of {self.max_states:,} states"
-        return (f"{size}; raise the budget with --max-states (about 1.5 GB of memory per million "
-                f"states, see --max-memory-mb) or check a smaller desiredCount")
+        return (f"{size}; raise the budget with --max-states (the search keeps a few bytes per state, "
+                f"the schedule searches more; see --max-memory-mb) or check a smaller desiredCount")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from verifier.explicit.paths import shortest_path
+from verifier.explicit.queries import shortest_path
 from verifier.findings import Finding
 from verifier.properties.context import CheckContext
 from verifier.replay import replay
@@ -13,12 +13,15 @@ from verifier.semantics import State
 
 
 def check_invariant(ctx: CheckContext, property_id: PropertyId, ok: Callable[[State], bool],
-                    describe_violation: Callable[[State], str], holds_message: str) -> Finding:
+                    describe_violation: Callable[[State], str], holds_message: str,
+                    violated: bool | None = None) -> Finding:
+    """`violated`, where the caller knows it (from `Exploration.extremes`), spares a pass over every state."""
     exploration = ctx.explored
-    violating = {state for state in exploration.graph if not ok(state)}
-    if violating:
-        trace = shortest_path(exploration.graph, exploration.initial, violating)
-        assert trace is not None  # each target is in the graph, so reached from the start
+    if violated is None:
+        violated = any(not ok(state) for state in exploration.each_state())
+    if violated:
+        trace = shortest_path(exploration, exploration.initial, lambda state: not ok(state))
+        assert trace is not None  # a violating state was found, so it is reached from the start
         replay(ctx.bounds, trace, lambda state: not ok(state), property_id)
         details = () if exploration.complete else (
             "the search stopped at its budget, so a shorter counterexample may exist; this one is real (replayed)",)

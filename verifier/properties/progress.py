@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
 from verifier.counterexample import Counterexample, join
-from verifier.explicit.paths import shortest_path
+from verifier.explicit.queries import can_finish, dead_ends, shortest_path
 from verifier.findings import Finding
 from verifier.model.records import Model, Settings
 from verifier.properties.context import CheckContext
@@ -14,7 +12,7 @@ from verifier.properties.smt_checks import check_progress_smt
 from verifier.replay import replay
 from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import simulate
-from verifier.semantics import State, blocked_reasons, deployment_of, goal_state, is_deadlock
+from verifier.semantics import State, blocked_reasons, deployment_of, is_deadlock
 from verifier.smt.closed_forms import invariant_deadlock
 from verifier.smt.encoding import deadlock
 
@@ -29,24 +27,23 @@ def applies(model: Model) -> bool:
 
 def check(ctx: CheckContext) -> Finding:
     exploration = ctx.explored
-    graph, bounds = exploration.graph, ctx.bounds
-    goal = goal_state(bounds)
+    bounds = ctx.bounds
     if not exploration.complete:
         return _check_partial(ctx)
     # One reverse reachability pass from the goal finds every state that can
     # still finish; everything else is stuck, however it got there.
-    can_finish = nx.ancestors(graph, goal) | {goal} if goal in graph else set()
-    stuck = set(graph) - can_finish
-    if not stuck:
-        return Finding(ID, Status.HOLDS, f"all {len(graph):,} reachable states can still finish the deployment")
-    to_stuck = shortest_path(graph, exploration.initial, stuck)
-    assert to_stuck is not None  # each target is in the graph, so reached from the start
+    finishes, finishing = can_finish(exploration)
+    if finishing == exploration.states:
+        return Finding(ID, Status.HOLDS,
+                       f"all {exploration.states:,} reachable states can still finish the deployment")
+    to_stuck = shortest_path(exploration, exploration.initial, lambda state: not finishes(state))
+    assert to_stuck is not None  # a stuck state was found, so it is reached from the start
     point_of_no_return = to_stuck.states[-1]
-    deadlocks = {state for state in stuck if graph.out_degree(state) == 0}
-    onward = shortest_path(graph, point_of_no_return, deadlocks)
+    onward = shortest_path(exploration, point_of_no_return,
+                           lambda state: not finishes(state) and not exploration.successors_of(state))
     if onward is None:
         # Every continuation stays in a cycle that never reaches the goal.
-        replay(bounds, to_stuck, lambda state: state in stuck, ID)
+        replay(bounds, to_stuck, lambda state: not finishes(state), ID)
         return Finding(ID, Status.VIOLATED,
                        f"livelock: from {_describe(point_of_no_return)} the deployment can run forever "
                        f"without finishing", to_stuck)
@@ -69,11 +66,10 @@ def check(ctx: CheckContext) -> Finding:
 def _check_partial(ctx: CheckContext) -> Finding:
     """With the search cut short, only a deadlock already seen is evidence."""
     exploration, bounds = ctx.explored, ctx.bounds
-    deadlocks = {state for state in exploration.graph
-                 if state not in exploration.unexpanded and is_deadlock(bounds, state)}
+    deadlocks = set(dead_ends(exploration))
     if deadlocks:
-        trace = shortest_path(exploration.graph, exploration.initial, deadlocks)
-        assert trace is not None  # each target is in the graph, so reached from the start
+        trace = shortest_path(exploration, exploration.initial, deadlocks.__contains__)
+        assert trace is not None  # each target was found, so reached from the start
         replay(bounds, trace, lambda state: is_deadlock(bounds, state), ID)
         end = trace.states[-1]
         return Finding(ID, Status.VIOLATED, f"the deployment can get stuck: deadlock with {_describe(end)}",

@@ -32,12 +32,13 @@ def _allowed(ctx: CheckContext) -> str:
 def check(ctx: CheckContext) -> Finding:
     allowed = ctx.required_max_tasks
     bounds = ctx.bounds
-    highest = max(counted(bounds, state) for state in ctx.explored.graph)
+    highest = ctx.explored.extremes()[2]
     return check_invariant(
         ctx, ID,
         ok=lambda state: counted(bounds, state) <= allowed,
         describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
         holds_message=f"at most {highest} tasks run or start at once (allowed: {allowed})",
+        violated=highest > allowed,
     )
 
 
