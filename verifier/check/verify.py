@@ -124,15 +124,13 @@ def verify(model: Model, options: Options = Options()) -> Result:
                          if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
-    if hopeless:
-        optimal = OptimalSchedule(None, (), False, 0, 0, skipped=True)
-    elif goal_unreachable:
+    if goal_unreachable:
         optimal = OptimalSchedule(None, (), True, 0, 0)
     else:
         say(f"{model.name}: searching for the optimal timed schedule")
         known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
         optimal = optimal_schedule(deployment, options.max_states, min(known) if known else None,
-                                   options.max_memory_mb)
+                                   options.max_memory_mb, ecs=ecs)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
 
