@@ -250,3 +250,46 @@ def test_stuck_deployment_has_no_schedule():
     # Both 100: U = D leaves no room to launch and L = D none to stop: nothing ever moves.
     result = optimal_schedule(deployment(6, 100, 100, 8), 0)
     assert result.complete and result.makespan_seconds is None
+
+
+def _cumulative_greedy(dep):
+    """The makespan of the schedule that keeps every cumulative count at its bound (the
+    recurrences in optimal.py's docstring), computed without ECS's simulator; None if stuck."""
+    b = dep.bounds
+    D, L, U, C = b.desired, b.min_healthy, b.max_tasks, b.capacity
+    stopped = gone = launched = healthy = 0
+    due: dict[int, list[int]] = {}   # second -> [becoming healthy, gone]
+    now = 0
+    while True:
+        changed = True
+        while changed:
+            ready_now, gone_now = due.pop(now, [0, 0])
+            healthy, gone = healthy + ready_now, gone + gone_now
+            changed = bool(ready_now or gone_now)
+            stop_to = min(D, D - L + healthy)
+            if stop_to > stopped:
+                due.setdefault(now + dep.drain_seconds, [0, 0])[1] += stop_to - stopped
+                stopped, changed = stop_to, True
+            launch_to = min(D, U - D + (gone if b.stopping_counts_toward_max else stopped))
+            if C is not None:
+                launch_to = min(launch_to, C - D + gone)
+            if launch_to > launched:
+                due.setdefault(now + dep.health_check_seconds, [0, 0])[0] += launch_to - launched
+                launched, changed = launch_to, True
+        if (stopped, gone, launched, healthy) == (D, D, D, D):
+            return now
+        if not due:
+            return None
+        now = min(due)
+
+
+@hsettings(max_examples=80, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 120), st.integers(80, 220), st.integers(0, 300), st.integers(0, 300),
+       st.booleans(), st.none() | st.integers(0, 12))
+def test_optimal_matches_the_cumulative_recurrences_at_larger_sizes(desired, min_pct, max_pct, health, drain,
+                                                                   knob, spare):
+    # Long runs here jump over repeated periods in ECS's simulator; the recurrences do not.
+    dep = deployment(desired, min_pct, max_pct, None if spare is None else desired + spare, knob, health, drain)
+    optimal = optimal_schedule(dep, 0)
+    assume(optimal.complete)
+    assert optimal.makespan_seconds == _cumulative_greedy(dep)
