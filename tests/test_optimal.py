@@ -10,7 +10,7 @@ import json
 import time
 
 import pytest
-from conftest import assert_valid_json_output, make_model, run_in_process
+from conftest import MODELS, assert_valid_json_output, make_model, run_in_process
 from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -293,3 +293,12 @@ def test_optimal_matches_the_cumulative_recurrences_at_larger_sizes(desired, min
     optimal = optimal_schedule(dep, 0)
     assume(optimal.complete)
     assert optimal.makespan_seconds == _cumulative_greedy(dep)
+
+
+def test_fargate_twenty_gets_its_optimum():
+    # Regression: models/fargate-twenty.yaml (D = 20, min 50, max 200, 90 s / 120 s) read
+    # "unknown: the search stopped at 1,000,000 timed states". L = 10: no new task is healthy
+    # before 90 s, so at most 10 old tasks stop before it; the other 10 are gone at >= 210 s.
+    # At 0 stop 10 and launch 20, at 90 stop 10: gone at 210 s.
+    optimal = _cli_optimal(MODELS / "fargate-twenty.yaml")
+    assert (optimal["makespan_seconds"], optimal["complete"]) == (210, True)
