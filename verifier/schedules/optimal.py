@@ -1,40 +1,55 @@
 """The least makespan of any schedule where stops and launches overlap in time (docs/semantics.md#optimal-schedule).
 
-Decisions are taken at multiples of g = gcd(health_check_seconds, drain_seconds),
-so every event completes on such an instant too. A timed state is the number of
-old and new tasks plus, for stopping and pending tasks, how many have 1, 2, ...
-ticks of g left. Within one instant the scheduler may stop and launch any
-number of tasks, one at a time, at no cost; a tick costs g seconds and
-completes the events that are due. That is a 0-1 weighted graph, searched
-breadth-first with a deque. Events are applied before decisions at an instant:
-ready and gone never tighten a guard, so deciding first could only lose.
+ECS's own run is an optimal schedule, so the optimal makespan is ECS's makespan,
+at every size. Why (a dominance argument). For any schedule write, at instant t
+after its decisions there, S(t) for the tasks stopped so far, G(t) for those
+gone, A(t) for those launched and N(t) for those healthy. Then o = D - S,
+s = S - G, p = A - N, n = N, and the guards read, in these cumulative counts:
+
+    stop:    S(t) <= min(D, D - L + N(t))                  (o - j + n >= L, j <= o)
+    launch:  A(t) <= min(D, U - D + S(t), C - D + G(t))    (p + n + k <= D, counted, occupied)
+             with U - D + G(t) in place of U - D + S(t) when stopping tasks count toward the maximum
+    events:  N(t) = A(t - h),  G(t) = S(t - d)             (a task is ready h, gone d seconds after)
+
+Every right-hand side is nondecreasing in N, S and G. ECS, at time 0 and whenever
+an event completes, stops the most the minimum allows and then launches the most
+the maximum, the desired count and the cluster allow, and looks again while events
+of zero duration complete at that instant: it sets S and A to these bounds. By
+induction over the instants at which either schedule acts or an event completes:
+if ECS's S and A are at least another schedule's before t, then at t its N and G
+are too (they are S and A shifted by d and h), so its bounds are at least the
+other's, and it reaches them; within one instant, each single step of the other
+schedule stays below ECS's fixed point. So at every instant ECS has stopped,
+launched, made healthy and seen gone at least as many tasks as any schedule: it
+reaches the goal (S = G = A = N = D) no later, and when its run gets stuck at a
+state short of the goal, no schedule finishes at all.
+
+tests/test_optimal.py checks this against an exact search (event_search.py, and
+the tick search it replaced) on every small deployment. ECS's run is simulated
+event by event, with long repeating stretches jumped over once Z3 confirms them
+(ecs_controller.py), so the figure is there at D = 10^6 too; a run that exceeds
+the simulation's budget leaves the optimum unknown, with that reason.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 
-from verifier.defaults import DEFAULT_MAX_MEMORY_MB
-from verifier.explicit import memory
-from verifier.semantics import LAUNCH, STOP, Action, Deployment, State
-
-# Ticks a timed state may track: each state holds a tuple this long (a health check of
-# 10^9 s with a drain of 7 s is 10^9 ticks of 1 s), so past it the search is not tried.
-MAX_TICKS = 10_000
-
-# (old, new, stopping by ticks left, pending by ticks left)
-TimedState = tuple[int, int, tuple[int, ...], tuple[int, ...]]
+from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT_MS
+from verifier.schedules.ecs_controller import EcsRun, simulate
+from verifier.semantics import GONE, READY, Action, Deployment, RepeatStep
 
 
 @dataclass(frozen=True, slots=True)
 class TimedDecision:
     """What the scheduler does at one instant, in order (the order matters only when a
-    duration is 0 and a launched task is healthy, or a stopped one gone, at once)."""
+    duration is 0 and a launched task is healthy, or a stopped one gone, at once).
+    A `repeat xN` decision says that the decisions since the start of the period
+    before it are repeated N more times, each time one period later (as in ECS's trace)."""
 
     second: int
-    actions: tuple[Action, ...]
+    actions: tuple[Action | RepeatStep, ...]
 
     def __str__(self) -> str:
         return ", ".join(str(action) for action in self.actions)
@@ -44,134 +59,46 @@ class TimedDecision:
 class OptimalSchedule:
     makespan_seconds: int | None
     schedule: tuple[TimedDecision, ...]
-    complete: bool          # False when the state budget stopped the search
+    complete: bool          # False when a budget stopped the computation: the optimum is unknown
     states: int
-    tick_seconds: int
+    tick_seconds: int       # g = gcd(health, drain): every event completes on a multiple of it
     skipped: bool = False   # not searched at all: known to exceed the budget
-
-
-def _interleaving(state: TimedState) -> State:
-    old, new, stopping, pending = state
-    return State(old, sum(stopping), sum(pending), new)
-
-
-def _stop_one(state: TimedState, drain_ticks: int) -> TimedState:
-    old, new, stopping, pending = state
-    if drain_ticks == 0:  # deregistration delay 0: gone at once
-        return (old - 1, new, stopping, pending)
-    return (old - 1, new, stopping[:-1] + (stopping[-1] + 1,), pending)
-
-
-def _launch_one(state: TimedState, health_ticks: int) -> TimedState:
-    old, new, stopping, pending = state
-    if health_ticks == 0:
-        return (old, new + 1, stopping, pending)
-    return (old, new, stopping, pending[:-1] + (pending[-1] + 1,))
-
-
-def _tick(state: TimedState) -> TimedState:
-    old, new, stopping, pending = state
-    return (old, new + (pending[0] if pending else 0), stopping[1:] + (0,) if stopping else (),
-            pending[1:] + (0,) if pending else ())
-
-
-def _ticks_still_needed(state: TimedState, desired: int, health_ticks: int, drain_ticks: int) -> int:
-    """A lower bound on the ticks from `state` to the goal: every unfinished task must finish."""
-    old, new, stopping, pending = state
-    needed = 0
-    if old:
-        needed = drain_ticks
-    for left, count in enumerate(stopping, start=1):
-        if count:
-            needed = max(needed, left)
-    for left, count in enumerate(pending, start=1):
-        if count:
-            needed = max(needed, left)
-    if new + sum(pending) < desired:
-        needed = max(needed, health_ticks)
-    return needed
+    reason: str = ""        # why the optimum is unknown, when it is
 
 
 def optimal_schedule(deployment: Deployment, max_states: int, upper_bound_seconds: int | None = None,
-                     max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> OptimalSchedule:
-    """Search for the least makespan, within `max_states` states and `max_memory_mb` (else incomplete).
+                     max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB, ecs: EcsRun | None = None,
+                     timeout_ms: int = DEFAULT_TIMEOUT_MS) -> OptimalSchedule:
+    """The least makespan and a schedule that reaches it: ECS's run (see the module docstring).
 
-    `upper_bound_seconds` is the makespan of a schedule known to exist (the ECS
-    controller's run, or a step plan: both decide only at multiples of g, so
-    they are among the schedules searched here). States that cannot finish within it even in the
-    best case are not expanded: this is branch and bound, and keeps the answer exact.
+    `ecs` is ECS's run when the caller has it already (else it is simulated here).
+    `max_states`, `upper_bound_seconds` and `max_memory_mb` are kept for callers of
+    the earlier search; the run's own budget bounds the work.
     """
+    del max_states, upper_bound_seconds, max_memory_mb
+    run = ecs if ecs is not None else simulate(deployment, timeout_ms)
     tick = math.gcd(deployment.health_check_seconds, deployment.drain_seconds)
-    health_ticks = deployment.health_check_seconds // tick if tick else 0
-    drain_ticks = deployment.drain_seconds // tick if tick else 0
-    if health_ticks + drain_ticks > MAX_TICKS:
-        return OptimalSchedule(None, (), False, 0, tick, skipped=True)
-    try:
-        return _search(deployment, max_states, upper_bound_seconds, max_memory_mb, tick, health_ticks, drain_ticks)
-    except MemoryError:
-        return OptimalSchedule(None, (), False, 0, tick)
+    states = len(run.trace.states)
+    if run.exhausted:
+        return OptimalSchedule(None, (), False, states, tick, reason=run.advice())
+    if not run.completes:
+        return OptimalSchedule(None, (), True, states, tick)
+    return OptimalSchedule(run.makespan_seconds, decisions_of(run), True, states, tick)
 
 
-def _search(deployment: Deployment, max_states: int, upper_bound_seconds: int | None, max_memory_mb: int | None,
-            tick: int, health_ticks: int, drain_ticks: int) -> OptimalSchedule:
-    bounds = deployment.bounds
-    start: TimedState = (bounds.desired, 0, (0,) * drain_ticks, (0,) * health_ticks)
-    goal: TimedState = (0, bounds.desired, (0,) * drain_ticks, (0,) * health_ticks)
-    limit = None if upper_bound_seconds is None or not tick else upper_bound_seconds // tick
-    ticks_to = {start: 0}
-    parent: dict[TimedState, tuple[TimedState, str]] = {}
-    done: set[TimedState] = set()
-    queue = deque([start])
-    while queue:
-        state = queue.popleft()
-        if state in done:
-            continue
-        done.add(state)
-        if state == goal:
-            return OptimalSchedule(ticks_to[state] * tick, _decisions(parent, state, ticks_to, tick),
-                                   True, len(ticks_to), tick)
-        moves = []
-        plain = _interleaving(state)
-        # Launch before stop here, so that stop lands at the front of the deque and
-        # schedules read as ECS acts: stop first, then launch.
-        if LAUNCH.enabled(bounds, plain):
-            moves.append((_launch_one(state, health_ticks), "launch", 0))
-        if STOP.enabled(bounds, plain):
-            moves.append((_stop_one(state, drain_ticks), "stop", 0))
-        if plain.stopping or plain.pending:
-            moves.append((_tick(state), "tick", 1))
-        for following, label, cost in moves:
-            ticks = ticks_to[state] + cost
-            if limit is not None and ticks + _ticks_still_needed(
-                    following, bounds.desired, health_ticks, drain_ticks) > limit:
-                continue
-            if following not in ticks_to or ticks < ticks_to[following]:
-                if following not in ticks_to and (len(ticks_to) >= max_states or (
-                        len(ticks_to) % memory.CHECK_EVERY == 0 and memory.over(max_memory_mb))):
-                    return OptimalSchedule(None, (), False, len(ticks_to), tick)
-                ticks_to[following] = ticks
-                parent[following] = (state, label)
-                if cost:
-                    queue.append(following)
-                else:
-                    queue.appendleft(following)
-    return OptimalSchedule(None, (), True, len(ticks_to), tick)
-
-
-def _decisions(parent: dict[TimedState, tuple[TimedState, str]], state: TimedState, ticks_to: dict[TimedState, int],
-               tick: int) -> tuple[TimedDecision, ...]:
-    labels = []
-    while state in parent:
-        state, label = parent[state]
-        labels.append((ticks_to[state], label))
-    labels.reverse()
-    decisions: dict[int, list[Action]] = {}
-    for ticks, label in labels:
-        if label == "tick":
-            continue
-        actions = decisions.setdefault(ticks * tick, [])
-        if actions and actions[-1].name == label:
-            actions[-1] = Action(label, actions[-1].amount + 1)
-        else:
-            actions.append(Action(label, 1))
-    return tuple(TimedDecision(second, tuple(actions)) for second, actions in sorted(decisions.items()))
+def decisions_of(run: EcsRun) -> tuple[TimedDecision, ...]:
+    """The stops and launches of ECS's run by second, its repeated periods as `repeat` decisions."""
+    trace = run.trace
+    times = trace.times or (0,) * len(trace.states)
+    decisions: list[TimedDecision] = []
+    for index, action in enumerate(trace.actions):
+        second = times[index]
+        if isinstance(action, RepeatStep):
+            decisions.append(TimedDecision(second, (action,)))
+        elif action.name not in (READY.name, GONE.name):
+            last = decisions[-1] if decisions else None
+            if last is not None and last.second == second and not isinstance(last.actions[-1], RepeatStep):
+                decisions[-1] = TimedDecision(second, (*last.actions, action))
+            else:
+                decisions.append(TimedDecision(second, (action,)))
+    return tuple(decisions)
