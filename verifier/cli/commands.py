@@ -145,7 +145,7 @@ def run_gate(args: argparse.Namespace) -> int:
     policy = policy_of(args)
     progress = progress_printer()
     options = _options(args, progress)
-    report = gate(existing(args.paths), options, policy, service=args.service)
+    report = gate(existing(args.paths), options, policy, service=args.service, jobs=args.jobs)
     if progress:
         sys.stderr.write("\r\033[K")
     if args.service is not None and not report.rows and not report.errors:
