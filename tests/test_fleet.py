@@ -94,3 +94,18 @@ def test_cli_jobs_gives_the_same_json_and_refuses_zero(fleet_dir):
     assert json.loads(one.out) == json.loads(two.out)
     refused = run_in_process("gate", fleet_dir, "--jobs", "0")
     assert refused.code == 2 and "--jobs" in refused.err
+
+
+def test_the_gate_checks_a_setup_shared_across_files_once(fleet_dir, monkeypatch):
+    import verifier.ci.fleet as fleet_module
+    calls = []
+
+    def counting(model, options):
+        calls.append(model.name)
+        return check_model(model, options)
+
+    monkeypatch.setattr(fleet_module, "check_model", counting)
+    report = gate([fleet_dir], jobs=1)
+    # Bravo (a.yaml) and Echo (b.yaml) share a setup, as do Alpha, Charlie (a.yaml) and Golf (b.yaml).
+    assert calls == ["Alpha", "Bravo", "Delta", "Foxtrot"]
+    assert len(report.rows) == len(SERVICES)

@@ -182,7 +182,7 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                     continue
                 pending.append((spec, answer))
                 if fleet.checked > checked and fleet.checked % 100 == 0:
-                    say(f"gate: {fleet.checked:,} distinct service setups checked, {len(pending):,} services so far")
+                    say(f"gate: {fleet.checked:,} distinct service setups found, {len(pending):,} services so far")
         rows = [row if isinstance(row, GateRow) else _row(*row, policy, today) for row in pending]
     return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))
 
