@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
@@ -44,8 +45,6 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
 
 
 class FleetChecker:
@@ -90,18 +89,16 @@ class FleetChecker:
         return lambda: _relabel(future.result(), model)
 
     def _start(self, model: Model) -> Future[Result | RangeResult]:
-        if self.jobs == 1:
+        if self.jobs == 1:  # checked now; an error (or Ctrl-C) stops the gate here, as it always did
             future: Future[Result | RangeResult] = Future()
-            try:
-                future.set_result(check_model(model, self.options))
-            except BaseException as error:  # raised again, as check_model would, when the answer is read
-                future.set_exception(error)
+            future.set_result(check_model(model, self.options))
             return future
         if self._pool is None:
-            # fork: the workers start with every module this process has loaded (Z3, the engines),
-            # instead of importing them again; where there is no fork, the platform's own way.
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            # fork on Linux: the workers start with every module this process has loaded (Z3, the
+            # engines) instead of importing them again; elsewhere (macOS, Windows) fork is unsafe or
+            # absent, and the platform's own way is used. Python forks them all here, before the
+            # pool's own thread starts, so no lock is copied held.
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
         # The progress callback stays in this process: a function cannot travel to another.
         return self._pool.submit(check_model, model, replace(self.options, progress=None))
