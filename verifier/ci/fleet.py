@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -63,6 +63,7 @@ class FleetChecker:
         self.checked = 0   # distinct setups checked (or being checked)
         self._memo: dict[Hashable, Future[Result | RangeResult]] = {}
         self._pool: ProcessPoolExecutor | None = None
+        self._in_flight: set[Future[Result | RangeResult]] = set()
 
     def __enter__(self) -> FleetChecker:
         return self
@@ -100,8 +101,15 @@ class FleetChecker:
             # pool's own thread starts, so no lock is copied held.
             context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+        # At most two checks per process are queued: reading files waits for the pool, and a gate that
+        # stops on an error (or Ctrl-C) before close() leaves the pool only those to finish at exit.
+        self._in_flight = {f for f in self._in_flight if not f.done()}
+        if len(self._in_flight) >= 2 * self.jobs:
+            wait(self._in_flight, return_when=FIRST_COMPLETED)
         # The progress callback stays in this process: a function cannot travel to another.
-        return self._pool.submit(check_model, model, replace(self.options, progress=None))
+        future = self._pool.submit(check_model, model, replace(self.options, progress=None))
+        self._in_flight.add(future)
+        return future
 
 
 def _relabel(result: Result | RangeResult, model: Model) -> Result | RangeResult:

@@ -152,39 +152,41 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
     the report is the same, in the same order, whatever `jobs` is.
     """
     today = today or datetime.date.today()
+    # A row is written, or waits for its service's answer (a spec and the call that gives it).
+    rows: list[GateRow | tuple[ServiceSpec, Answer]] = []
     unrecognised, errors = [], []
-    # A row waits for its service's answer: the fleet checker checks each distinct setup once,
+    # A large template repeats a few setups many times: each distinct model is checked once,
     # and at most MAX_DISTINCT_SERVICES of them, so a 30,000-service file ends in time.
-    pending: list[GateRow | tuple[ServiceSpec, Answer]] = []
+    fleet = FleetChecker(options, jobs, limit=MAX_DISTINCT_SERVICES)  # its processes end below
     say = options.progress or (lambda line: None)
-    with FleetChecker(options, jobs, limit=MAX_DISTINCT_SERVICES) as fleet:
-        for path, specs, error in services_in(paths):
-            if error is not None:
-                errors.append(str(error))
+    for path, specs, error in services_in(paths):
+        if error is not None:
+            errors.append(str(error))
+            continue
+        if specs is None:
+            unrecognised.append(str(path))
+            continue
+        for spec in specs:
+            if service is not None and service not in spec.names:
                 continue
-            if specs is None:
-                unrecognised.append(str(path))
+            if spec.status != ANALYSABLE:
+                verdict = Verdict.INCONCLUSIVE if spec.status == INCONCLUSIVE else None
+                rows.append(GateRow(spec, verdict, None))
                 continue
-            for spec in specs:
-                if service is not None and service not in spec.names:
-                    continue
-                if spec.status != ANALYSABLE:
-                    verdict = Verdict.INCONCLUSIVE if spec.status == INCONCLUSIVE else None
-                    pending.append(GateRow(spec, verdict, None))
-                    continue
-                checked = fleet.checked
-                answer = fleet.submit(model_of(spec, policy, options))
-                if answer is None:
-                    reason = (f"not checked: the gate checks at most {MAX_DISTINCT_SERVICES:,} distinct service "
-                              "setups per run; gate fewer paths at a time (or one service with --service)")
-                    pending.append(GateRow(replace(spec, status=INCONCLUSIVE, reason=reason), Verdict.INCONCLUSIVE,
-                                           None))
-                    continue
-                pending.append((spec, answer))
-                if fleet.checked > checked and fleet.checked % 100 == 0:
-                    say(f"gate: {fleet.checked:,} distinct service setups found, {len(pending):,} services so far")
-        rows = [row if isinstance(row, GateRow) else _row(*row, policy, today) for row in pending]
-    return GateReport(tuple(rows), tuple(unrecognised), tuple(errors))
+            model = model_of(spec, policy, options)
+            checked = fleet.checked
+            answer = fleet.submit(model)
+            if answer is None:
+                reason = (f"not checked: the gate checks at most {MAX_DISTINCT_SERVICES:,} distinct service setups "
+                          "per run; gate fewer paths at a time (or one service with --service)")
+                rows.append(GateRow(replace(spec, status=INCONCLUSIVE, reason=reason), Verdict.INCONCLUSIVE, None))
+                continue
+            if fleet.checked > checked and fleet.checked % 100 == 0:
+                say(f"gate: {fleet.checked:,} distinct service setups found, {len(rows):,} services so far")
+            rows.append((spec, answer))
+    with fleet:
+        written = tuple(row if isinstance(row, GateRow) else _row(*row, policy, today) for row in rows)
+    return GateReport(written, tuple(unrecognised), tuple(errors))
 
 
 def _row(spec: ServiceSpec, answer: Answer, policy: Policy, today: datetime.date) -> GateRow:
