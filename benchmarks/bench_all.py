@@ -19,6 +19,8 @@ Rows:
   range, deadline     1..10^6, one free slot, maxDeploySeconds 3600, likewise  target <= 5
   parse 5,000         reading one 5,000-service template, and its ratio to
                       reading 1,000 (5 when parsing is linear)                 target ~5
+  gate memory         what a gate's report holds per service (1,000 and 10,000
+                      services of three setups); no pass/fail: it shows the slope
   gate 1,000          `rollproof gate --jobs 2` on 1,000 synthetic services   target < 30 s
   gate 10,000         services gated per minute on 10,000 (ten templates)     target >= 10,000
   D = 100 vs SPIN     full verification at D = 100, min 50 (17.5 M states),
@@ -122,6 +124,30 @@ def figure_parse() -> None:
     five = _timed(lambda: read_template(large, "5000.yaml"))
     _say(value=five / one, text=f"{five:.1f} s ({five / one:.1f}x the 1,000-service template's {one:.1f} s)",
          ok=five / one <= 6)
+
+
+def figure_memory() -> None:
+    """What a gate's report holds per service, on 1,000 and 10,000 services of three setups."""
+    import tracemalloc
+
+    from verifier.ci.gate import gate
+    held = {}
+    with tempfile.TemporaryDirectory() as work:
+        for count in (1000, 10_000):
+            path = Path(work) / f"services-{count}.json"
+            path.write_text(json.dumps({"services": [
+                {"serviceName": f"svc{i}", "desiredCount": 2 + i % 3,
+                 "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 200}}
+                for i in range(count)]}), encoding="utf-8")
+            gate([path], jobs=1)  # every module loaded before counting
+            tracemalloc.start()
+            report = gate([path], jobs=1)
+            held[count] = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+            del report
+    per = {count: held[count] / count for count in held}
+    _say(value=per[10_000], text=f"{per[1000]:,.0f} bytes per service at 1,000, {per[10_000]:,.0f} at 10,000 "
+         f"({held[10_000] / 2**20:.1f} MiB): a row per service, traces once per setup", ok=None)
 
 
 def figure_d100() -> None:
@@ -228,12 +254,14 @@ def main() -> None:
                 f"{worst / trivial:.1f}x ({', '.join(f'{w:.2f}' for w in walls if w is not None)} s; "
                 f"trivial verify {trivial:.2f} s)", worst is not None and worst / trivial <= most)
     for name, figure, target in (("optimal at 7/13", "optimal", "< 1 s each, D <= 20"),
-                                 ("parse 5,000", "parse", "linear (~5x 1,000)")):
+                                 ("parse 5,000", "parse", "linear (~5x 1,000)"),
+                                 ("gate memory", "memory", "flat in services")):
         answer, over = _child(figure, args.limit)
         text = str(answer["text"]) if answer else ""
         if over:
             text = f"over {args.limit} s" + (f" (got to: {text})" if text else "")
-        row(name, target, text, bool(answer and answer.get("ok")) and not over)
+        ok = answer.get("ok") if answer else False
+        row(name, target, text, None if ok is None and not over else bool(ok) and not over)
     with tempfile.TemporaryDirectory() as work:
         small = write_fleet(Path(work) / "f1000", 1000)
         wall, cpu, code = _gate(small, 2 * args.limit)
