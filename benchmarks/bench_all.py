@@ -76,10 +76,12 @@ def _verify_wall(words: list[str], limit: int) -> float | None:
     """Wall seconds of one `rollproof verify` process (start-up included), None past the limit."""
     started = time.perf_counter()
     try:
-        subprocess.run([sys.executable, "-m", "verifier", "verify", *words, "--format", "json"], cwd=ROOT,
-                       capture_output=True, timeout=limit)
+        done = subprocess.run([sys.executable, "-m", "verifier", "verify", *words, "--format", "json"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired:
         return None
+    if done.returncode not in (0, 1, 3):  # a verdict (held, violated, inconclusive), not an error
+        raise SystemExit(f"rollproof verify {' '.join(words)} exited {done.returncode}: {done.stderr.strip()}")
     return time.perf_counter() - started
 
 
