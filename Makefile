@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo lint test test-slow bench bench-smt bench-startup reports clean
+.PHONY: demo lint test test-slow bench bench-all bench-smt bench-startup reports clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test-slow: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_explicit.py
+
+bench-all: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_all.py
 
 bench-smt: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_smt.py

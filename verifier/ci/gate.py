@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from verifier.check.verify import Options, Result, check_model
+from verifier.check.verify import Options, Result
+from verifier.ci.fleet import Answer, FleetChecker
 from verifier.ci.policy import Policy, Waiver
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
@@ -214,14 +215,20 @@ def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
 
 
 def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
-         today: datetime.date | None = None, service: str | None = None) -> GateReport:
-    """Verify every service under `paths`, or only those named `service` (its name or an alias)."""
+         today: datetime.date | None = None, service: str | None = None, jobs: int | None = None) -> GateReport:
+    """Verify every service under `paths`, or only those named `service` (its name or an alias).
+
+    `jobs` processes check the distinct setups (default: one per core; 1 checks in this process);
+    the report is the same, in the same order, whatever `jobs` is.
+    """
     today = today or datetime.date.today()
-    rows, unrecognised, errors = [], [], []
+    # A row is written, or waits for its service's answer (a spec and the call that gives it).
+    rows: list[GateRow | tuple[ServiceSpec, Answer]] = []
+    unrecognised, errors = [], []
     skipped: list[Skipped] = []
     # A large template repeats a few setups many times: each distinct model is checked once,
     # and at most MAX_DISTINCT_SERVICES of them, so a 30,000-service file ends in time.
-    checked: dict[Model, Result | RangeResult] = {}
+    fleet = FleetChecker(options, jobs, limit=MAX_DISTINCT_SERVICES)  # its processes end below
     say = options.progress or (lambda line: None)
     for path, specs, error in services_in(paths, policy.exclude, skipped):
         if error is not None:
@@ -238,21 +245,25 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 rows.append(GateRow(spec, verdict, None))
                 continue
             model = model_of(spec, policy, options)
-            setup = replace(model, name="")
-            if setup in checked:
-                result = replace(checked[setup], model=model)
-            elif len(checked) >= MAX_DISTINCT_SERVICES:
+            checked = fleet.checked
+            answer = fleet.submit(model)
+            if answer is None:
                 reason = (f"not checked: the gate checks at most {MAX_DISTINCT_SERVICES:,} distinct service setups "
                           "per run; gate fewer paths at a time (or one service with --service)")
                 rows.append(GateRow(replace(spec, status=INCONCLUSIVE, reason=reason), Verdict.INCONCLUSIVE, None))
                 continue
-            else:
-                result = checked[setup] = check_model(model, options)
-                if len(checked) % 100 == 0:
-                    say(f"gate: {len(checked):,} distinct service setups checked, {len(rows):,} services so far")
-            verdict, waived, notes = _waive(spec, result, policy, today)
-            rows.append(GateRow(spec, verdict, result, waived, notes))
-    return GateReport(tuple(rows), tuple(unrecognised), tuple(errors), tuple(skipped))
+            if fleet.checked > checked and fleet.checked % 100 == 0:
+                say(f"gate: {fleet.checked:,} distinct service setups found, {len(rows):,} services so far")
+            rows.append((spec, answer))
+    with fleet:
+        written = tuple(row if isinstance(row, GateRow) else _row(*row, policy, today) for row in rows)
+    return GateReport(written, tuple(unrecognised), tuple(errors), tuple(skipped))
+
+
+def _row(spec: ServiceSpec, answer: Answer, policy: Policy, today: datetime.date) -> GateRow:
+    result = answer()
+    verdict, waived, notes = _waive(spec, result, policy, today)
+    return GateRow(spec, verdict, result, waived, notes)
 
 
 def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:

@@ -146,7 +146,7 @@ def run_gate(args: argparse.Namespace) -> int:
     policy = _with_exclusions(policy_of(args), args)
     progress = progress_printer()
     options = _options(args, progress)
-    report = gate(existing(args.paths), options, policy, service=args.service)
+    report = gate(existing(args.paths), options, policy, service=args.service, jobs=args.jobs)
     # With --service every other entry matches nothing by design; a file that could not be read
     # may hold the service an entry names.
     if args.service is None and not report.errors:

@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also compare with the same paths at this git revision (see 'rollproof diff')")
     gate_cmd.add_argument("--fail-on-less-safe", action="store_true",
                           help="with --base: exit 1 when a service becomes less safe")
+    gate_cmd.add_argument("--jobs", type=_positive, metavar="N",
+                          help="check services in N processes (default: one per core; 1: in this process); "
+                               "the report is the same whatever N is")
     _timeout_argument(gate_cmd)
     report_cmd = commands.add_parser(
         "report", help="write an HTML page and a Markdown summary per model or service",
