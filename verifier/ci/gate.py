@@ -23,6 +23,7 @@ from verifier.findings import Finding
 from verifier.ingest import ANALYSABLE, INCONCLUSIVE, IngestError, ServiceSpec, Setting, discover, read_infra_text
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
+from verifier.ingest.linked import read_linked
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
 from verifier.model.sources import InfraService
@@ -77,7 +78,7 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
             doc = parse_yaml(text, source, INFRA_FILE)
         except ModelError as error:
             raise IngestError(error.message, source, error.line) from None
-        if looks_like_ecs(doc.data):
+        if looks_like_ecs(doc.data, source):
             return read_ecs_json(doc)
         if looks_like_plan(doc.data):
             return read_plan(doc) or None
@@ -87,18 +88,10 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
 def services_in(paths: list[Path]) -> Iterator[tuple[Path, list[ServiceSpec] | None, IngestError | None]]:
     """Each file under `paths` with its services (None: no service there) or the error reading it.
 
-    A Terraform module is its folder, so it is read once, at its first `.tf` file.
+    Files are read as they deploy together (ingest.linked): a Terraform module once per root that uses it,
+    a nested stack through its parent, a template with its parameter file.
     """
-    modules_read: set[Path] = set()
-    for path in discover(paths):
-        if path.suffix == ".tf":
-            if path.parent in modules_read:
-                continue
-            modules_read.add(path.parent)
-        try:
-            yield path, read_services(path), None
-        except IngestError as error:
-            yield path, None, error
+    yield from read_linked(discover(paths), read_services)
 
 
 def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Options()) -> Model:

@@ -47,6 +47,9 @@ class ServiceSpec:
     aliases: tuple[str, ...] = ()   # other names a policy may match: the service name
     cluster: str | None = None      # the cluster, where the file names it statically
     fargate: bool = False           # LaunchType FARGATE or a FARGATE capacity provider: no cluster slots
+    cluster_ref: str | None = None  # the logical id (or Terraform address) the Cluster reference points at
+    via: tuple[str, ...] = ()       # the parent stacks / module calls it was read through, outermost first
+    desired_owner: str | None = None  # "autoscaling" when the file leaves the count to a scaling target
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -63,6 +66,8 @@ class ServiceBase(TypedDict):
     aliases: NotRequired[tuple[str, ...]]
     cluster: NotRequired[str | None]
     fargate: NotRequired[bool]
+    cluster_ref: NotRequired[str | None]
+    via: NotRequired[tuple[str, ...]]
 
 
 class IngestError(ModelError):
