@@ -15,6 +15,7 @@ its services are never counted twice or read with its defaults.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -156,7 +157,7 @@ class Scope:
 
 def _local_source(caller: Path, source: Any) -> Path | None:
     if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
-        folder = (caller / source).resolve()
+        folder = Path(os.path.normpath(caller / source))  # as the user would write it, not resolved
         return folder if folder.is_dir() else None
     return None
 
@@ -170,7 +171,7 @@ def _vendored(root: Path, key: str) -> Path | None:
         return None
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and entry.get("Key") == key and isinstance(entry.get("Dir"), str):
-            folder = (root / entry["Dir"]).resolve()
+            folder = Path(os.path.normpath(root / entry["Dir"]))
             return folder if folder.is_dir() else None
     return None
 
@@ -198,8 +199,8 @@ class TerraformProject:
                 continue  # reading the root in turn reports it
             for _, body, _ in module.calls:
                 callee = _local_source(folder, body.get("source"))
-                if callee is not None and callee != folder.resolve():
-                    self.called.add(callee)
+                if callee is not None and callee.resolve() != folder.resolve():
+                    self.called.add(callee.resolve())
 
     def module(self, folder: Path) -> ParsedModule:
         key = folder.resolve()
