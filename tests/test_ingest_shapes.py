@@ -19,7 +19,7 @@ SHAPES = ROOT / "tests" / "fixtures" / "shapes"
 
 def specs(folder):
     found = []
-    for path, services, error in services_in([SHAPES / folder]):
+    for _, services, error in services_in([SHAPES / folder]):
         assert error is None, error
         found += services or []
     return {spec.name: spec for spec in found}
@@ -172,3 +172,16 @@ def test_scalable_targets_are_matched_in_linear_time(count, monkeypatch):
     read = read_template(json.dumps({"Resources": resources}), "big.json")
     assert len(read) == count and all(spec.desired_range == (1, 3) for spec in read)
     assert built == [2 * count]  # the services are indexed once, not once per target
+
+
+def test_copilot_manifests_are_read_by_copilots_rules():
+    read = specs("copilot-app")
+    # A Scheduled Job is not a service. The base manifest: count range 2-6, rolling default (100 / 200).
+    assert sorted(read) == ["api", "api (test)"]
+    api = read["api"]
+    assert (api.desired_range, api.min_healthy_percent.value, api.max_percent.value, api.fargate) == \
+        ((2, 6), 100, 200, True)
+    # The test environment: count 1 and rolling recreate, which Copilot turns into 0 / 100.
+    test = read["api (test)"]
+    assert (test.desired.value, test.min_healthy_percent.value, test.max_percent.value) == (1, 0, 100)
+    assert test.desired.line == 18

@@ -27,7 +27,6 @@ from verifier.ingest import (
 )
 from verifier.model.yamlsource import DocPath, Document
 
-
 # Keys only a service definition has (a task definition has containerDefinitions, a task set has no
 # deploymentConfiguration): with desiredCount or deploymentConfiguration they mark a service without its name,
 # as ecspresso keeps it (the name lives in ecspresso.yml).

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from verifier.ingest import IngestError, ServiceSpec, read_infra_text
 from verifier.ingest.cfn_stacks import MapUrl, children_of, parameter_values, read_stack, template_for_parameters
+from verifier.ingest.copilot import looks_like_copilot, read_manifest
 from verifier.ingest.terraform_project import TerraformProject
 
 ReadOne = Callable[[Path], "list[ServiceSpec] | None"]
@@ -54,6 +55,8 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
             elif "AWS::CloudFormation::Stack" in read_infra_text(path) and children_of(path, read_infra_text(path),
                                                                                         map_url):
                 yield path, read_stack(path, None, (), map_url) or None, None
+            elif path.suffix in (".yml", ".yaml") and looks_like_copilot(read_infra_text(path)):
+                yield path, read_manifest(read_infra_text(path), str(path)), None
             else:
                 yield path, read_one(path), None
         except IngestError as error:
