@@ -177,7 +177,7 @@ def test_scalable_targets_are_matched_in_linear_time(count, monkeypatch):
 def test_copilot_manifests_are_read_by_copilots_rules():
     read = specs("copilot-app")
     # A Scheduled Job is not a service. The base manifest: count range 2-6, rolling default (100 / 200).
-    assert sorted(read) == ["api", "api (test)"]
+    assert sorted(read) == ["api", "api (prod)", "api (staging)", "api (test)"]
     api = read["api"]
     assert (api.desired_range, api.min_healthy_percent.value, api.max_percent.value, api.fargate) == \
         ((2, 6), 100, 200, True)
@@ -185,3 +185,6 @@ def test_copilot_manifests_are_read_by_copilots_rules():
     test = read["api (test)"]
     assert (test.desired.value, test.min_healthy_percent.value, test.max_percent.value) == (1, 0, 100)
     assert test.desired.line == 18
+    # Environments merge key by key: prod keeps the base range 2-6; staging's {spot: 3} is three tasks.
+    assert read["api (prod)"].desired_range == (2, 6)
+    assert read["api (staging)"].desired.value == 3

@@ -4,8 +4,9 @@ A Copilot repository commits manifests, not the CloudFormation Copilot
 generates from them, so the manifest is what a gate can read. Copilot's rules
 (its stack transformer): `deployment: {rolling: recreate}` is
 MinimumHealthyPercent 0 / MaximumPercent 100, anything else 100 / 200; `count`
-is a number, or a mapping whose `range` (`"1-10"` or `{min, max}`) is the
-autoscaling range; tasks run on Fargate. Each entry under `environments` that
+is a number, a mapping whose `range` (`"1-10"` or `{min, max}`) is the
+autoscaling range, or `{spot: N}` (N tasks on Fargate Spot); tasks run on
+Fargate. Environments override the manifest key by key, as Copilot merges them. Each entry under `environments` that
 changes `count` or `deployment` is one more service, named `NAME (ENV)`.
 """
 
@@ -44,7 +45,7 @@ def read_manifest(text: str, source: str) -> list[ServiceSpec] | None:
     environments = data.get("environments")
     for env, override in (environments.items() if isinstance(environments, dict) else []):
         if isinstance(override, dict) and ("count" in override or "deployment" in override):
-            specs.append(_service(doc, f"{name} ({env})", {**data, **override}, ("environments", env), override))
+            specs.append(_service(doc, f"{name} ({env})", _merged(data, override), ("environments", env), override))
     return specs
 
 
@@ -64,11 +65,25 @@ def _service(doc: Document, name: str, merged: dict[str, Any], at: DocPath, writ
         return ServiceSpec(**base, status=ANALYSABLE, desired=Setting(count, count_line), min_healthy_percent=minimum,
                            max_percent=maximum)
     span = _range(count.get("range")) if isinstance(count, dict) else None
+    spot = count.get("spot") if isinstance(count, dict) else None
+    if span is None and isinstance(spot, int) and not isinstance(spot, bool) and spot >= 0:
+        # `count: {spot: 5}`: five tasks, all on Fargate Spot
+        return ServiceSpec(**base, status=ANALYSABLE, desired=Setting(spot, count_line), min_healthy_percent=minimum,
+                           max_percent=maximum)
     if span is not None:
         return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
                            desired_range=span, desired_range_line=count_line, desired_owner="autoscaling")
     return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
                        reason=f"count is {count!r}: neither a number nor a range rollproof can read")
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """An environment's manifest: Copilot merges mappings key by key (`count: {spot: 5}` keeps the range)."""
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
+            else value
+    return merged
 
 
 def _range(value: Any) -> tuple[int, int] | None:
