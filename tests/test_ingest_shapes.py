@@ -185,6 +185,13 @@ def test_copilot_manifests_are_read_by_copilots_rules():
     test = read["api (test)"]
     assert (test.desired.value, test.min_healthy_percent.value, test.max_percent.value) == (1, 0, 100)
     assert test.desired.line == 18
-    # Environments merge key by key: prod keeps the base range 2-6; staging's {spot: 3} is three tasks.
-    assert read["api (prod)"].desired_range == (2, 6)
-    assert read["api (staging)"].desired.value == 3
+    # Environments merge key by key: prod and staging keep the base range 2-6 beside what they add.
+    assert read["api (prod)"].desired_range == read["api (staging)"].desired_range == (2, 6)
+
+
+def test_copilot_spot_count_is_a_fixed_count(tmp_path):
+    from verifier.ingest.copilot import read_manifest
+
+    text = "name: worker\ntype: Worker Service\ncount:\n  spot: 3\n"
+    (spec,) = read_manifest(text, str(tmp_path / "manifest.yml"))
+    assert (spec.desired.value, spec.desired_range) == (3, None)  # three tasks, all on Fargate Spot
