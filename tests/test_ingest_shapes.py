@@ -195,3 +195,19 @@ def test_copilot_spot_count_is_a_fixed_count(tmp_path):
     text = "name: worker\ntype: Worker Service\ncount:\n  spot: 3\n"
     (spec,) = read_manifest(text, str(tmp_path / "manifest.yml"))
     assert (spec.desired.value, spec.desired_range) == (3, None)  # three tasks, all on Fargate Spot
+
+
+@pytest.mark.parametrize(("folder", "service", "file"), [
+    ("cfn-nested", "Api/Service", "service.yaml"),               # a child stack, re-read through master.yaml
+    ("copilot", "Service", "worker-template.yml"),               # a template with its parameter file
+    ("tf-modules", "module.vendored.main", "main.tf"),           # a service in a called (vendored) module
+])
+def test_reproduce_lines_read_the_service_as_the_gate_did(folder, service, file):
+    run = run_in_process("gate", SHAPES / folder, "--format", "json", seconds=60)
+    row = next(r for r in json.loads(run.out)["services"] if r["model"] == service and r["file"].endswith(file))
+    reproduce = next(p["counterexample"]["reproduce"] for p in row["properties"] if p["status"] == "violated")
+    again = run_in_process(*reproduce.split()[1:], "--format", "json", seconds=60)
+    (same,) = json.loads(again.out)["services"]
+    assert again.code == run.code == 1
+    assert (same["model"], same["file"], same["verdict"], same["desired"], same["max_percent"]) == \
+        (service, row["file"], "violated", row["desired"], row["max_percent"])

@@ -111,7 +111,8 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
         capacity = desired + headroom
     settings = Settings(desired, minimum, maximum, capacity)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
-                 source=InfraService(spec.file, spec.name, policy.source, answer_flags(timeout_ms=options.timeout_ms)),
+                 source=InfraService(spec.entry or spec.file, spec.name, policy.source,  # entry: a nested stack's root
+                                     answer_flags(timeout_ms=options.timeout_ms)),
                  desired_range=desired_range, capacity_headroom=headroom)
 
 

@@ -50,6 +50,7 @@ class ServiceSpec:
     cluster_ref: str | None = None  # the logical id (or Terraform address) the Cluster reference points at
     via: tuple[str, ...] = ()       # the parent stacks / module calls it was read through, outermost first
     desired_owner: str | None = None  # "autoscaling" when the file leaves the count to a scaling target
+    entry: str | None = None        # the file to gate to read it again as here (its root stack or module); None: file
 
     @property
     def names(self) -> tuple[str, ...]:

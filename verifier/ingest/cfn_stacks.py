@@ -70,6 +70,19 @@ def template_for_parameters(path: Path) -> Path | None:
     return None
 
 
+def parameters_for_template(template: Path) -> Path | None:
+    """The parameter file beside a template that belongs to it by name, if there is one."""
+    try:
+        siblings = sorted(template.parent.iterdir())
+    except OSError:
+        return None
+    for candidate in siblings:
+        if candidate.suffix == ".json" and _PARAMETER_WORD.search(candidate.name) \
+                and template_for_parameters(candidate) == template:
+            return candidate
+    return None
+
+
 def _url_text(url: Any) -> str | None:
     """The URL as text; for `!Sub` / `!Join` the literal tail after the last substitution is what can be matched."""
     if isinstance(url, str):

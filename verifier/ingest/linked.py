@@ -9,10 +9,18 @@ else is read file by file with the caller's reader.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from verifier.ingest import IngestError, ServiceSpec, read_infra_text
-from verifier.ingest.cfn_stacks import MapUrl, children_of, parameter_values, read_stack, template_for_parameters
+from verifier.ingest.cfn_stacks import (
+    MapUrl,
+    children_of,
+    parameter_values,
+    parameters_for_template,
+    read_stack,
+    template_for_parameters,
+)
 from verifier.ingest.copilot import looks_like_copilot, read_manifest
 from verifier.ingest.terraform_project import TerraformProject
 
@@ -46,18 +54,28 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
         try:
             if path.suffix == ".tf":
                 if terraform.first_file_of_root(path):
-                    yield path, terraform.read_root(path.parent) or None, None
+                    yield path, _entered(path, terraform.read_root(path.parent)) or None, None
                 continue
+            if resolved not in parameters and path.suffix in _TEMPLATE_SUFFIXES:
+                # a template gated on its own (a reproduce line) still takes its parameter file
+                beside = parameters_for_template(path)
+                if beside is not None and parameter_values(read_infra_text(beside)) is not None:
+                    parameters[resolved] = beside
             if resolved in parameters:
                 values_file = parameters[resolved]
                 values = parameter_values(read_infra_text(values_file)) or {}
-                yield path, read_stack(path, values, (str(values_file),), map_url) or None, None
+                yield path, _entered(path, read_stack(path, values, (str(values_file),), map_url)) or None, None
             elif "AWS::CloudFormation::Stack" in read_infra_text(path) and children_of(path, read_infra_text(path),
                                                                                         map_url):
-                yield path, read_stack(path, None, (), map_url) or None, None
+                yield path, _entered(path, read_stack(path, None, (), map_url)) or None, None
             elif path.suffix in (".yml", ".yaml") and looks_like_copilot(read_infra_text(path)):
                 yield path, read_manifest(read_infra_text(path), str(path)), None
             else:
                 yield path, read_one(path), None
         except IngestError as error:
             yield path, None, error
+
+
+def _entered(path: Path, specs: list[ServiceSpec]) -> list[ServiceSpec]:
+    """Each service read through `path` (a child stack, a called module) remembers it: gating it reads them again."""
+    return [spec if spec.file == str(path) else replace(spec, entry=str(path)) for spec in specs]
