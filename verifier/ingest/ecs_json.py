@@ -11,6 +11,7 @@ ecspresso.yml) is named by the config that points at it, else by its file.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from verifier.model.yamlsource import DocPath, Document
 _SERVICE_ONLY = ("schedulingStrategy", "launchType", "loadBalancers", "networkConfiguration", "deploymentController",
                  "capacityProviderStrategy", "placementStrategy", "serviceRegistries", "enableECSManagedTags",
                  "healthCheckGracePeriodSeconds", "propagateTags", "enableExecuteCommand", "platformVersion")
+
+_TOP_LEVEL_KEY = re.compile(r"^(service|cluster|service_definition):[ \t]*([^\n#]*)", re.M)
 
 
 def looks_like_ecs(data: Any, source: str | None = None) -> bool:
@@ -65,14 +68,42 @@ def _ecspresso_configs(folder: Path) -> tuple[tuple[Path, str | None, str | None
             if config.stat().st_size > 100_000:
                 continue
             text = config.read_text(encoding="utf-8")
-            data = yaml.safe_load(text) if "service_definition" in text else None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError):
             continue
+        try:
+            data = yaml.safe_load(text) if "service_definition" in text else None
+        except yaml.YAMLError:  # ecspresso configs are Go templates: read the top-level keys line by line
+            data = {m.group(1): m.group(2).strip().strip("'\"") for m in _TOP_LEVEL_KEY.finditer(text)}
         if isinstance(data, dict) and isinstance(data.get("service_definition"), str):
             service, cluster = data.get("service"), data.get("cluster")
             found.append(((folder / data["service_definition"]).resolve(),
                           service if isinstance(service, str) else None, cluster if isinstance(cluster, str) else None))
     return tuple(found)
+
+
+def ecspresso_jsonnet(path: Path) -> list[ServiceSpec] | None:
+    """An ecspresso config whose service definition is Jsonnet: that service, listed as not analysed.
+
+    Jsonnet is a program, not data; rollproof does not run it. The service is named so it is never unseen.
+    """
+    for definition, service, cluster in _ecspresso_configs(path.parent):
+        if definition.suffix == ".jsonnet" and _config_names(path, definition):
+            name = service if service and "{{" not in service else definition.name.split(".")[0]
+            return [ServiceSpec(file=str(path), kind="ecs-json", name=name, line=1, cluster=cluster,
+                                status=NOT_ANALYSED, reason=f"its service definition {definition.name} is Jsonnet, "
+                                "which rollproof does not evaluate; render it to JSON (`ecspresso render "
+                                "servicedef`) and gate that file")]
+    return None
+
+
+def _config_names(config: Path, definition: Path) -> bool:
+    """Whether `config` is the file whose service_definition is `definition` (several configs share a folder)."""
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(m.group(1) == "service_definition" and (config.parent / m.group(2).strip().strip("'\"")).resolve()
+               == definition for m in _TOP_LEVEL_KEY.finditer(text))
 
 
 def ecspresso_names(source: str) -> tuple[str | None, str | None]:

@@ -22,6 +22,7 @@ from verifier.ingest.cfn_stacks import (
     template_for_parameters,
 )
 from verifier.ingest.copilot import looks_like_copilot, read_manifest
+from verifier.ingest.ecs_json import ecspresso_jsonnet
 from verifier.ingest.terraform_project import TerraformProject
 
 ReadOne = Callable[[Path], "list[ServiceSpec] | None"]
@@ -70,6 +71,9 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
                 yield path, _entered(path, read_stack(path, None, (), map_url)) or None, None
             elif path.suffix in (".yml", ".yaml") and looks_like_copilot(read_infra_text(path)):
                 yield path, read_manifest(read_infra_text(path), str(path)), None
+            elif path.suffix in (".yml", ".yaml") and "service_definition" in read_infra_text(path) and \
+                    ".jsonnet" in read_infra_text(path):
+                yield path, ecspresso_jsonnet(path) or read_one(path), None
             else:
                 yield path, read_one(path), None
         except IngestError as error:
