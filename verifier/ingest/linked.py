@@ -23,6 +23,7 @@ from verifier.ingest.cfn_stacks import (
 )
 from verifier.ingest.copilot import looks_like_copilot, read_manifest
 from verifier.ingest.ecs_json import ecspresso_jsonnet
+from verifier.ingest.terraform import services_of_module
 from verifier.ingest.terraform_project import TerraformProject
 
 ReadOne = Callable[[Path], "list[ServiceSpec] | None"]
@@ -47,7 +48,7 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
         if template is not None and parameter_values(text) is not None:
             parameters.setdefault(template.resolve(), path)
             consumed.add(path.resolve())
-    terraform = TerraformProject([p for p in files if p.suffix == ".tf"])
+    terraform = TerraformProject([p for p in files if p.suffix == ".tf"], services_of_module)
     for path in files:
         resolved = path.resolve()
         if resolved in included or resolved in consumed:

@@ -31,7 +31,7 @@ from verifier.ingest import (
     on_fargate,
 )
 from verifier.ingest.hcl_expr import Unknown
-from verifier.ingest.terraform_project import Scope
+from verifier.ingest.terraform_project import ParsedModule, Scope, TerraformProject
 from verifier.model.yamlsource import DocPath, Document
 
 _WHOLE = re.compile(r"^\s*-?[0-9]{1,4300}\s*$")  # ASCII digits: "²".isdigit() is true, int() refuses it
@@ -112,9 +112,7 @@ def _block_lines(text: str, kind: str, name: str) -> tuple[int | None, dict[str,
 
 def read_module(folder: Path) -> list[ServiceSpec]:
     """The services a folder deploys when it is the root module (its variables' defaults and .tfvars)."""
-    from verifier.ingest.terraform_project import TerraformProject
-
-    return TerraformProject(sorted(folder.glob("*.tf"))).read_root(folder)
+    return TerraformProject(sorted(folder.glob("*.tf")), services_of_module).read_root(folder)
 
 
 def _whole(value: Any, what: str) -> int | None:
@@ -166,7 +164,7 @@ def _exclusive(left: set[str], right: set[str]) -> bool:
     return any(("!" + part) in right or (part.startswith("!") and part[1:] in right) for part in left)
 
 
-def services_of_module(module: Any, scope: Scope, prefix: str, via: tuple[str, ...]) -> list[ServiceSpec]:
+def services_of_module(module: ParsedModule, scope: Scope, prefix: str, via: tuple[str, ...]) -> list[ServiceSpec]:
     """Each aws_ecs_service instance one module instance creates, with its autoscaling range if any."""
     ranges: dict[str, tuple[int, int]] = {}
     named_ranges: dict[str, tuple[int, int]] = {}

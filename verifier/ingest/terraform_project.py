@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ MAX_MODULE_DEPTH = 20     # module calls nest a few levels; a module that calls 
 MAX_INSTANCES = 1_000     # count / for_each instances expanded per block; past it, one stands for all
 _META = {"source", "version", "count", "for_each", "providers", "depends_on", "__is_block__"}
 _NO_DEFAULT = Unknown("")  # marks a variable declared without a default
+ReadServices = Callable[["ParsedModule", "Scope", str, tuple[str, ...]], list[ServiceSpec]]
 # A registry module that, by its name, creates an ECS service (terraform-aws-modules/ecs/aws//modules/service,
 # cloudposse/ecs-alb-service-task/aws): when it is not vendored, its service is reported, never silently unseen.
 _ECS_SERVICE_MODULE = re.compile(r"ecs.*service|service.*ecs", re.I)
@@ -184,7 +185,8 @@ def _line_of_call(text: str, name: str) -> int | None:
 class TerraformProject:
     """The `.tf` files found, grouped into folders, with the folders that are only ever called."""
 
-    def __init__(self, tf_files: list[Path]):
+    def __init__(self, tf_files: list[Path], read_services: ReadServices):
+        self.read_services = read_services  # terraform.services_of_module: passed in, so neither imports the other
         self.folders: list[Path] = list(dict.fromkeys(path.parent for path in tf_files))
         self.called: set[Path] = set()
         self.modules: dict[Path, ParsedModule] = {}
@@ -239,14 +241,12 @@ class TerraformProject:
 
     def read_instance(self, folder: Path, inputs: dict[str, Any], prefix: str, via: tuple[str, ...],
                       root: Path, key: str, depth: int = 0) -> list[ServiceSpec]:
-        from verifier.ingest.terraform import services_of_module  # that module reads services, this one modules
-
         if depth > MAX_MODULE_DEPTH:
             raise IngestError(f"module calls nest deeper than {MAX_MODULE_DEPTH} levels (a module that calls "
                               "itself?)", str(folder), 1)
         module = self.module(folder)
         scope = Scope(module, inputs)
-        specs = services_of_module(module, scope, prefix, via)
+        specs = self.read_services(module, scope, prefix, via)
         for name, body, path in module.calls:
             callee = _local_source(folder, body.get("source")) or _vendored(root, f"{key}.{name}" if key else name)
             line = _line_of_call(next(t for p, t, _ in module.files if p == path), name)
