@@ -35,6 +35,7 @@ from verifier.ingest import (
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.discovery import Exclude, may_hold_a_service, peek, templated_line, without_json_comments
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
+from verifier.ingest.linked import read_linked
 from verifier.ingest.terraform import looks_like_plan, read_module, read_plan
 from verifier.model.records import Model, Settings
 from verifier.model.sources import InfraService
@@ -98,13 +99,13 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
         # valid YAML, and json reads a megabyte in milliseconds. Only ECS JSON and plans are
         # read again, with the line-keeping decoder, for the line of every value.
         data = _json_data(text, source)
-        if not (looks_like_ecs(data) or looks_like_plan(data)):
+        if not (looks_like_ecs(data, source) or looks_like_plan(data)):
             return None
         try:  # tabs are only ever whitespace in valid JSON: as spaces, YAML reads them too
             doc = parse_yaml(without_json_comments(text).replace("\t", " "), source, INFRA_FILE)
         except ModelError as error:
             raise IngestError(error.message, source, error.line) from None
-        if looks_like_ecs(doc.data):
+        if looks_like_ecs(doc.data, source):
             return read_ecs_json(doc)
         if looks_like_plan(doc.data):
             return read_plan(doc) or None
@@ -151,25 +152,21 @@ def services_in(paths: list[Path], exclude: Sequence[Exclude] = (),
                                                                           IngestError | None]]:
     """Each file under `paths` with its services (None: no service there) or the error reading it.
 
-    A Terraform module is its folder, so it is read once, at its first `.tf` file. A file found
-    by walking a folder that cannot be read and holds no ECS service goes to `skipped` instead;
-    a file named in `paths` is always read, and its error stands.
+    Files are read as they deploy together (ingest.linked): a Terraform module once per root that uses it,
+    a nested stack through its parent, a template with its parameter file. A file found by walking a
+    folder that cannot be read and holds no ECS service goes to `skipped` instead; a file named in
+    `paths` is always read, and its error stands.
     """
-    modules_read: set[Path] = set()
     named = {path for path in paths if not path.is_dir()}
-    for path in discover(paths, exclude):
-        if path.suffix == ".tf":
-            if path.parent in modules_read:
-                continue
-            modules_read.add(path.parent)
-        try:
-            yield path, read_services(path), None
-        except IngestError as error:
-            reason = None if path in named else _skip_reason(path, error)
-            if reason is None:
-                yield path, None, error
-            elif skipped is not None:
-                skipped.append(Skipped(str(path), reason))
+    for path, specs, error in read_linked(discover(paths, exclude), read_services):
+        if error is None:
+            yield path, specs, None
+            continue
+        reason = None if path in named else _skip_reason(path, error)
+        if reason is None:
+            yield path, None, error
+        elif skipped is not None:
+            skipped.append(Skipped(str(path), reason))
 
 
 def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Options()) -> Model:
@@ -189,7 +186,8 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
         capacity = desired + headroom
     settings = Settings(desired, minimum, maximum, capacity)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
-                 source=InfraService(spec.file, spec.name, policy.source, answer_flags(timeout_ms=options.timeout_ms)),
+                 source=InfraService(spec.entry or spec.file, spec.name, policy.source,  # entry: a nested stack's root
+                                     answer_flags(timeout_ms=options.timeout_ms)),
                  desired_range=desired_range, capacity_headroom=headroom)
 
 

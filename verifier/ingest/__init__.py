@@ -49,8 +49,11 @@ class ServiceSpec:
     desired_range_line: int | None = None
     aliases: tuple[str, ...] = ()   # other names a policy may match: the service name
     cluster: str | None = None      # the cluster, where the file names it statically
-    cluster_ref: str | None = None  # the logical id `Cluster: !Ref X` points at, which a policy may name
     fargate: bool = False           # LaunchType FARGATE or a FARGATE capacity provider: no cluster slots
+    cluster_ref: str | None = None  # the logical id (or Terraform address) the Cluster reference points at
+    via: tuple[str, ...] = ()       # the parent stacks / module calls it was read through, outermost first
+    desired_owner: str | None = None  # "autoscaling" when the file leaves the count to a scaling target
+    entry: str | None = None        # the file to gate to read it again as here (its root stack or module); None: file
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -66,8 +69,9 @@ class ServiceBase(TypedDict):
     line: int | None
     aliases: NotRequired[tuple[str, ...]]
     cluster: NotRequired[str | None]
-    cluster_ref: NotRequired[str | None]
     fargate: NotRequired[bool]
+    cluster_ref: NotRequired[str | None]
+    via: NotRequired[tuple[str, ...]]
 
 
 class IngestError(ModelError):

@@ -15,6 +15,7 @@ are listed as not analysed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -31,6 +32,7 @@ from verifier.ingest import (
     check_nesting,
     on_fargate,
 )
+from verifier.ingest.cfn_targets import ServiceIndex
 
 MAX_BYTES = 5_000_000
 MAX_DIGITS = 4300  # Python refuses to convert longer digit strings
@@ -133,11 +135,6 @@ def _resolve_text(value: Any, parameters: dict[str, Any]) -> str:
     return value
 
 
-def _ref_target(value: Any) -> str | None:
-    """The logical id or parameter that `!Ref X` names, for a policy that names the cluster by it."""
-    return value["Ref"] if isinstance(value, dict) and isinstance(value.get("Ref"), str) else None
-
-
 def _written_plainly(what: str, value: int, line: int | None, column: int | None,
                      odd: dict[int, list[tuple[int, str]]]) -> None:
     """Refuse a number cfn-lint read the YAML 1.1 way (`1:30` as 90): the author wrote something else."""
@@ -167,7 +164,8 @@ def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str,
     return Setting(value, line, column)
 
 
-def read_template(text: str, source: str) -> list[ServiceSpec]:
+def decode_template(text: str, source: str) -> tuple[dict[Any, Any], dict[int, list[tuple[int, str]]]]:
+    """The decoded template (values keep their marks) and its YAML-1.1-only numbers by line."""
     from cfnlint.decode import decode_str  # imported here: it takes about a second to load
 
     if len(text) > MAX_BYTES:
@@ -185,11 +183,32 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
                           getattr(first, "linenumber", None) if first else 1)
     if not isinstance(template, dict):
         raise IngestError("a template must be a mapping", source, 1)
+    return template, odd_numbers
+
+
+def effective_parameters(template: dict[Any, Any], values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The template's parameters, each with the value a parent stack or parameter file gives it as its Default."""
+    declared = template.get("Parameters")
+    parameters: dict[str, Any] = dict(declared) if isinstance(declared, dict) else {}
+    for name, value in (values or {}).items():
+        if name in parameters:  # CloudFormation refuses values for undeclared parameters; never invent one
+            parameters[name] = {"Default": value}
+    return parameters
+
+
+def read_template(text: str, source: str, parameter_values: Mapping[str, Any] | None = None,
+                  via: tuple[str, ...] = ()) -> list[ServiceSpec]:
+    """The ECS services of one template; `parameter_values` are what a parent stack or parameter file passes."""
+    template, odd_numbers = decode_template(text, source)
+    return services_of(template, source, odd_numbers, parameter_values, via)
+
+
+def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, list[tuple[int, str]]],
+                parameter_values: Mapping[str, Any] | None = None, via: tuple[str, ...] = ()) -> list[ServiceSpec]:
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         return []
-    declared = template.get("Parameters")
-    parameters: dict[str, Any] = declared if isinstance(declared, dict) else {}
+    parameters = effective_parameters(template, parameter_values)
     try:
         ranges = _scalable_targets(resources, parameters, odd_numbers)
         specs: list[ServiceSpec] = []
@@ -197,7 +216,7 @@ def read_template(text: str, source: str) -> list[ServiceSpec]:
             if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
                 continue
             specs.append(_service(str(logical_id), resource, parameters, ranges, source, _line(logical_id)[0],
-                                  odd_numbers))
+                                  odd_numbers, via))
     except _Invalid as invalid:
         raise IngestError(str(invalid), source, invalid.line) from None
     return specs
@@ -207,13 +226,15 @@ def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
                       odd: dict[int, list[tuple[int, str]]]) -> dict[str, tuple[int, int, int | None]]:
     """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget."""
     found: dict[str, tuple[int, int, int | None]] = {}
+    index: ServiceIndex | None = None  # built on the first scalable target: most templates have none
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
         props = resource.get("Properties") or {}
         if not isinstance(props, dict) or props.get("ScalableDimension") != "ecs:service:DesiredCount":
             continue
-        service = _referenced_service(props.get("ResourceId"), resources)
+        index = index or ServiceIndex(resources)
+        service = index.target_of(props.get("ResourceId"))
         if service is None:
             continue
         try:
@@ -231,57 +252,122 @@ def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
     return found
 
 
-def _referenced_service(resource_id: Any, resources: dict[Any, Any]) -> str | None:
-    """The ECS service a ResourceId such as !Sub service/${Cluster}/${Service.Name} points at."""
-    text = ""
-    if isinstance(resource_id, dict) and "Fn::Sub" in resource_id:
-        text = resource_id["Fn::Sub"] if isinstance(resource_id["Fn::Sub"], str) else str(resource_id["Fn::Sub"])
-    elif isinstance(resource_id, dict) and "Fn::Join" in resource_id:
-        text = str(resource_id["Fn::Join"])
-    elif isinstance(resource_id, str):
-        text = resource_id
-    for logical_id, resource in resources.items():
-        named = f"${{{logical_id}.Name}}" in text or f"'{logical_id}'" in text or f"/{logical_id}" in text
-        if named and isinstance(resource, dict) and resource.get("Type") == "AWS::ECS::Service":
-            return str(logical_id)
+# ECS-native deployment strategies other than ROLLING shift traffic between two task sets: not this model.
+_OTHER_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
+
+
+def _text_or_reason(value: Any, parameters: dict[str, Any], what: str) -> tuple[str | None, str]:
+    """A text property resolved through parameters, or (None, why it cannot be)."""
+    if value is None:
+        return None, ""
+    try:
+        return _resolve_text(value, parameters), ""
+    except _Unresolved:
+        shown = f"!Ref {value['Ref']}" if isinstance(value, dict) and "Ref" in value else \
+            f"computed by {next(iter(value), '?')}" if isinstance(value, dict) else repr(value)
+        return None, f"{what} is {shown}, which does not resolve to a value"
+
+
+def _strategy(value: Any, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str]:
+    """The capacity-provider strategy with each provider name resolved through parameters."""
+    if not isinstance(value, list):
+        return None, ""
+    resolved: list[dict[str, Any]] = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        name, reason = _text_or_reason(item.get("CapacityProvider"), parameters, "CapacityProvider")
+        if reason:
+            return None, reason
+        resolved.append({"CapacityProvider": name})
+    return resolved, ""
+
+
+def _not_rolling(props: dict[Any, Any], parameters: dict[str, Any]) -> str:
+    """Why the service is not a rolling update this model covers; '' when it is one."""
+    if _text_or_reason(props.get("SchedulingStrategy"), parameters, "SchedulingStrategy")[0] == "DAEMON":
+        return "DAEMON services run one task per instance; the rolling-update model covers REPLICA services"
+    controller_node = props.get("DeploymentController")
+    controller = "ECS"
+    if isinstance(controller_node, dict):
+        resolved, reason = _text_or_reason(controller_node.get("Type"), parameters, "DeploymentController Type")
+        if reason:
+            raise _Unresolved(reason)
+        controller = resolved or "ECS"
+    if controller != "ECS":
+        return f"deployment controller {controller} (blue/green or external) is not the rolling update this " \
+               "model covers"
+    config = props.get("DeploymentConfiguration")
+    if isinstance(config, dict):
+        strategy, reason = _text_or_reason(config.get("Strategy"), parameters, "DeploymentConfiguration Strategy")
+        if reason:
+            raise _Unresolved(reason)
+        if strategy in _OTHER_STRATEGIES:
+            return f"deployment strategy {strategy} shifts traffic between two task sets; rollproof models " \
+                   "rolling updates only"
+    return ""
+
+
+def _cluster_ref(value: Any) -> str | None:
+    """The logical id a Cluster property points at (`!Ref ECSCluster`, `!GetAtt ECSCluster.Arn`), for policies."""
+    if isinstance(value, dict) and len(value) == 1:
+        (function, argument), = value.items()
+        if function == "Ref" and isinstance(argument, str):
+            return argument
+        if function == "Fn::GetAtt":
+            target = argument[0] if isinstance(argument, list) and argument else str(argument).split(".", 1)[0]
+            return str(target)
     return None
 
 
 def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, Any],
              ranges: dict[str, tuple[int, int, int | None]], source: str,
-             line: int | None, odd: dict[int, list[tuple[int, str]]]) -> ServiceSpec:
+             line: int | None, odd: dict[int, list[tuple[int, str]]], via: tuple[str, ...] = ()) -> ServiceSpec:
     props = resource.get("Properties") or {}
     if not isinstance(props, dict):
         return ServiceSpec(file=source, kind="cloudformation", name=logical_id, line=line, status=INCONCLUSIVE,
-                           reason=f"Properties is {_kind(props)}, not a mapping")
+                           reason=f"Properties is {_kind(props)}, not a mapping", via=via)
     aliases = (props["ServiceName"],) if isinstance(props.get("ServiceName"), str) else ()
     try:
         cluster = str(_resolve_text(props.get("Cluster"), parameters))
     except _Unresolved:
         cluster = None
+    launch_type, launch_reason = _text_or_reason(props.get("LaunchType"), parameters, "LaunchType")
+    strategy, strategy_reason = _strategy(props.get("CapacityProviderStrategy"), parameters)
     base = ServiceBase(file=source, kind="cloudformation", name=logical_id, line=line, aliases=aliases,
                        cluster=cluster if props.get("Cluster") is not None else None,
-                       cluster_ref=_ref_target(props.get("Cluster")),
-                       fargate=on_fargate(props.get("LaunchType"), props.get("CapacityProviderStrategy")))
-    if props.get("SchedulingStrategy") == "DAEMON":
-        return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
-                           "the rolling-update model covers REPLICA services")
-    controller = props["DeploymentController"].get("Type", "ECS") if isinstance(
-        props.get("DeploymentController"), dict) else "ECS"
-    if controller != "ECS":
-        return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {controller} "
-                           "(blue/green or external) is not the rolling update this model covers")
+                       fargate=on_fargate(launch_type, strategy), cluster_ref=_cluster_ref(props.get("Cluster")),
+                       via=via)
+    try:
+        not_rolling = _not_rolling(props, parameters)
+    except _Unresolved as unresolved:
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    if not_rolling:
+        return ServiceSpec(**base, status=NOT_ANALYSED, reason=not_rolling)
+    if launch_reason or strategy_reason:  # Fargate or not decides whether cluster capacity applies
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=launch_reason or strategy_reason)
     try:
         minimum = _setting(props, ("DeploymentConfiguration", "MinimumHealthyPercent"), parameters, 100, odd)
         maximum = _setting(props, ("DeploymentConfiguration", "MaximumPercent"), parameters, 200, odd)
-        desired = _setting(props, ("DesiredCount",), parameters, None, odd)
     except _Unresolved as unresolved:
         return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
     span = ranges.get(logical_id)
+    scaled_range, scaled_line = ((span[0], span[1]), span[2]) if span else (None, None)
+    try:
+        desired = _setting(props, ("DesiredCount",), parameters, None, odd)
+    except _Unresolved as unresolved:
+        # The percentages are known: with a scalable target its range is the count to check; without one
+        # the count is unknown, and the percentages stay on the record for a check over every count.
+        if span:
+            return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
+                               desired_owner="autoscaling", desired_range=scaled_range,
+                               desired_range_line=scaled_line)
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved), min_healthy_percent=minimum,
+                           max_percent=maximum)
     if desired.value is None and span is None:
         return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
                            reason="DesiredCount is absent: CloudFormation starts a new service at 1 but keeps "
                                   "the running count on update, so the count to check is unknown")
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
-                       max_percent=maximum, desired_range=(span[0], span[1]) if span else None,
-                       desired_range_line=span[2] if span else None)
+                       max_percent=maximum, desired_owner="autoscaling" if desired.value is None else None,
+                       desired_range=scaled_range, desired_range_line=scaled_line)

@@ -5,10 +5,15 @@ YAML), so every value has its line. Absent deploymentConfiguration values get
 the ECS defaults (minimumHealthyPercent 100, maximumPercent 200); an absent
 desiredCount in UpdateService input keeps the running count, so it is
 inconclusive; in CreateService input ECS requires it for REPLICA services.
+A service definition without `serviceName` (ecspresso keeps the name in
+ecspresso.yml) is named by the config that points at it, else by its file.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from verifier.ingest import (
@@ -23,14 +28,92 @@ from verifier.ingest import (
 )
 from verifier.model.yamlsource import DocPath, Document
 
+# Keys only a service definition has (a task definition has containerDefinitions, a task set has no
+# deploymentConfiguration): with desiredCount or deploymentConfiguration they mark a service without its name,
+# as ecspresso keeps it (the name lives in ecspresso.yml).
+_SERVICE_ONLY = ("schedulingStrategy", "launchType", "loadBalancers", "networkConfiguration", "deploymentController",
+                 "capacityProviderStrategy", "placementStrategy", "serviceRegistries", "enableECSManagedTags",
+                 "healthCheckGracePeriodSeconds", "propagateTags", "enableExecuteCommand", "platformVersion")
 
-def looks_like_ecs(data: Any) -> bool:
+_TOP_LEVEL_KEY = re.compile(r"^(service|cluster|service_definition):[ \t]*([^\n#]*)", re.M)
+
+
+def looks_like_ecs(data: Any, source: str | None = None) -> bool:
+    """Whether JSON is an ECS service; with `source`, also a definition an ecspresso config names."""
     if not isinstance(data, dict):
         return False
     if isinstance(data.get("services"), list):
         return True
-    return ("serviceName" in data or "service" in data) and any(
-        key in data for key in ("desiredCount", "deploymentConfiguration", "taskDefinition"))
+    if ("serviceName" in data or "service" in data) and any(
+            key in data for key in ("desiredCount", "deploymentConfiguration", "taskDefinition")):
+        return True
+    if any(key in data for key in ("desiredCount", "deploymentConfiguration")) and \
+            any(key in data for key in _SERVICE_ONLY) and "containerDefinitions" not in data:
+        return True
+    return source is not None and "containerDefinitions" not in data and ecspresso_names(source) != (None, None)
+
+
+@lru_cache(maxsize=256)
+def _ecspresso_configs(folder: Path) -> tuple[tuple[Path, str | None, str | None], ...]:
+    """(service definition, service, cluster) for each ecspresso config in a folder (any name: bash.yml too)."""
+    import yaml
+
+    found: list[tuple[Path, str | None, str | None]] = []
+    try:
+        candidates = sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml", ".json") and p.is_file())
+    except OSError:
+        return ()
+    for config in candidates:
+        try:
+            if config.stat().st_size > 100_000:
+                continue
+            text = config.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        try:
+            data = yaml.safe_load(text) if "service_definition" in text else None
+        except yaml.YAMLError:  # ecspresso configs are Go templates: read the top-level keys line by line
+            data = {m.group(1): m.group(2).strip().strip("'\"") for m in _TOP_LEVEL_KEY.finditer(text)}
+        if isinstance(data, dict) and isinstance(data.get("service_definition"), str):
+            service, cluster = data.get("service"), data.get("cluster")
+            found.append(((folder / data["service_definition"]).resolve(),
+                          service if isinstance(service, str) else None, cluster if isinstance(cluster, str) else None))
+    return tuple(found)
+
+
+def ecspresso_jsonnet(path: Path) -> list[ServiceSpec] | None:
+    """An ecspresso config whose service definition is Jsonnet: that service, listed as not analysed.
+
+    Jsonnet is a program, not data; rollproof does not run it. The service is named so it is never unseen.
+    """
+    for definition, service, cluster in _ecspresso_configs(path.parent):
+        if definition.suffix == ".jsonnet" and _config_names(path, definition):
+            name = service if service and "{{" not in service else definition.name.split(".")[0]
+            return [ServiceSpec(file=str(path), kind="ecs-json", name=name, line=1, cluster=cluster,
+                                status=NOT_ANALYSED, reason=f"its service definition {definition.name} is Jsonnet, "
+                                "which rollproof does not evaluate; render it to JSON (`ecspresso render "
+                                "servicedef`) and gate that file")]
+    return None
+
+
+def _config_names(config: Path, definition: Path) -> bool:
+    """Whether `config` is the file whose service_definition is `definition` (several configs share a folder)."""
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(m.group(1) == "service_definition" and (config.parent / m.group(2).strip().strip("'\"")).resolve()
+               == definition for m in _TOP_LEVEL_KEY.finditer(text))
+
+
+def ecspresso_names(source: str) -> tuple[str | None, str | None]:
+    """(service, cluster) from the ecspresso config beside a service definition (or one folder up) naming it."""
+    definition = Path(source).resolve()
+    for folder in (definition.parent, definition.parent.parent):
+        for named, service, cluster in _ecspresso_configs(folder):
+            if named == definition and (service or cluster):
+                return service, cluster
+    return None, None
 
 
 def read_ecs_json(doc: Document) -> list[ServiceSpec]:
@@ -56,8 +139,12 @@ def _setting(doc: Document, path: DocPath, value: Any, default: int | None) -> t
 
 
 def _service(doc: Document, path: DocPath, data: dict[str, Any]) -> ServiceSpec:
-    name = str(data.get("serviceName") or data.get("service") or "service")
+    name = data.get("serviceName") or data.get("service")
     cluster = data.get("cluster") if isinstance(data.get("cluster"), str) else None
+    if not name:  # an ecspresso service definition: named by its config, else by its file
+        named, cluster_named = ecspresso_names(doc.source) if not path else (None, None)
+        name, cluster = named or Path(doc.source).name.split(".")[0], cluster or cluster_named
+    name = str(name)
     base = ServiceBase(file=doc.source, kind="ecs-json", name=name, line=doc.line_of(path) if path else 1,
                        cluster=cluster.rsplit("/", 1)[-1] if cluster else None,
                        fargate=on_fargate(data.get("launchType"), data.get("capacityProviderStrategy")))

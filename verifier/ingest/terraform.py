@@ -5,14 +5,18 @@ all `.tf` files of a folder are read together. python-hcl2 gives the values;
 the line of each attribute is found in its resource block's text, since the
 parser keeps none. Provider defaults apply to absent attributes:
 deployment_minimum_healthy_percent 100, deployment_maximum_percent 200, and
-desired_count 0. A `var.x` resolves to the variable's default; any other
-expression is inconclusive. An aws_appautoscaling_target on
-ecs:service:DesiredCount whose resource_id names the service gives its range.
+desired_count 0. Expressions are evaluated statically (hcl_expr) with the
+values the module instance sees (terraform_project): what only `apply` knows
+makes the service inconclusive, saying why. An aws_appautoscaling_target on
+ecs:service:DesiredCount whose resource_id names the service (by reference or
+by the evaluated `service/CLUSTER/NAME`) gives its range; `desired_count` in
+`lifecycle { ignore_changes }` leaves the count to that range.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +28,12 @@ from verifier.ingest import (
     ServiceBase,
     ServiceSpec,
     Setting,
-    check_nesting,
     on_fargate,
-    read_infra_text,
 )
+from verifier.ingest.hcl_expr import Unknown
+from verifier.ingest.terraform_project import ParsedModule, Scope, TerraformProject
 from verifier.model.yamlsource import DocPath, Document
 
-_VAR = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
 _WHOLE = re.compile(r"^\s*-?[0-9]{1,4300}\s*$")  # ASCII digits: "²".isdigit() is true, int() refuses it
 MAX_BYTES = 5_000_000
 # What hides braces from the block finder: strings, comments, and the start of a heredoc.
@@ -45,23 +48,6 @@ class _Unresolved(Exception):
 def _not_negative(value: int, what: str, source: str, line: int | None) -> int:
     if value < 0:
         raise IngestError(f"{what} is {value}; it must not be negative", source, line)
-    return value
-
-
-def _resolve(value: Any, variables: dict[str, Any], what: str) -> int:
-    if isinstance(value, str):
-        match = _VAR.match(value)
-        if match:
-            name = match.group(1)
-            if name not in variables or variables[name] is None:
-                raise _Unresolved(f"{what} is var.{name}, a variable with no default")
-            value = variables[name]
-        elif value.startswith("${"):
-            raise _Unresolved(f"{what} is the expression {value[2:-1]}, which rollproof does not evaluate")
-        elif _WHOLE.match(value):
-            value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Unresolved(f"{what} is {value!r}, not a whole number")
     return value
 
 
@@ -125,84 +111,189 @@ def _block_lines(text: str, kind: str, name: str) -> tuple[int | None, dict[str,
 
 
 def read_module(folder: Path) -> list[ServiceSpec]:
-    import hcl2
-    from hcl2.utils import SerializationOptions
+    """The services a folder deploys when it is the root module (its variables' defaults and .tfvars)."""
+    return TerraformProject(sorted(folder.glob("*.tf")), services_of_module).read_root(folder)
 
-    options = SerializationOptions(strip_string_quotes=True, with_comments=False)
-    files: list[tuple[Path, str, dict[str, Any]]] = []
-    for path in sorted(folder.glob("*.tf")):
-        if path.is_dir():  # a folder named x.tf: Terraform reads files only, and so does the module reader
+
+def _whole(value: Any, what: str) -> int | None:
+    """An evaluated count or percentage: None when unset (null), a whole number, or _Unresolved saying why not."""
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        raise _Unresolved(f"{what} is {value.why}")
+    if isinstance(value, str) and _WHOLE.match(value):
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Unresolved(f"{what} is {value!r}, not a whole number")
+    return value
+
+
+def _nested(body: dict[str, Any], block: str, scope: Scope) -> list[dict[str, Any]] | Unknown:
+    """A nested block's evaluated bodies, whether written plainly or as `dynamic` blocks."""
+    found: list[dict[str, Any]] = []
+    plain = body.get(block)
+    for item in plain if isinstance(plain, list) else [plain] if isinstance(plain, dict) else []:
+        if isinstance(item, dict):
+            found.append(scope.evaluate(item))
+    for entry in body.get("dynamic", []) or []:
+        dynamic = entry.get(block) if isinstance(entry, dict) else None
+        if not isinstance(dynamic, dict):
             continue
-        text = read_infra_text(path)  # a dangling link or a device is an error naming it
-        check_nesting(text, str(path), "hcl")
-        try:
-            parsed = hcl2.loads(text, serialization_options=options)
-        except Exception as error:  # the parser raises lark's many exception types
-            line = getattr(error, "line", None)
-            raise IngestError(f"not valid HCL: {str(error).splitlines()[0][:200]}", str(path), line) from None
-        files.append((path, text, parsed))
-    variables: dict[str, Any] = {}
-    for _, _, parsed in files:
-        for entry in parsed.get("variable", []) or []:
-            for name, body in entry.items():
-                variables[name] = body.get("default") if isinstance(body, dict) else None
+        items = scope.evaluate(dynamic.get("for_each"))
+        if isinstance(items, Unknown):
+            return items
+        pairs = items.items() if isinstance(items, dict) else enumerate(items) if isinstance(items, list) else []
+        iterator = str(dynamic["iterator"]) if isinstance(dynamic.get("iterator"), str) else block
+        contents = dynamic.get("content") or [{}]
+        for key, value in pairs:
+            inner = scope.iterating(iterator, key, value)
+            found += [inner.evaluate(c) for c in (contents if isinstance(contents, list) else [contents])
+                      if isinstance(c, dict)]
+    return found
+
+
+def _conjuncts(count: Any) -> set[str]:
+    """The `a && !b` parts of a `count = a && !b ? 1 : 0` condition, as written."""
+    text = count[2:-1] if isinstance(count, str) and count.startswith("${") else ""
+    return {part.strip().strip("()").replace(" ", "") for part in text.split("?", 1)[0].split("&&")} if text else set()
+
+
+def _exclusive(left: set[str], right: set[str]) -> bool:
+    return any(("!" + part) in right or (part.startswith("!") and part[1:] in right) for part in left)
+
+
+def services_of_module(module: ParsedModule, scope: Scope, prefix: str, via: tuple[str, ...]) -> list[ServiceSpec]:
+    """Each aws_ecs_service instance one module instance creates, with its autoscaling range if any."""
     ranges: dict[str, tuple[int, int]] = {}
-    for path, text, parsed in files:
+    named_ranges: dict[str, tuple[int, int]] = {}
+    for path, text, parsed in module.files:
         for _, target, body in _blocks(parsed, "aws_appautoscaling_target"):
-            if body.get("scalable_dimension") != "ecs:service:DesiredCount":
-                continue
-            found = re.search(r"aws_ecs_service\.([A-Za-z0-9_-]+)\.", str(body.get("resource_id", "")))
-            try:
-                span = (_resolve(body.get("min_capacity"), variables, "min_capacity"),
-                        _resolve(body.get("max_capacity"), variables, "max_capacity"))
-            except _Unresolved:
-                continue
-            if span[0] < 0 or span[0] > span[1]:
-                raise IngestError(f"aws_appautoscaling_target.{target} has min_capacity {span[0]} and max_capacity "
-                                  f"{span[1]}; it needs 0 <= min_capacity <= max_capacity", str(path),
-                                  _block_lines(text, "aws_appautoscaling_target", target)[0])
-            if found:
-                ranges[found.group(1)] = span
+            for _, instance, _ in scope.instances(body):
+                if instance.evaluate(body.get("scalable_dimension")) != "ecs:service:DesiredCount":
+                    continue
+                try:
+                    low = _whole(instance.evaluate(body.get("min_capacity")), "min_capacity")
+                    high = _whole(instance.evaluate(body.get("max_capacity")), "max_capacity")
+                except _Unresolved:
+                    continue
+                if low is None or high is None:
+                    continue
+                if low < 0 or low > high:
+                    raise IngestError(f"aws_appautoscaling_target.{target} has min_capacity {low} and max_capacity "
+                                      f"{high}; it needs 0 <= min_capacity <= max_capacity", str(path),
+                                      _block_lines(text, "aws_appautoscaling_target", target)[0])
+                raw = str(body.get("resource_id", ""))
+                for service in re.findall(r"aws_ecs_service\.([A-Za-z0-9_-]+)", raw):
+                    ranges.setdefault(service, (low, high))
+                resolved = instance.evaluate(body.get("resource_id"))
+                if isinstance(resolved, str):  # service/CLUSTER/NAME written with variables
+                    named_ranges.setdefault(resolved.rstrip("/").rsplit("/", 1)[-1], (low, high))
     specs: list[ServiceSpec] = []
-    for path, text, parsed in files:
+    undecided: list[tuple[int, set[str]]] = []  # (index in specs, count condition) for blocks maybe created
+    for path, text, parsed in module.files:
         for _, name, body in _blocks(parsed, "aws_ecs_service"):
             line, attributes = _block_lines(text, "aws_ecs_service", name)
-            specs.append(_service(str(path), name, body, line, attributes, variables, ranges.get(name)))
+            for suffix, instance, why in scope.instances(body):
+                spec = _service(str(path), f"{prefix}{name}{suffix}", body, line, attributes, instance,
+                                ranges.get(name), named_ranges, via)
+                if why and "count" in body:
+                    conditions = _conjuncts(body["count"])
+                    twin = next((i for i, other in undecided if _exclusive(conditions, other)), None)
+                    if twin is not None:  # mutually exclusive count blocks: one service, two ways to write it
+                        specs[twin] = replace(specs[twin], aliases=specs[twin].aliases + (spec.name,))
+                        continue
+                    undecided.append((len(specs), conditions))
+                specs.append(spec)
     return specs
 
 
 def _service(source: str, name: str, body: dict[str, Any], line: int | None, attributes: dict[str, tuple[int, int]],
-             variables: dict[str, Any],
-             span: tuple[int, int] | None) -> ServiceSpec:
-    aliases = (body["name"],) if isinstance(body.get("name"), str) and not body["name"].startswith("${") else ()
-    strategy = body.get("capacity_provider_strategy")
-    base = ServiceBase(file=source, kind="terraform", name=name, line=line, aliases=aliases,
-                       fargate=on_fargate(body.get("launch_type"), strategy if isinstance(strategy, list) else None))
-    if body.get("scheduling_strategy") == "DAEMON":
-        return ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance; "
-                           "the rolling-update model covers REPLICA services")
-    controllers = body.get("deployment_controller") or []
-    controller = controllers[0] if isinstance(controllers, list) and controllers else controllers
-    kind = controller.get("type", "ECS") if isinstance(controller, dict) else "ECS"
-    if kind != "ECS":
-        return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"deployment controller {kind} "
-                           "(blue/green or external) is not the rolling update this model covers")
+             scope: Scope, span: tuple[int, int] | None, named_ranges: dict[str, tuple[int, int]],
+             via: tuple[str, ...]) -> ServiceSpec:
+    service_name = scope.evaluate(body.get("name"))
+    aliases = (service_name,) if isinstance(service_name, str) else ()
+    span = span or (named_ranges.get(service_name) if isinstance(service_name, str) else None)
+    cluster_value = scope.evaluate(body.get("cluster"))
+    cluster_ref = re.search(r"aws_ecs_cluster\.([A-Za-z0-9_-]+)", str(body.get("cluster", "")))
+    strategy = _nested(body, "capacity_provider_strategy", scope)
+    launch_type = scope.evaluate(body.get("launch_type"))
+    base = ServiceBase(file=source, kind="terraform", name=name, line=line, aliases=aliases, via=via,
+                       cluster=cluster_value.rsplit("/", 1)[-1] if isinstance(cluster_value, str) else None,
+                       cluster_ref=f"aws_ecs_cluster.{cluster_ref.group(1)}" if cluster_ref else None,
+                       fargate=on_fargate(launch_type if isinstance(launch_type, str) else None,
+                                          strategy if isinstance(strategy, list) else None))
+    try:
+        reason = _not_rolling(body, scope)
+    except _Unresolved as unresolved:
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    if reason:
+        return ServiceSpec(**base, status=NOT_ANALYSED, reason=reason)
+    unknown = next((v for v in (launch_type, strategy) if isinstance(v, Unknown)), None)
+    if unknown is not None:  # Fargate or not decides whether cluster capacity applies
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=f"the launch type is {unknown.why}")
 
     def setting(attribute: str, default: int) -> Setting:
-        if attribute not in body:
-            return Setting(default, line, 1, default=True)
         where = attributes.get(attribute, (line, 1))
-        value = _not_negative(_resolve(body[attribute], variables, attribute), attribute, source, where[0])
-        return Setting(value, where[0], where[1])
+        value = _whole(scope.evaluate(body[attribute]), attribute) if attribute in body else None
+        if value is None:
+            return Setting(default, line, 1, default=True)
+        return Setting(_not_negative(value, attribute, source, where[0]), where[0], where[1])
 
     try:
         minimum = setting("deployment_minimum_healthy_percent", 100)
         maximum = setting("deployment_maximum_percent", 200)
-        desired = setting("desired_count", 0)
     except _Unresolved as unresolved:
         return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    lifecycle = body.get("lifecycle")
+    ignored = [item for block in (lifecycle if isinstance(lifecycle, list) else [])
+               if isinstance(block, dict) for item in (block.get("ignore_changes") or [])]
+    if "desired_count" in ignored or "${desired_count}" in ignored:
+        if span is None:  # Terraform sets the count at creation only; afterwards it is whatever runs
+            return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
+                               desired_owner="autoscaling",
+                               reason="desired_count is in lifecycle ignore_changes and no aws_appautoscaling_target "
+                                      "gives its range, so the running count is unknown")
+        return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
+                           desired_range=span, desired_owner="autoscaling")
+    try:
+        desired = setting("desired_count", 0)
+    except _Unresolved as unresolved:
+        if span is not None:
+            return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
+                               desired_range=span, desired_owner="autoscaling")
+        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved), min_healthy_percent=minimum,
+                           max_percent=maximum)
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
                        max_percent=maximum, desired_range=span)
+
+
+_OTHER_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
+
+
+def _not_rolling(body: dict[str, Any], scope: Scope) -> str:
+    """Why the service is not a rolling update this model covers; '' when it is one."""
+    scheduling = scope.evaluate(body.get("scheduling_strategy"))
+    if isinstance(scheduling, Unknown):
+        raise _Unresolved(f"scheduling_strategy is {scheduling.why}")
+    if scheduling == "DAEMON":
+        return "DAEMON services run one task per instance; the rolling-update model covers REPLICA services"
+    for block, attribute in (("deployment_controller", "type"), ("deployment_configuration", "strategy")):
+        found = _nested(body, block, scope)
+        if isinstance(found, Unknown):
+            raise _Unresolved(f"{block} is {found.why}")
+        for item in found:
+            value = item.get(attribute)
+            if isinstance(value, Unknown):
+                raise _Unresolved(f"{block} {attribute} is {value.why}")
+            if block == "deployment_controller" and value not in (None, "ECS"):
+                return f"deployment controller {value} (blue/green or external) is not the rolling update this " \
+                       "model covers"
+            if block == "deployment_configuration" and value in _OTHER_STRATEGIES:
+                return f"deployment strategy {value} shifts traffic between two task sets; rollproof models " \
+                       "rolling updates only"
+    return ""
 
 
 def looks_like_plan(data: Any) -> bool:
