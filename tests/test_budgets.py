@@ -24,9 +24,9 @@ from verifier.ci import gate as gate_module
 from verifier.explicit.explore import explore
 from verifier.model.records import Model, Requirements, Settings, TaskCount
 from verifier.properties import count_spans
-from verifier.schedules import ecs_pieces
 from verifier.properties.count_spans import Span, flagged_spans, sampled_counts
 from verifier.results import Engine, Status
+from verifier.schedules import ecs_pieces
 from verifier.semantics import bounds_of
 from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 

@@ -9,7 +9,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifier.check.ranges import verify_range
+from verifier.check.ranges import verify_every_count_from, verify_range
 from verifier.check.suggest import suggest
 from verifier.check.verify import Options, check_model
 from verifier.model.records import Model, Requirements, Settings
@@ -176,3 +176,44 @@ def test_suggest_over_a_range_with_no_headroom_finishes():
     result = suggest(model)
     assert time.perf_counter() - started < 120
     assert result.capacity_fix is not None or result.fix is not None or result.note
+
+
+def test_every_count_from_one_up_holds_with_two_free_slots():
+    # Defaults with two free slots never get stuck and stay within every bound (the same model as
+    # models/autoscaled-headroom.yaml, which is proved for 1..10000 count by count in its range).
+    result = verify_every_count_from(model_of(1, 1, headroom=2), 1)
+    assert result.open_ended and result.verdict is Verdict.PROVED
+    assert all("from 1 up" in f.message for f in result.findings if f.property_id != "steps")
+
+
+def test_every_count_from_one_up_both_100_is_stuck_at_every_count():
+    # L = U = D: no stop (healthy would drop below D) and no launch (counted would exceed D), at every D.
+    result = verify_every_count_from(model_of(1, 1, 100, 100), 1)
+    progress = next(f for f in result.findings if f.property_id == "progress")
+    assert progress.status is Status.VIOLATED
+    assert [(i.low, i.high) for i in progress.failing] == [(1, result.high)]
+    assert "and on past" in progress.message
+
+
+def test_every_count_from_one_up_deadline_with_one_free_slot():
+    # 450*D s per run (see above): every count from 223 on misses 100,000 s, for ever.
+    model = model_of(1, 1, headroom=1, requirements=Requirements(max_deploy_seconds=100_000))
+    finding = next(f for f in verify_every_count_from(model, 1).findings if f.property_id == "deadline")
+    assert finding.status is Status.VIOLATED and finding.failing[0].low == 223
+
+
+@settings(max_examples=6, deadline=None)
+@given(shapes)
+def test_every_count_from_low_up_agrees_with_each_count_near_low(shape):
+    # Timings whose gcd is large: the per-count verification's optimal timed search ticks at it.
+    shape = {**shape, "timing": (150, 300) if shape["timing"][0] < 100 else shape["timing"]}
+    model = shaped(shape, Requirements(max_deploy_seconds=5000))
+    low = model.desired_range[0]
+    result = verify_every_count_from(model, low)
+    each = {d: check_model(model.at(d), Options()).verdict for d in range(low, low + 5)}
+    if result.verdict is Verdict.PROVED:
+        assert set(each.values()) <= {Verdict.PROVED}
+    for finding in result.findings:
+        if finding.status is Status.VIOLATED:
+            assert any(each.get(d) is Verdict.VIOLATED for d in range(low, low + 5)) or \
+                finding.failing[0].low >= low + 5

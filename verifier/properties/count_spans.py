@@ -110,6 +110,17 @@ def crossings(model: Model) -> list[Fraction]:
     return sorted(found)
 
 
+def horizon(model: Model, low: int) -> int:
+    """A count past which every flag of the closed forms repeats with period PERIOD, for ever.
+
+    It is past the last crossing's window, and far enough past `low` that
+    `flagged_spans` scans its last block by period: the spans that reach it are
+    whole or periodic patterns of that block, which go on unchanged.
+    """
+    last = max((int(c) + MARGIN for c in crossings(model)), default=low)
+    return max(low, last) + ENUMERATE_UP_TO + 4 * PERIOD
+
+
 def _windows(model: Model, low: int, high: int) -> list[tuple[int, int]]:
     """Merged windows of counts around every crossing, within low..high, in order."""
     windows: list[tuple[int, int]] = []

@@ -14,7 +14,7 @@ from verifier.properties.range_scan import FailingInterval, RangeFinding, RangeS
 from verifier.replay import replay
 from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import simulate
-from verifier.schedules.ecs_pieces import MAX_ROUNDS, ecs_pieces
+from verifier.schedules.ecs_pieces import MAX_ROUNDS, Piece, ecs_pieces
 from verifier.semantics import deployment_of, goal_state
 
 SHOWN_SPANS = 20   # failing spans of a range shown, each with ECS's own run at its first count
@@ -62,11 +62,11 @@ def check_range(scan: RangeScan) -> RangeFinding:
     assert limit is not None  # applies() only when maxDeploySeconds is given
     over: list[Span] = []
     unknown: list[Span] = []
-    runs = ecs_pieces(scan.model, scan.low, scan.high)
+    runs = ecs_pieces(scan.model, scan.low, None if scan.open_ended else scan.high)
     for run in runs:
         piece = run.piece
         if run.unknown:
-            unknown.append(_span(piece.period, piece.first, piece.last))
+            unknown.append(_span(scan, piece, piece.lo, piece.hi))
             continue
         makespan = run.makespan
         lo, hi = piece.lo, piece.hi
@@ -79,7 +79,7 @@ def check_range(scan: RangeScan) -> RangeFinding:
             elif c <= limit:
                 continue
         if hi is None or lo <= hi:
-            over.append(_span(piece.period, piece.count(lo), None if hi is None else piece.count(hi)))
+            over.append(_span(scan, piece, lo, hi))
     failing: list[FailingInterval] = []
     spans = union(over)
     for span in spans[:SHOWN_SPANS]:
@@ -89,6 +89,8 @@ def check_range(scan: RangeScan) -> RangeFinding:
         else:
             failing.append(FailingInterval(span.low, span.high, span.low, trace, period=span.period, width=span.width))
     details = [f"ECS's run is computed as {len(runs):,} pieces of the range, each one run for all its counts"]
+    if scan.open_ended and spans:
+        details.append(f"failing counts are listed up to {scan.high:,}")
     if len(spans) > SHOWN_SPANS:
         details.append(f"{len(spans) - SHOWN_SPANS:,} more failing spans are not shown")
     unknown_spans = tuple((s.low, s.high) for s in union(unknown))
@@ -102,14 +104,17 @@ def check_range(scan: RangeScan) -> RangeFinding:
     if unknown_spans:
         return RangeFinding(ID, Status.UNKNOWN, "ECS's run was not settled for desiredCount in "
                             f"{describe_counts(unknown_spans)}", unknown=unknown_spans, details=tuple(details))
-    return RangeFinding(ID, Status.HOLDS, f"ECS finishes within {limit} s for every desiredCount in "
-                        f"{scan.low}..{scan.high} (its run computed for each piece of the range)",
+    return RangeFinding(ID, Status.HOLDS, f"ECS finishes within {limit} s for every desiredCount "
+                        f"{scan.where()} (its run computed for each piece of the range)",
                         details=tuple(details))
 
 
-def _span(period: int, first: int, last: int | None) -> Span:
-    assert last is not None, "open-ended ranges are cut to a finite high end before they get here"
-    return Span(first, last, period, 1)
+def _span(scan: RangeScan, piece: Piece, lo: int, hi: int | None) -> Span:
+    """The counts of `piece` for t in lo..hi; with no upper end, listed up to the scan's `high`
+    (or just the first, where that is past it)."""
+    if hi is None:
+        hi = max(lo, (scan.high - piece.offset) // piece.period)
+    return Span(piece.count(lo), piece.count(hi), piece.period, 1)
 
 
 def _witness(scan: RangeScan, desired: int, limit: int) -> Counterexample | None:
