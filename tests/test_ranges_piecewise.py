@@ -24,6 +24,8 @@ TERA = 10**12
 
 def model_of(low, high, m=100, x=200, headroom=None, capacity=None, timing=(150, 300), knob=False,
              requirements=Requirements()):
+    if headroom is not None:   # as a model file with capacityHeadroomTasks gives it
+        capacity = low + headroom
     return Model("range", Settings(low, m, x, capacity, timing[0], timing[1], knob), requirements,
                  desired_range=(low, high), capacity_headroom=headroom)
 
@@ -170,12 +172,26 @@ def test_suggest_change_is_least_by_brute_force():
 
 def test_suggest_over_a_range_with_no_headroom_finishes():
     # Headroom 0 with the minimum at 100 is stuck at every count (no slot to start a new task, no stop
-    # allowed); before, suggest walked ECS's run count by count and did not finish in 10 minutes.
-    model = model_of(1, 1000, headroom=0, requirements=Requirements(max_deploy_seconds=3600))
+    # allowed); before, suggest walked ECS's run count by count and did not finish (over 100 s here).
+    # With headroom h ECS moves h tasks per 450 s round (150 s health check, then 300 s drain), so
+    # D = 100,000 takes 450 * ceil(100000 / h) s: 360,000 s allows 800 rounds, h = 125 (h = 124: 807).
+    model = model_of(1, 100_000, headroom=0, requirements=Requirements(max_deploy_seconds=360_000))
     started = time.perf_counter()
     result = suggest(model)
-    assert time.perf_counter() - started < 120
-    assert result.capacity_fix is not None or result.fix is not None or result.note
+    assert time.perf_counter() - started < 60
+    assert result.capacity_fix is not None and result.capacity_fix.capacity_headroom == 125
+    assert result.capacity_fix.worst_deploy_seconds == 360_000
+
+
+def test_pieces_with_many_tasks_per_round_agree_with_sampled_counts():
+    # 37 free slots: the number of rounds, ceil(D / 37), is cut into pieces by its value.
+    model = model_of(1, 5000, headroom=37)
+    pieces = ecs_pieces(model, 1, 5000)
+    for desired in [1, 36, 37, 38, 73, 74, 75, 999, 1000, 4995, 4996, 5000]:
+        run = next(p for p in pieces if (desired - p.piece.offset) % p.piece.period == 0
+                   and p.piece.first <= desired <= p.piece.last)
+        seconds = run.seconds((desired - run.piece.offset) // run.piece.period)
+        assert seconds == makespan(model, desired) == 450 * -(-desired // 37)
 
 
 def test_every_count_from_one_up_holds_with_two_free_slots():

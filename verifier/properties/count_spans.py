@@ -188,12 +188,19 @@ def union(spans: list[Span]) -> list[Span]:
     so membership repeats with the least common multiple of their periods there.
     """
     ends = sorted({s.low for s in spans} | {s.high + 1 for s in spans})
+    waiting = sorted(spans, key=lambda s: s.low)
     counts: list[int] = []
     patterns: list[Span] = []
+    active: list[Span] = []
+    joining = 0
     for a, after in pairwise(ends):
-        present = [s for s in spans if s.low <= a and after - 1 <= s.high]
-        if not present:
+        while joining < len(waiting) and waiting[joining].low <= a:   # each span joins once, in order
+            active.append(waiting[joining])
+            joining += 1
+        active = [s for s in active if s.high >= a]
+        if not active:
             continue
+        present = list(active)
         period = lcm(*(s.period for s in present))
         _block(a, after - 1, lambda d, present=present: any(d in s for s in present), counts, patterns,  # type: ignore[misc]
                period)

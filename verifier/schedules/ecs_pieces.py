@@ -280,8 +280,9 @@ class _Run:
                     divisor = -g.b
                     modulus = divisor // gcd(g.a, divisor)
                     if modulus > 1:
-                        raise _Split(self.oracle.piece.classes(modulus))
-                    limits.append(Lin(g.a // divisor, 0, g.c // divisor))  # exact: divisor divides g.a
+                        limits.append(_constant_floor(self.oracle.piece, g, divisor, modulus))
+                    else:
+                        limits.append(Lin(g.a // divisor, 0, g.c // divisor))  # exact: divisor divides g.a
         if not limits:
             return False
         periods = quiet.smallest(*limits) + 1
@@ -296,6 +297,31 @@ class _Run:
         other.__dict__.update(self.__dict__)
         other.oracle, other.due = oracle, dict(self.due)
         return other
+
+
+def _constant_floor(piece: Piece, g: Lin, divisor: int, modulus: int) -> Lin:
+    """floor((g.a*t + g.c) / divisor) where it is one number on the piece; else cut the piece.
+
+    It is affine on each residue class of t modulo `modulus`; where it takes fewer
+    values than that on a bounded piece, the piece is cut where the value changes.
+    """
+    if piece.hi is None:
+        raise _Split(piece.classes(modulus))
+    first, last = (g.a * piece.lo + g.c) // divisor, (g.a * piece.hi + g.c) // divisor
+    if first == last:
+        return Lin(0, 0, first)
+    if abs(last - first) + 1 > modulus:
+        raise _Split(piece.classes(modulus))
+    a, c, parts = g.a, g.c, []
+    for v in range(min(first, last), max(first, last) + 1):   # the t with floor((a*t + c)/divisor) == v
+        if a > 0:
+            lo, hi = -((c - v * divisor) // a), -((c - (v + 1) * divisor) // a) - 1
+        else:
+            lo, hi = (c - (v + 1) * divisor) // -a + 1, (c - v * divisor) // -a
+        part = piece.restricted(lo, hi)
+        if part is not None:
+            parts.append(part)
+    raise _Split(parts)
 
 
 class _Mark(NamedTuple):
