@@ -5,10 +5,13 @@ minimising the total change in percentage points. It sees the desired counts
 one at a time through the closed forms of `closed_forms` (linear once the
 count is fixed), starting from a few counts and adding every count where a
 candidate is refuted (counterexample-guided). Each candidate is verified by the
-real verifier over the whole desired range before it is printed. Among the
-candidates with the least change it prefers the fastest worst-case ECS
-deployment. Availability never drops: a `minHealthy` requirement must still
-hold, and without one minimumHealthyPercent never goes down.
+real verifier over the whole desired range before it is printed. Where a
+deadline or step limit refutes the closed-form optimum, `least_change` walks
+the candidates by total change with integer checks and only those that pass
+are verified. Among the candidates with the least change it prefers the
+fastest worst-case ECS deployment (ECS's run by pieces of the range).
+Availability never drops: a `minHealthy` requirement must still hold, and
+without one minimumHealthyPercent never goes down.
 
 The alternative changes only the capacity, keeping the percentages: more slots
 never block an action, so the least capacity is found by bisection.
