@@ -23,9 +23,10 @@ from verifier.ci import diff
 from verifier.ci import gate as gate_module
 from verifier.explicit.explore import explore
 from verifier.model.records import Model, Requirements, Settings, TaskCount
-from verifier.properties import count_spans, deadline
+from verifier.properties import count_spans
 from verifier.properties.count_spans import Span, flagged_spans, sampled_counts
 from verifier.results import Engine, Status
+from verifier.schedules import ecs_pieces
 from verifier.semantics import bounds_of
 from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 
@@ -170,9 +171,9 @@ def write_model(tmp_path, text):
 
 
 def test_deadline_over_a_trillion_counts_stops_at_its_work_budget(monkeypatch):
-    # The mechanism, not the constant: with a small budget the walk over 10^12 counts stops at
-    # once and leaves the rest unknown (the default budget of 3,000,000 steps takes about 30 s).
-    monkeypatch.setattr(deadline, "RANGE_WORK", 20_000)
+    # The mechanism, not the constant: with a budget of one controller round the pieces of
+    # 10^12 counts are not all settled, and the rest is left unknown, not guessed.
+    monkeypatch.setattr(ecs_pieces, "MAX_ROUNDS", 1)
     model = range_model(1, TERA, requirements=Requirements(max_deploy_seconds=10**20))
     result = verify_range(model)
     finding = next(f for f in result.findings if f.property_id == "deadline")

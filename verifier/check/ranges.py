@@ -9,11 +9,12 @@ only sets up the scan, asks the properties, and folds their answers.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.model.records import Model
 from verifier.properties import RANGE_PROPERTIES
+from verifier.properties.count_spans import horizon
 from verifier.properties.count_spans import sampled_counts as sampled_counts  # for diff: a range's extremes
 from verifier.properties.range_scan import FailingInterval as FailingInterval  # these five re-exported for reports
 from verifier.properties.range_scan import RangeFinding as RangeFinding
@@ -35,14 +36,31 @@ class RangeResult:
     invariants: tuple[str, ...]
     seconds: float
     engine: Engine = Engine.SMT
+    open_ended: bool = False     # every count from `low` up; `high` is only where listing stops
 
 
 def verify_range(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> RangeResult:
-    started = time.perf_counter()
     assert model.desired_range is not None, "verify_range needs a model with a desiredRange"
-    low, high = model.desired_range
-    scan = RangeScan(model, low, high, timeout_ms)
+    return _verify(model, *model.desired_range, timeout_ms, open_ended=False)
+
+
+def verify_every_count_from(model: Model, low: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> RangeResult:
+    """The model for every desired count from `low` up, with no upper end (for a count not known).
+
+    Holds only where Z3 proves it over D >= low (and ECS's run is settled on
+    every piece, for a deadline); failing counts are listed up to the result's
+    `high`, past which the closed forms repeat every 100 counts.
+    """
+    return _verify(model, low, horizon(model, low), timeout_ms, open_ended=True)
+
+
+def _verify(model: Model, low: int, high: int, timeout_ms: int, open_ended: bool) -> RangeResult:
+    started = time.perf_counter()
+    model = replace(model, desired_range=(low, high), settings=model.at(low).settings) \
+        if model.desired_range != (low, high) else model
+    scan = RangeScan(model, low, high, timeout_ms, open_ended)
     written = tuple(c.text for c in invariant(scan.symbolic, state_vars("shown")))
     findings = tuple(prop.check_range(scan) for prop in RANGE_PROPERTIES if prop.applies(model))
     verdict = verdict_of_statuses(f.status for f in findings)
-    return RangeResult(model, low, high, verdict, findings, written, time.perf_counter() - started)
+    return RangeResult(model, low, high, verdict, findings, written, time.perf_counter() - started,
+                       open_ended=open_ended)

@@ -5,10 +5,13 @@ minimising the total change in percentage points. It sees the desired counts
 one at a time through the closed forms of `closed_forms` (linear once the
 count is fixed), starting from a few counts and adding every count where a
 candidate is refuted (counterexample-guided). Each candidate is verified by the
-real verifier over the whole desired range before it is printed. Among the
-candidates with the least change it prefers the fastest worst-case ECS
-deployment. Availability never drops: a `minHealthy` requirement must still
-hold, and without one minimumHealthyPercent never goes down.
+real verifier over the whole desired range before it is printed. Where a
+deadline or step limit refutes the closed-form optimum, `least_change` walks
+the candidates by total change with integer checks and only those that pass
+are verified. Among the candidates with the least change it prefers the
+fastest worst-case ECS deployment (ECS's run by pieces of the range).
+Availability never drops: a `minHealthy` requirement must still hold, and
+without one minimumHealthyPercent never goes down.
 
 The alternative changes only the capacity, keeping the percentages: more slots
 never block an action, so the least capacity is found by bisection.
@@ -17,10 +20,11 @@ never block an action, so the least capacity is found by bisection.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import z3
 
+from verifier.check.least_change import MAX_TIMED, by_change, closed_forms_allow, timing_allows
 from verifier.check.ranges import verify_range
 from verifier.check.verify import Options, check_model
 from verifier.defaults import DEFAULT_TIMEOUT_MS
@@ -32,7 +36,7 @@ from verifier.semantics import Bounds
 from verifier.smt.closed_forms import highest_counted, invariant_deadlock, lowest_healthy
 from verifier.smt.solver import Incremental, Optimum, SolverUnknown, value
 
-MAX_ROUNDS = 40          # counterexample-guided rounds before giving up
+MAX_ROUNDS = 40          # counterexample-guided rounds of the closed forms before giving up
 MAX_TIES = 8             # least-change candidates compared by deploy time
 TIME_WORK = 2_000_000    # ECS simulation steps spent comparing deploy times
 MIN_RANGE, MAX_RANGE = (0, 100), (100, 200)
@@ -109,13 +113,10 @@ def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:
         base.append(m >= min(current_m, MIN_RANGE[1]))  # never lower availability
     counts = _desired_counts(model)
     sample = sorted({counts[0], counts[-1]} | set(_failing_counts(model, timeout_ms)[:20]))
-    refuted: list[tuple[int, int]] = []
     for _ in range(MAX_ROUNDS):
         optimizer = Optimum(timeout_ms).add(*base)
         for desired in sample:
             optimizer.add(*_constraints(model, desired, m, x))
-        for bad_m, bad_x in refuted:
-            optimizer.add(z3.Or(m != bad_m, x != bad_x))
         answer = optimizer.least(change)
         if not answer.sat:
             if model.requirements.min_healthy is None:
@@ -130,12 +131,55 @@ def _percentages(model: Model, timeout_ms: int) -> tuple[Fix | None, str]:
         if not missed:
             return _best_of_ties(model, candidate, base, change, sample, m, x, timeout_ms), ""
         new = [d for d in missed if d not in sample]
-        if new:
-            sample = sorted(set(sample) | set(new[:20]))
-        else:  # refuted by something the closed forms do not see (a deadline, say)
-            refuted.append(candidate)
-    return None, (f"none of the {MAX_ROUNDS} least changes of the percentages passed verification "
-                  "(a deadline or step limit the percentages alone cannot meet?)")
+        if not new:  # refuted by something the closed forms do not see (a deadline, a step limit)
+            least = abs(candidate[0] - current_m) + abs(candidate[1] - current_x)
+            return _walk(model, sample, least, timeout_ms)
+        sample = sorted(set(sample) | set(new[:20]))
+    return None, (f"the closed forms and verification still disagreed after {MAX_ROUNDS} rounds; "
+                  "check a narrower desiredRange")
+
+
+def _walk(model: Model, sample: list[int], least: int, timeout_ms: int) -> tuple[Fix | None, str]:
+    """Every candidate from change `least` up, by `least_change`'s integer checks, then verified.
+
+    Candidates with a smaller change fail the closed forms at the sampled counts
+    (Z3 Optimize found none), and the sample only grows, so the first verified
+    candidate has the least change. Ties at that change are compared by deploy time.
+    """
+    current = (model.settings.min_healthy_percent, model.settings.max_percent)
+    floor_m = min(current[0], MIN_RANGE[1]) if model.requirements.min_healthy is None else MIN_RANGE[0]
+    if model.requirements.max_steps is not None and model.desired_range is not None:
+        return None, "maxSteps is checked for one desiredCount at a time, so no change is verified over a range"
+    verified: list[tuple[int, int]] = []
+    found_at: int | None = None
+    timed = 0
+    for change_of, min_pct, max_pct in by_change(current, floor_m, least):
+        if found_at is not None and (change_of > found_at or len(verified) >= MAX_TIES):
+            break
+        if not closed_forms_allow(model, sample, min_pct, max_pct):
+            continue
+        timed += 1
+        if timed > MAX_TIMED:
+            break
+        fixed = _with(model, min_pct, max_pct)
+        if not timing_allows(fixed):
+            continue
+        missed = _failing_counts(fixed, timeout_ms)
+        if not missed:
+            verified.append((min_pct, max_pct))
+            found_at = change_of
+        else:
+            sample = sorted(set(sample) | set(missed[:20]))
+    if not verified:
+        if timed > MAX_TIMED:
+            return None, (f"none of the {MAX_TIMED:,} least changes that the closed forms allow meets the "
+                          "deadline or step limit")
+        return None, ("no minimumHealthyPercent and maximumPercent the search may choose meets the deadline "
+                      "or step limit")
+    timed_fixes = [(_worst_deploy(_with(model, *c), timeout_ms), c) for c in verified]
+    timed_fixes.sort(key=lambda t: (t[0] is None, t[0] or 0, -t[1][1], -t[1][0]))
+    seconds, (best_m, best_x) = timed_fixes[0]
+    return Fix(best_m, best_x, model.settings.capacity, model.capacity_headroom, seconds, cast(int, found_at)), ""
 
 
 def _best_of_ties(model: Model, first: tuple[int, int], base: list[Any], change: z3.ArithRef, sample: list[int],

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import pairwise
+from math import lcm
 
 from verifier.model.records import Model, TaskCount
 from verifier.semantics import Bounds, bounds_of
@@ -108,6 +110,17 @@ def crossings(model: Model) -> list[Fraction]:
     return sorted(found)
 
 
+def horizon(model: Model, low: int) -> int:
+    """A count past which every flag of the closed forms repeats with period PERIOD, for ever.
+
+    It is past the last crossing's window, and far enough past `low` that
+    `flagged_spans` scans its last block by period: the spans that reach it are
+    whole or periodic patterns of that block, which go on unchanged.
+    """
+    last = max((int(c) + MARGIN for c in crossings(model)), default=low)
+    return max(low, last) + ENUMERATE_UP_TO + 4 * PERIOD
+
+
 def _windows(model: Model, low: int, high: int) -> list[tuple[int, int]]:
     """Merged windows of counts around every crossing, within low..high, in order."""
     windows: list[tuple[int, int]] = []
@@ -168,12 +181,52 @@ def flagged_spans(model: Model, low: int, high: int, flagged: Callable[[Bounds],
     return sorted(joined + [s for s in patterns if not s.whole], key=lambda s: (s.low, s.high))
 
 
-def _block(a: int, b: int, at: Callable[[int], bool], counts: list[int], patterns: list[Span]) -> None:
-    """Counts a..b, where the flags repeat every PERIOD counts: one period tells them all."""
-    if b - a + 1 <= 3 * PERIOD:
+def union(spans: list[Span]) -> list[Span]:
+    """The counts of all `spans` as few spans, in order: whole intervals where they join up.
+
+    Between two consecutive ends of the given spans the same spans are present,
+    so membership repeats with the least common multiple of their periods there.
+    """
+    ends = sorted({s.low for s in spans} | {s.high + 1 for s in spans})
+    waiting = sorted(spans, key=lambda s: s.low)
+    counts: list[int] = []
+    patterns: list[Span] = []
+    active: list[Span] = []
+    joining = 0
+    for a, after in pairwise(ends):
+        while joining < len(waiting) and waiting[joining].low <= a:   # each span joins once, in order
+            active.append(waiting[joining])
+            joining += 1
+        active = [s for s in active if s.high >= a]
+        if not active:
+            continue
+        present = list(active)
+        period = lcm(*(s.period for s in present))
+        _block(a, after - 1, lambda d, present=present: any(d in s for s in present), counts, patterns,  # type: ignore[misc]
+               period)
+    return _joined(merged(counts), patterns)
+
+
+def _joined(spans: list[Span], patterns: list[Span]) -> list[Span]:
+    """Whole spans and patterns' whole spans joined where they touch; patterns kept, all in order."""
+    wholes = [s for s in patterns if s.whole]
+    flat = sorted([(s.low, s.high) for s in spans] + [(s.low, s.high) for s in wholes])
+    joined: list[Span] = []
+    for a, b in flat:
+        if joined and a <= joined[-1].high + 1:
+            joined[-1] = Span(joined[-1].low, max(b, joined[-1].high))
+        else:
+            joined.append(Span(a, b))
+    return sorted(joined + [s for s in patterns if not s.whole], key=lambda s: (s.low, s.high))
+
+
+def _block(a: int, b: int, at: Callable[[int], bool], counts: list[int], patterns: list[Span],
+           period: int = PERIOD) -> None:
+    """Counts a..b, where the flags repeat every `period` counts: one period tells them all."""
+    if b - a + 1 <= 3 * period:
         counts += [d for d in range(a, b + 1) if at(d)]
         return
-    flags = [at(a + i) for i in range(PERIOD)]
+    flags = [at(a + i) for i in range(period)]
     if all(flags):
         patterns.append(Span(a, b))
         return
@@ -183,15 +236,15 @@ def _block(a: int, b: int, at: Callable[[int], bool], counts: list[int], pattern
     shift = flags.index(False)
     rotated = flags[shift:] + flags[:shift]
     i = 0
-    while i < PERIOD:
+    while i < period:
         if not rotated[i]:
             i += 1
             continue
         j = i
-        while j < PERIOD and rotated[j]:
+        while j < period and rotated[j]:
             j += 1
         first, width = a + shift + i, j - i
-        patterns.append(Span(first, b, PERIOD, width))
+        patterns.append(Span(first, b, period, width))
         # The same run one period earlier may reach into the block's start.
-        counts += [d for d in range(max(a, first - PERIOD), first - PERIOD + width) if d >= a]
+        counts += [d for d in range(max(a, first - period), first - period + width) if d >= a]
         i = j

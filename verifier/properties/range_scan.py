@@ -85,20 +85,34 @@ def describe_counts(spans: Iterable[tuple[int, int] | Span]) -> str:
 
 
 class RangeScan:
-    """One model over desired counts low..high, with the desired count also as a Z3 integer."""
+    """One model over desired counts low..high, with the desired count also as a Z3 integer.
 
-    def __init__(self, model: Model, low: int, high: int, timeout_ms: int):
+    `open_ended`: every count from low up. `high` is then `count_spans.horizon`,
+    past which every closed form's flags repeat with period 100, so a flagged
+    span that reaches `high` goes on for ever (a tail); Z3 works with D >= low
+    and no upper end, so a proof covers every count.
+    """
+
+    def __init__(self, model: Model, low: int, high: int, timeout_ms: int, open_ended: bool = False):
         self.model, self.low, self.high, self.timeout_ms = model, low, high, timeout_ms
+        self.open_ended = open_ended
         self.desired = z3.Int("D")
         capacity = None
         if model.capacity_headroom is not None:
             capacity = self.desired + model.capacity_headroom
         self.symbolic = over_desired(model.settings, self.desired, capacity)
-        self.in_range = z3.And(self.desired >= low, self.desired <= high)
+        self.in_range = self.desired >= low if open_ended else z3.And(self.desired >= low, self.desired <= high)
         try:
             self.inductive = self._inductive()
         except SolverUnknown:
             self.inductive = False
+
+    def tail(self, span: Span) -> bool:
+        """Whether `span` goes on past `high` (only in an open-ended scan)."""
+        return self.open_ended and span.low <= self.high <= span.high
+
+    def where(self) -> str:
+        return f"from {self.low} up" if self.open_ended else f"in {self.low}..{self.high}"
 
     def counts(self) -> range:
         return range(self.low, self.high + 1)
@@ -128,7 +142,7 @@ class RangeScan:
     def bad_at_start_throughout(self, span: Span, bad: Callable[[State], object], facts: Iterable[Any]) -> bool:
         """Whether Z3 proves the initial state bad for every count of `span` (so each fails at once)."""
         d = self.desired
-        inside = [d >= span.low, d <= span.high]
+        inside = [d >= span.low] if self.tail(span) else [d >= span.low, d <= span.high]
         if not span.whole:
             inside.append((d - span.low) % span.period < span.width)
         start = initial_state(self.symbolic.bounds)
@@ -141,7 +155,7 @@ class RangeScan:
                                            holds(self.symbolic, x), bad(x))
         d = self.desired
         for span in excluded:
-            outside = [d < span.low, d > span.high]
+            outside = [d < span.low] if self.tail(span) else [d < span.low, d > span.high]
             if not span.whole:
                 outside.append((d - span.low) % span.period >= span.width)
             query.add(z3.Or(*outside))
@@ -171,7 +185,7 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
             trace = witness(span.low)
             (unknown.append(span) if trace is None else failing.append((span, trace)))
             continue
-        if span.size() > budget:
+        if span.size() > budget or scan.tail(span):
             first = witness(span.low)
             try:
                 throughout = first is not None and len(first.actions) == 0 and \
@@ -181,7 +195,7 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
             if first is not None and throughout:  # stuck at the start, at every count of the span
                 failing.append((span, first))
                 continue
-            if not span.whole or budget == 0:
+            if not span.whole or budget == 0 or scan.tail(span):
                 unknown.append(span)
                 continue
             # Show the counts at its low end that the budget still allows; the rest stays unknown.
@@ -213,16 +227,21 @@ def scan_and_prove(scan: RangeScan, property_id: PropertyId, flagged: Callable[[
     spans = [FailingInterval(s.low, s.high, s.low, trace, explain(s.low, trace) if explain else (), s.period, s.width)
              for s, trace in _joined(failing)]
     unknown_spans = tuple((s.low, s.high) for s in unknown)
-    details = () if not unknown else (f"not settled for desiredCount in {describe_counts(unknown)}: "
+    details: tuple[str, ...] = () if not unknown else (f"not settled for desiredCount in {describe_counts(unknown)}: "
                                       f"each is shown on its own and at most {WITNESS_BUDGET:,} are; "
                                       "check a narrower desiredRange",)
+    if scan.open_ended and spans:
+        details += (f"failing counts are listed up to {scan.high:,}; past it the closed forms repeat every "
+                    "100 counts",)
     if spans:
         message = f"{what} for desiredCount in {describe_counts(s.span for s in spans)}"
+        if any(scan.tail(s.span) for s in spans):
+            message += f" and on past {scan.high:,}"
         return RangeFinding(property_id, Status.VIOLATED, message, tuple(spans), unknown_spans, details)
     if unknown_spans:
         return RangeFinding(property_id, Status.UNKNOWN, f"not settled for desiredCount in "
                             f"{describe_counts(unknown)}", unknown=unknown_spans, details=details)
-    return RangeFinding(property_id, Status.HOLDS, f"holds for every desiredCount in {scan.low}..{scan.high} "
+    return RangeFinding(property_id, Status.HOLDS, f"holds for every desiredCount {scan.where()} "
                         "(proved by Z3 over the symbolic desired count)")
 
 

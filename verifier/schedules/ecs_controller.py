@@ -26,6 +26,7 @@ import z3
 from verifier.counterexample import Counterexample, Repeat
 from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.model.records import Model
+from verifier.schedules.ecs_pieces import ecs_pieces
 from verifier.semantics import (
     GONE,
     LAUNCH,
@@ -38,7 +39,6 @@ from verifier.semantics import (
     State,
     Transition,
     counted,
-    deployment_of,
     goal_state,
     initial_state,
 )
@@ -204,17 +204,15 @@ def simulate(deployment: Deployment, timeout_ms: int = DEFAULT_TIMEOUT_MS,
 def worst_makespan(model: Model, work_budget: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> int | None:
     """ECS's slowest run over every desired count of `model` (a Model, with or without a range).
 
-    None when some run never finishes, or when the runs together take more than
-    `work_budget` recorded steps: a worst case is only given when every count was simulated.
+    None when some run never finishes or is not settled. The runs are taken by
+    pieces of the range (`ecs_pieces`), on each of which the makespan is affine
+    in the count, so its largest value is at one end; `work_budget` and
+    `timeout_ms` are kept for callers and no longer needed.
     """
     low, high = model.desired_range or (model.settings.desired, model.settings.desired)
-    worst, work = 0, 0
-    for desired in range(low, high + 1):
-        if work > work_budget:
+    worst = 0
+    for run in ecs_pieces(model, low, high):
+        if not run.completes or run.makespan is None or run.piece.hi is None:
             return None
-        run = simulate(deployment_of(model.at(desired).settings), timeout_ms, max(1, work_budget - work))
-        work += len(run.trace.states)
-        if run.makespan_seconds is None:   # the run never finishes, or ran out of the budget
-            return None
-        worst = max(worst, run.makespan_seconds)
+        worst = max(worst, run.makespan.at(run.piece.lo), run.makespan.at(run.piece.hi))
     return worst
