@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result, check_model
+from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.policy import Policy, Waiver
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
@@ -38,6 +39,7 @@ MAX_FILE_BYTES = 5_000_000
 
 
 MAX_DISTINCT_SERVICES = 2_000  # distinct models checked per gate run; the rest are inconclusive
+MAX_FIX_SEARCHES = 50          # distinct violated setups whose fix is searched per run (each takes seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class GateRow:
     result: Result | RangeResult | None
     waived: tuple[tuple[str, Waiver], ...] = ()  # (property id, waiver) for violations a policy waiver accepts
     notes: tuple[str, ...] = ()    # e.g. an expired waiver
+    advice: Advice | None = None   # for a violated service: the smallest verified fix (see `with_advice`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,10 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
     """The model of one service; its source re-gates just this service with the same policy and timeout."""
     overrides = policy.for_service(spec.names, spec.cluster)
     desired_range = overrides.desired_range or spec.desired_range
-    # An analysable spec has a desired count or a range, and percentages (given or the AWS defaults).
+    if desired_range is None and count_unknown(spec):
+        # Unknown until deploy time, or whatever autoscaling sets: every count the service may take.
+        desired_range = (1, TASKS_PER_SERVICE)
+    # An analysable spec has percentages (given or the AWS defaults); its count is now known or a range.
     desired = desired_range[0] if desired_range is not None else spec.desired.value
     minimum, maximum = spec.min_healthy_percent.value, spec.max_percent.value
     if desired is None or minimum is None or maximum is None:
@@ -139,8 +145,11 @@ def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
         else:
             left.append(finding)
             notes += [f"waiver for {finding.property_id} expired on {w.expires.isoformat()}" for w in covering]
+    verdict = verdict_of_statuses(f.status for f in left)
+    if verdict is Verdict.PROVED and zero_tasks_note(result.model):
+        notes.append(zero_tasks_note(result.model))
     # The findings no active waiver accepts decide, folded as every verdict is.
-    return verdict_of_statuses(f.status for f in left), tuple(waived), tuple(notes)
+    return verdict, tuple(waived), tuple(notes)
 
 
 def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
@@ -199,3 +208,26 @@ def violated(row: GateRow) -> list[Finding | RangeFinding]:
         return []
     waived = {property_id for property_id, _ in row.waived}
     return [f for f in row.result.findings if f.status is Status.VIOLATED and f.property_id not in waived]
+
+
+def with_advice(report: GateReport, options: Options = Options()) -> GateReport:
+    """The report with the smallest verified fix for each violated service (each distinct setup searched once)."""
+    found: dict[Model, Found] = {}
+    rows = []
+    for row in report.rows:
+        if row.result is None or not violated(row):
+            rows.append(row)
+            continue
+        setup = replace(row.result.model, name="")
+        if setup not in found:
+            if len(found) >= MAX_FIX_SEARCHES:
+                rows.append(row)
+                continue
+            found[setup] = find_fixes(row.result.model, options.timeout_ms)
+        rows.append(replace(row, advice=advice_for(row.spec, row.result.model, found[setup])))
+    return replace(report, rows=tuple(rows))
+
+
+def unanalysed(report: GateReport) -> list[GateRow]:
+    """Services that exist but were not checked (DAEMON, blue/green, ...): `--fail-on-unanalysed` fails on them."""
+    return [row for row in report.rows if row.verdict is None]

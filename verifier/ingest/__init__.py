@@ -47,6 +47,9 @@ class ServiceSpec:
     aliases: tuple[str, ...] = ()   # other names a policy may match: the service name
     cluster: str | None = None      # the cluster, where the file names it statically
     fargate: bool = False           # LaunchType FARGATE or a FARGATE capacity provider: no cluster slots
+    # Why the desired count is not known ("" when it is): absent on update, a parameter without a Default,
+    # computed, or owned by autoscaling. The gate then checks the autoscaling range, else every count from 1.
+    desired_unknown: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:

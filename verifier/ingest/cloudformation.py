@@ -6,9 +6,10 @@ the mark of every key, so each value can be traced to its line and column.
 What the service gets when a property is absent (the ECS defaults for rolling
 updates): MinimumHealthyPercent 100, MaximumPercent 200. An absent
 DesiredCount is 1 when CloudFormation creates the service but stays whatever it
-was when it updates it, so without a linked scalable target it is inconclusive.
-A `Ref` resolves to the template parameter's Default; without one it is
-inconclusive. DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers
+was when it updates it, so without a linked scalable target the count is
+unknown (`desired_unknown` says why) and the gate checks every count it may take.
+A `Ref` resolves to the template parameter's Default; a DesiredCount without one
+is unknown in the same way, any other setting without one is inconclusive. DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers
 are listed as not analysed.
 """
 
@@ -268,14 +269,17 @@ def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, An
     try:
         minimum = _setting(props, ("DeploymentConfiguration", "MinimumHealthyPercent"), parameters, 100, odd)
         maximum = _setting(props, ("DeploymentConfiguration", "MaximumPercent"), parameters, 200, odd)
-        desired = _setting(props, ("DesiredCount",), parameters, None, odd)
     except _Unresolved as unresolved:
         return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    # An unknown count still leaves the percentages to check: the gate checks every count it may take.
+    try:
+        desired, unknown = _setting(props, ("DesiredCount",), parameters, None, odd), ""
+    except _Unresolved as unresolved:
+        desired, unknown = Setting(None, *_line(_key_of(props, "DesiredCount"))), str(unresolved)
+    if desired.value is None and not unknown:
+        unknown = ("DesiredCount is absent: CloudFormation starts a new service at 1 but keeps "
+                   "the running count on update")
     span = ranges.get(logical_id)
-    if desired.value is None and span is None:
-        return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
-                           reason="DesiredCount is absent: CloudFormation starts a new service at 1 but keeps "
-                                  "the running count on update, so the count to check is unknown")
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
                        max_percent=maximum, desired_range=(span[0], span[1]) if span else None,
-                       desired_range_line=span[2] if span else None)
+                       desired_range_line=span[2] if span else None, desired_unknown=unknown)

@@ -198,11 +198,16 @@ def _service(source: str, name: str, body: dict[str, Any], line: int | None, att
     try:
         minimum = setting("deployment_minimum_healthy_percent", 100)
         maximum = setting("deployment_maximum_percent", 200)
-        desired = setting("desired_count", 0)
     except _Unresolved as unresolved:
         return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
+    # An unknown count still leaves the percentages to check: the gate checks every count it may take.
+    try:
+        desired, unknown = setting("desired_count", 0), ""
+    except _Unresolved as unresolved:
+        where = attributes.get("desired_count", (line, 1))
+        desired, unknown = Setting(None, where[0], where[1]), str(unresolved)
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
-                       max_percent=maximum, desired_range=span)
+                       max_percent=maximum, desired_range=span, desired_unknown=unknown)
 
 
 def looks_like_plan(data: Any) -> bool:
