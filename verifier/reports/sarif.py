@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from verifier import __version__
+from verifier.ci.answers import zero_tasks_note
 from verifier.ci.gate import GateReport, GateRow, location_for, violated
 from verifier.properties import PROPERTIES
 from verifier.reports.text import finding_lines, fix_lines, gate_message, service_assumptions
 from verifier.results import Verdict
 from verifier.untrusted import markdown_text, uri
 
+ZERO_TASKS = "zero-tasks"      # the rule of services proved only because they have no task (level note)
 NOT_ANALYSED = "not-analysed"  # the rule of services that exist but are outside the model (level note)
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -39,6 +41,14 @@ def gate_sarif(report: GateReport) -> dict[str, Any]:
         "help": {"text": "The result's message says why the service was not analysed."},
         "defaultConfiguration": {"level": "note"},
     })
+    rules.append({
+        "id": ZERO_TASKS, "name": "ZeroTasks",
+        "shortDescription": {"text": "a service proved only because it has no task"},
+        "fullDescription": {"text": "At desiredCount 0 there is nothing to deploy, so every property holds and the "
+                                    "answer says nothing about the counts the service will run at."},
+        "help": {"text": "Set the desired count, or desiredRange in rollproof.yaml, to check real counts."},
+        "defaultConfiguration": {"level": "note"},
+    })
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
     for row in report.rows:
@@ -59,6 +69,13 @@ def gate_sarif(report: GateReport) -> dict[str, Any]:
             if fixes:
                 result["fixes"] = fixes
             results.append(result)
+        if row.result is not None and row.verdict is Verdict.PROVED and zero_tasks_note(row.result.model):
+            results.append({
+                "ruleId": ZERO_TASKS, "ruleIndex": index[ZERO_TASKS], "level": "note",
+                "message": {"text": markdown_text(f"{row.spec.name}: {zero_tasks_note(row.result.model)}")},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(row.spec.file)},
+                                                    "region": {"startLine": location_for(row.spec, "capacity")[0]}}}],
+            })
         if row.verdict is None:
             results.append({
                 "ruleId": NOT_ANALYSED, "ruleIndex": index[NOT_ANALYSED], "level": "note",
