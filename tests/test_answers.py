@@ -142,6 +142,7 @@ def test_a_fix_at_the_current_count_only_says_so_and_a_wider_one_is_beside_it(tm
 def test_sarif_fix_replaces_the_value_and_the_fixed_file_passes(tmp_path):
     path = write(tmp_path, "web.yaml", SIX_STUCK)
     code, out, _ = run("gate", path, "--format", "sarif", seconds=300)
+    assert code == 1
     document = json.loads(out)
     result = next(r for r in document["runs"][0]["results"] if r["level"] == "error")
     wider = result["fixes"][-1]

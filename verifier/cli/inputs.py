@@ -89,13 +89,15 @@ def models_and_specs(args: argparse.Namespace) -> list[tuple[Model, ServiceSpec 
 
 def _file_models(args: argparse.Namespace,
                  load_model: Callable[[Path], Model]) -> list[tuple[Model, ServiceSpec | None]]:
-    """Each model file as it is; infrastructure code (as gate reads it) as the one service it holds or --service names."""
+    """Each model file as it is; infrastructure code (read as gate reads it) as the service --service names."""
+    from verifier.ci.gate import read_services
     from verifier.reports.files import model_file_or_error
     models: list[tuple[Model, ServiceSpec | None]] = []
     infrastructure: list[Path] = []
     for path in existing(list(args.models)):
-        is_model, error = model_file_or_error(path) if path.is_file() else (False, None)
-        if is_model or (path.is_file() and path.suffix not in INFRA_SUFFIXES):
+        if path.is_dir():
+            infrastructure.append(path)
+        elif model_file_or_error(path)[0] or path.suffix not in INFRA_SUFFIXES or read_services(path) is None:
             models.append((load_model(path), None))  # not infrastructure code: the model file's own error, if any
         else:
             infrastructure.append(path)
@@ -116,7 +118,7 @@ def infra_models(paths: list[Path], service: str | None, policy: Policy,
     from verifier.ci.gate import model_of, services_in
     from verifier.ingest import ANALYSABLE
     found = []
-    for path, specs, error in services_in(paths):
+    for _, specs, error in services_in(paths):
         if error is not None:
             raise error
         found += [spec for spec in specs or [] if service is None or service in spec.names]

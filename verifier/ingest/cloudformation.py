@@ -9,8 +9,9 @@ DesiredCount is 1 when CloudFormation creates the service but stays whatever it
 was when it updates it, so without a linked scalable target the count is
 unknown (`desired_unknown` says why) and the gate checks every count it may take.
 A `Ref` resolves to the template parameter's Default; a DesiredCount without one
-is unknown in the same way, any other setting without one is inconclusive. DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers
-are listed as not analysed.
+is unknown in the same way, any other setting without one is inconclusive.
+DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers are listed
+as not analysed.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from typing import Any
 from verifier.check.ranges import RangeFinding, RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
-from verifier.ci.diff import Change, Metrics
 from verifier.ci.answers import capacity_assumed, cause, counts_checked
+from verifier.ci.diff import Change, Metrics
 from verifier.ci.gate import GateReport, location_for, violated
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding

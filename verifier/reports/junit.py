@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from verifier.ci.gate import GateReport, location_for
 from verifier.ci.answers import cause
+from verifier.ci.gate import GateReport, location_for
 from verifier.reports.text import fix_lines, gate_verdict, service_assumptions
 from verifier.results import Status
 from verifier.untrusted import xml_text
