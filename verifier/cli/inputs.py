@@ -94,10 +94,11 @@ def _file_models(args: argparse.Namespace,
     from verifier.reports.files import model_file_or_error
     models: list[tuple[Model, ServiceSpec | None]] = []
     infrastructure: list[Path] = []
-    for path in existing(list(args.models)):
+    for path in args.models:
         if path.is_dir():
             infrastructure.append(path)
-        elif model_file_or_error(path)[0] or path.suffix not in INFRA_SUFFIXES or read_services(path) is None:
+        elif not path.is_file() or model_file_or_error(path)[0] or path.suffix not in INFRA_SUFFIXES \
+                or read_services(path) is None:
             models.append((load_model(path), None))  # not infrastructure code: the model file's own error, if any
         else:
             infrastructure.append(path)
@@ -125,7 +126,8 @@ def infra_models(paths: list[Path], service: str | None, policy: Policy,
     where = ", ".join(map(str, paths))
     if not found:
         raise UsageError(f"no ECS service named {service!r} in {where}" if service is not None else
-                         f"no ECS service in {where} (CloudFormation, Terraform or ECS JSON)")
+                         f"no ECS service in {where} (CloudFormation, Terraform or ECS JSON); "
+                         "to verify model files, name them (rollproof verify models/*.yaml)")
     if len(found) > 1:
         listed = "; ".join(f"{spec.name} ({spec.file}:{spec.line or 1})" for spec in found[:20])
         more = f" and {len(found) - 20} more" if len(found) > 20 else ""
