@@ -112,9 +112,22 @@ def test_zero_tasks_is_never_proved_without_saying_so(tmp_path):
     # D = 0: the start is the goal, so every property holds, and says nothing.
     assert row.verdict.value == "proved"
     assert any("proved only because desiredCount is 0" in note for note in row.notes)
-    for form in ("text", "markdown", "json", "sarif"):
+    for form in ("text", "markdown", "json", "sarif", "junit"):
         _, out, _ = run("gate", path, "--format", form, seconds=120)
         assert "desiredCount is 0" in out or "desired count 0 only" in out, form
+
+
+def test_every_format_states_the_capacity_assumed(tmp_path):
+    # 4 tasks at 50 / 200: the answer does not matter here, only what it says it assumed.
+    path = write(tmp_path, "web.yaml", SIX_STUCK.replace("DesiredCount: 6", "DesiredCount: 4")
+                 .replace("MinimumHealthyPercent: 100", "MinimumHealthyPercent: 50")
+                 .replace("MaximumPercent: 100", "MaximumPercent: 200"))
+    policy = write(tmp_path, "policy.yaml", "defaults:\n  capacityTasks: 9\n")
+    for form in ("text", "markdown", "json", "sarif", "junit"):
+        _, out, _ = run("gate", path, "--format", form, seconds=120)
+        assert "capacity assumed unlimited" in out, form
+        _, out, _ = run("gate", path, "--format", form, "--policy", policy, seconds=120)
+        assert "capacity 9 task slots (from the policy)" in out, form
 
 
 def test_each_format_carries_the_cause_with_the_rounding(tmp_path):
