@@ -12,7 +12,7 @@ from verifier import __version__
 from verifier.ci.answers import zero_tasks_note
 from verifier.ci.gate import GateReport, GateRow, location_for, violated
 from verifier.properties import PROPERTIES
-from verifier.reports.text import finding_lines, fix_lines, gate_message, service_assumptions
+from verifier.reports.text import finding_lines, fix_lines, gate_message, gate_verdict, service_assumptions
 from verifier.results import Verdict
 from verifier.untrusted import markdown_text, uri
 
@@ -98,6 +98,12 @@ def gate_sarif(report: GateReport) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {"name": "rollproof", "version": __version__, "rules": rules}},
             "results": results,
+            # What each service's answer rests on, passing ones included (a result per passing service
+            # would be noise in code scanning): a property bag, which SARIF lets any object carry.
+            "properties": {"services": [{
+                "name": markdown_text(row.spec.name), "file": uri(row.spec.file), "verdict": gate_verdict(row),
+                "assumptions": [markdown_text(line) for line in service_assumptions(row) + list(row.notes)],
+            } for row in report.rows]},
         }],
     }
 
