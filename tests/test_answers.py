@@ -234,3 +234,16 @@ def test_rounding_words(count, low, high):
     model = Model("m", Settings(count, 100 if count == 1 else 50, 150))
     words = rounding(model, count)
     assert f"of {count} task{'s' * (count != 1)} {low}" in words and f"{high}" in words
+
+
+def test_a_capacity_fix_is_an_edit_to_the_policy(tmp_path):
+    path = write(tmp_path, "svc.json", json.dumps({"serviceName": "w", "desiredCount": 3}))
+    policy = write(tmp_path, "policy.yaml", "defaults:\n  capacityTasks: 3\n")
+    code, out, _ = run("gate", path, "--policy", policy, "--format", "json", seconds=300)
+    service = json.loads(out)["services"][0]
+    # 3 tasks in 3 slots at 100 / 200: no old task may stop (L = 3) and no slot is free to start one.
+    # minimumHealthyPercent never drops without a minHealthy requirement, and maximumPercent cannot
+    # free a slot, so the fix is one more slot: 4 lets ECS start one task, then replace one at a time.
+    assert code == 1 and service["capacity"] == "capacity 3 task slots (from the policy)"
+    edits = [e for fix in service["fixes"] for e in fix["edits"]]
+    assert edits[0] == {"file": str(policy), "line": 1, "text": "capacityTasks: 3 -> 4", "replacement": None}

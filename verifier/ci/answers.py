@@ -194,11 +194,16 @@ def find_fixes(model: Model, timeout_ms: int) -> Found:
     desired = model.settings.desired
     if desired <= 1:
         return Found(((fix, f"desired count {desired}", ""),))
+    if desired > TASKS_PER_SERVICE:  # a search over so many counts takes minutes; no real service has them
+        return Found(((fix, f"desired count {desired:,}", ""),), f"smaller counts were not checked: "
+                     f"{desired:,} is above ECS's default quota of {TASKS_PER_SERVICE:,} tasks per service")
     # Verified at one count: does it hold for every smaller count the service may be scaled to?
     up_to = replace(model, desired_range=(1, desired), settings=replace(model.settings, desired=1))
     fixed = replace(up_to, settings=replace(up_to.settings, min_healthy_percent=fix.min_healthy_percent,
                                             max_percent=fix.max_percent))
-    if fix.capacity is not None and model.capacity_headroom is None:
+    if fix.capacity_headroom is not None and model.capacity_headroom is not None:
+        fixed = replace(fixed, capacity_headroom=fix.capacity_headroom)
+    elif fix.capacity is not None and model.capacity_headroom is None:
         fixed = replace(fixed, settings=replace(fixed.settings, capacity=fix.capacity))
     failing = sorted({(i.low, i.high) for f in verify_range(fixed, timeout_ms).findings
                       if f.status is Status.VIOLATED for i in f.failing})

@@ -1,7 +1,9 @@
 """`rollproof gate PATH...`: find every ECS service in infrastructure code, verify each, and exit 0/1/2/3.
 
-Each analysable service becomes a model (its desired count, or the range of its
-scalable target) and goes through the same checks as `verify`. Findings point
+Each analysable service becomes a model (its desired count, the range of its
+scalable target, or every count 1..5,000 when the file leaves the count unknown)
+and goes through the same checks as `verify`; `with_advice` adds the smallest
+verified fix of each violated service. Findings point
 at the setting to change: availability and progress at MinimumHealthyPercent,
 surge at MaximumPercent, capacity and the rest at DesiredCount (or the
 resource when the file leaves a value to its default).
@@ -10,6 +12,7 @@ resource when the file leaves a value to its default).
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +43,7 @@ MAX_FILE_BYTES = 5_000_000
 
 MAX_DISTINCT_SERVICES = 2_000  # distinct models checked per gate run; the rest are inconclusive
 MAX_FIX_SEARCHES = 50          # distinct violated setups whose fix is searched per run (each takes seconds)
+FIX_SEARCH_SECONDS = 60        # after this, no new fix search starts (one already started finishes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,14 +218,18 @@ def with_advice(report: GateReport, options: Options = Options()) -> GateReport:
     """The report with the smallest verified fix for each violated service (each distinct setup searched once)."""
     found: dict[Model, Found] = {}
     rows = []
+    started = time.monotonic()
     for row in report.rows:
         if row.result is None or not violated(row):
             rows.append(row)
             continue
         setup = replace(row.result.model, name="")
         if setup not in found:
-            if len(found) >= MAX_FIX_SEARCHES:
-                rows.append(row)
+            if len(found) >= MAX_FIX_SEARCHES or time.monotonic() - started > FIX_SEARCH_SECONDS:
+                rows.append(replace(row, advice=Advice((), f"no fix searched: the gate searches fixes for at most "
+                                                           f"{MAX_FIX_SEARCHES} distinct setups and "
+                                                           f"{FIX_SEARCH_SECONDS} s per run; run the reproduce "
+                                                           "command with 'rollproof suggest'")))
                 continue
             found[setup] = find_fixes(row.result.model, options.timeout_ms)
         rows.append(replace(row, advice=advice_for(row.spec, row.result.model, found[setup])))
