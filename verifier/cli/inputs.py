@@ -95,7 +95,7 @@ def _file_models(args: argparse.Namespace,
     models: list[tuple[Model, ServiceSpec | None]] = []
     infrastructure: list[Path] = []
     for path in args.models:
-        if path.is_dir():
+        if path.is_dir() and path.suffix not in (".yaml", ".yml"):  # `x.yaml/` is refused as a model file
             infrastructure.append(path)
         elif not path.is_file() or model_file_or_error(path)[0] or path.suffix not in INFRA_SUFFIXES \
                 or read_services(path) is None:

@@ -276,6 +276,8 @@ def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, An
     try:
         desired, unknown = _setting(props, ("DesiredCount",), parameters, None, odd), ""
     except _Unresolved as unresolved:
+        if not isinstance(props.get("DesiredCount"), dict):  # a literal that is no count: the file is wrong
+            return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
         desired, unknown = Setting(None, *_line(_key_of(props, "DesiredCount"))), str(unresolved)
     if desired.value is None and not unknown:
         unknown = ("DesiredCount is absent: CloudFormation starts a new service at 1 but keeps "

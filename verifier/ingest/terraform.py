@@ -204,6 +204,9 @@ def _service(source: str, name: str, body: dict[str, Any], line: int | None, att
     try:
         desired, unknown = setting("desired_count", 0), ""
     except _Unresolved as unresolved:
+        written = body.get("desired_count")
+        if not (isinstance(written, str) and written.startswith("${")):  # a literal that is no count
+            return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved))
         where = attributes.get("desired_count", (line, 1))
         desired, unknown = Setting(None, where[0], where[1]), str(unresolved)
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
