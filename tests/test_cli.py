@@ -96,7 +96,7 @@ def test_bad_file_exits_2_with_file_and_line_and_no_traceback(tmp_path, text, li
     (["verify", "--format", "xml", "--desired", "6"], "invalid choice"),
     (["verify", "--max-states", "0", "--desired", "6"], "must be at least 1"),
     (["verify", "no/such/file.yaml"], "cannot read file"),
-    (["verify", "models"], "cannot read file"),
+    (["verify", "models"], "to verify model files, name them"),  # a folder is read as infrastructure code
     (["frobnicate"], "invalid choice"),
     (["verify", "--desired-range", "5..1"], "not a range such as 1..5000"),
     (["verify", "--desired-range", "ten"], "not a range such as 1..5000"),

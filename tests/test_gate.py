@@ -33,8 +33,9 @@ def test_every_service_gets_the_right_verdict(report):
         "WorkerService": "violated",
         "LogAgent": "not analysed",        # DAEMON
         "Canary": "not analysed",          # CODE_DEPLOY
-        # DesiredCount is !Ref to a parameter with no Default: never guessed.
-        "ApiService": "inconclusive",
+        # DesiredCount is !Ref to a parameter with no Default: never guessed, so every count 1..5,000
+        # is checked; min 50 / max 200 on unlimited room: U = 2D >= D + 1, a new task can always start.
+        "ApiService": "proved",
         # One task at min 50 / max 150: ceil(0.5) = 1 = floor(1.5).
         "BatchService": "violated",
         # 6 tasks on defaults (Fargate, unlimited room).
@@ -134,11 +135,13 @@ def test_bad_hcl_exits_2_with_file(tmp_path):
     assert code == 2 and f"{tmp_path / 'main.tf'}:" in err + out and "Traceback" not in err + out
 
 
-def test_terraform_variable_without_default_is_inconclusive(tmp_path):
+def test_terraform_count_variable_without_default_is_checked_at_every_count(tmp_path):
     (tmp_path / "main.tf").write_text('variable "n" {}\nresource "aws_ecs_service" "x" {\n  desired_count = var.n\n}\n')
     report = gate([tmp_path])
-    assert report.rows[0].verdict.value == "inconclusive"
-    assert "var.n, a variable with no default" in report.rows[0].spec.reason
+    # The defaults 100 / 200 on unlimited room: U = 2D >= D + 1, so every count 1..5,000 finishes.
+    assert report.rows[0].verdict.value == "proved"
+    assert report.rows[0].result.model.desired_range == (1, 5000)
+    assert "var.n, a variable with no default" in report.rows[0].spec.desired_unknown
 
 
 def shaped(document, shape):
@@ -175,9 +178,9 @@ def test_junit_loads_in_an_xml_parser_with_one_case_per_service_and_property(rep
     from verifier.reports.junit import gate_junit
     suite = ET.fromstring(gate_junit(report)).find("testsuite")
     cases = suite.findall("testcase")
-    # 9 analysed services x 4 properties, 3 not analysed (skipped), 1 inconclusive (error).
-    assert len(cases) == 9 * 4 + 3 + 1 == int(suite.get("tests"))
-    assert int(suite.get("failures")) == 5 and int(suite.get("skipped")) == 3 and int(suite.get("errors")) == 1
+    # 10 analysed services x 4 properties (ApiService's unknown count is checked at every count), 3 not analysed.
+    assert len(cases) == 10 * 4 + 3 == int(suite.get("tests"))
+    assert int(suite.get("failures")) == 5 and int(suite.get("skipped")) == 3 and int(suite.get("errors")) == 0
     failure = next(c for c in cases if c.get("classname").endswith(":WorkerService") and c.get("name") == "progress")
     assert "worker-stuck.yaml:11:9" in failure.find("failure").text
 
@@ -193,8 +196,6 @@ def test_markdown_summary(report):
      "Properties is a list, not a mapping"),
     ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n    Properties:\n"
      "      DesiredCount: 2\n      DeploymentConfiguration: fast\n", "DeploymentConfiguration is text"),
-    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  S:\n    Type: AWS::ECS::Service\n    Properties:\n"
-     "      DesiredCount: !GetAtt Other.Count\n", "computed by Fn::GetAtt"),
 ])
 def test_unknown_shapes_are_inconclusive_with_the_reason(tmp_path, text, reason):
     path = tmp_path / "odd.yaml"
@@ -216,7 +217,7 @@ def test_junit_loads_in_a_junit_parser(report):
     from verifier.reports.junit import gate_junit
     document = junitparser.JUnitXml.fromstring(gate_junit(report))
     suite = next(iter(document))
-    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (9 * 4 + 3 + 1, 5, 3, 1)
+    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (10 * 4 + 3, 5, 3, 0)
     failed = [case for case in suite if any(isinstance(r, junitparser.Failure) for r in case.result)]
     assert {case.classname.rsplit(":", 1)[-1] for case in failed} == {
         "WorkerService", "BatchService", "reports", "ledger", "aws_ecs_service.payments"}

@@ -1,7 +1,9 @@
 """`rollproof gate PATH...`: find every ECS service in infrastructure code, verify each, and exit 0/1/2/3.
 
-Each analysable service becomes a model (its desired count, or the range of its
-scalable target) and goes through the same checks as `verify`. Findings point
+Each analysable service becomes a model (its desired count, the range of its
+scalable target, or every count 1..5,000 when the file leaves the count unknown)
+and goes through the same checks as `verify`; `with_advice` adds the smallest
+verified fix of each violated service. Findings point
 at the setting to change: availability and progress at MinimumHealthyPercent,
 surge at MaximumPercent, capacity and the rest at DesiredCount (or the
 resource when the file leaves a value to its default).
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result
+from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker
 from verifier.ci.policy import Policy, Waiver
 from verifier.defaults import answer_flags
@@ -51,6 +55,8 @@ MAX_FILE_BYTES = 5_000_000
 
 
 MAX_DISTINCT_SERVICES = 2_000  # distinct models checked per gate run; the rest are inconclusive
+MAX_FIX_SEARCHES = 50          # distinct violated setups whose fix is searched per run (each takes seconds)
+FIX_SEARCH_SECONDS = 60        # after this, no new fix search starts (one already started finishes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ class GateRow:
     result: Result | RangeResult | None
     waived: tuple[tuple[str, Waiver], ...] = ()  # (property id, waiver) for violations a policy waiver accepts
     notes: tuple[str, ...] = ()    # e.g. an expired waiver
+    advice: Advice | None = None   # for a violated service: the smallest verified fix (see `with_advice`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +180,10 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
     """The model of one service; its source re-gates just this service with the same policy and timeout."""
     overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
     desired_range = overrides.desired_range or spec.desired_range
-    # An analysable spec has a desired count or a range, and percentages (given or the AWS defaults).
+    if desired_range is None and count_unknown(spec):
+        # Unknown until deploy time, or whatever autoscaling sets: every count the service may take.
+        desired_range = (1, TASKS_PER_SERVICE)
+    # An analysable spec has percentages (given or the AWS defaults); its count is now known or a range.
     desired = desired_range[0] if desired_range is not None else spec.desired.value
     minimum, maximum = spec.min_healthy_percent.value, spec.max_percent.value
     if desired is None or minimum is None or maximum is None:
@@ -208,8 +218,11 @@ def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
         else:
             left.append(finding)
             notes += [f"waiver for {finding.property_id} expired on {w.expires.isoformat()}" for w in covering]
+    verdict = verdict_of_statuses(f.status for f in left)
+    if verdict is Verdict.PROVED and zero_tasks_note(result.model):
+        notes.append(zero_tasks_note(result.model))
     # The findings no active waiver accepts decide, folded as every verdict is.
-    return verdict_of_statuses(f.status for f in left), tuple(waived), tuple(notes)
+    return verdict, tuple(waived), tuple(notes)
 
 
 def gate(paths: list[Path], options: Options = Options(), policy: Policy = Policy(),
@@ -279,3 +292,30 @@ def violated(row: GateRow) -> list[Finding | RangeFinding]:
         return []
     waived = {property_id for property_id, _ in row.waived}
     return [f for f in row.result.findings if f.status is Status.VIOLATED and f.property_id not in waived]
+
+
+def with_advice(report: GateReport, options: Options = Options()) -> GateReport:
+    """The report with the smallest verified fix for each violated service (each distinct setup searched once)."""
+    found: dict[Model, Found] = {}
+    rows = []
+    started = time.monotonic()
+    for row in report.rows:
+        if row.result is None or not violated(row):
+            rows.append(row)
+            continue
+        setup = replace(row.result.model, name="")
+        if setup not in found:
+            if len(found) >= MAX_FIX_SEARCHES or time.monotonic() - started > FIX_SEARCH_SECONDS:
+                rows.append(replace(row, advice=Advice((), f"no fix searched: the gate searches fixes for at most "
+                                                           f"{MAX_FIX_SEARCHES} distinct setups and "
+                                                           f"{FIX_SEARCH_SECONDS} s per run; run the reproduce "
+                                                           "command with 'rollproof suggest'")))
+                continue
+            found[setup] = find_fixes(row.result.model, options.timeout_ms)
+        rows.append(replace(row, advice=advice_for(row.spec, row.result.model, found[setup])))
+    return replace(report, rows=tuple(rows))
+
+
+def unanalysed(report: GateReport) -> list[GateRow]:
+    """Services that exist but were not checked (DAEMON, blue/green, ...): `--fail-on-unanalysed` fails on them."""
+    return [row for row in report.rows if row.verdict is None]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verifier.cli.inputs import existing, models_of, policy_of
+from verifier.cli.inputs import existing, models_and_specs, models_of, policy_of
 from verifier.cli.output import emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
@@ -79,12 +79,13 @@ def run_suggest(args: argparse.Namespace) -> int:
     from verifier.check.suggest import suggest
     from verifier.reports.json_output import suggestion_json
     from verifier.reports.text import render_suggestion
-    results = [suggest(model, args.solver_timeout * 1000) for model in models_of(args)]
+    pairs = [(suggest(model, args.solver_timeout * 1000), spec) for model, spec in models_and_specs(args)]
+    results = [result for result, _ in pairs]
     if args.format == "json":
         documents = [suggestion_json(result) for result in results]
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     else:
-        emit("\n\n".join(render_suggestion(result) for result in results))
+        emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs))
     helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
     return ExitCode.HOLDS if helped else ExitCode.VIOLATED
 
@@ -132,7 +133,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_gate(args: argparse.Namespace) -> int:
-    from verifier.ci.gate import gate
+    from verifier.ci.gate import gate, unanalysed, with_advice
     from verifier.reports.json_output import gate_json
     from verifier.reports.junit import gate_junit
     from verifier.reports.markdown import gate_markdown
@@ -157,7 +158,10 @@ def run_gate(args: argparse.Namespace) -> int:
         sys.stderr.write("\r\033[K")
     if args.service is not None and not report.rows and not report.errors:
         raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
+    report = with_advice(report, options)  # every format shows the same verified fixes
     code = ExitCode(report.exit_code)
+    if args.fail_on_unanalysed and unanalysed(report) and code in (ExitCode.HOLDS, ExitCode.INCONCLUSIVE):
+        code = ExitCode.VIOLATED
     changes = None
     if args.base is not None:  # before anything is written: the comparison can change the exit code stated
         changes = _changes_since_base(args, policy, options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from verifier.model.sources import CommandLine
 
 if TYPE_CHECKING:  # imported when a command runs (see above)
     from verifier.ci.policy import Policy
+    from verifier.ingest import ServiceSpec
 
 
 def flag_model(args: argparse.Namespace) -> Model:
@@ -62,6 +64,11 @@ def _or(value: int | None, default: int) -> int:
 
 
 def models_of(args: argparse.Namespace) -> list[Model]:
+    return [model for model, _ in models_and_specs(args)]
+
+
+def models_and_specs(args: argparse.Namespace) -> list[tuple[Model, ServiceSpec | None]]:
+    """Each model to check, with the service it was read from when it comes from infrastructure code."""
     from verifier.model.loading import load_model
     flags_given = any(getattr(args, name) is not None for name in (
         "desired", "desired_range", "min_healthy_percent", "max_percent", "capacity", "capacity_headroom",
@@ -70,13 +77,78 @@ def models_of(args: argparse.Namespace) -> list[Model]:
     if args.models and flags_given:
         raise UsageError("give model files or model flags (--desired ...), not both")
     if args.models:
-        return [load_model(path) for path in args.models]
+        return _file_models(args, load_model)
+    if args.service is not None:
+        raise UsageError("--service picks a service in infrastructure code: give the file or folder too")
     if args.desired is None and args.desired_range is None:
         raise UsageError("nothing to verify: give a model file, --desired D or --desired-range LOW..HIGH "
                          "(see 'rollproof verify --help')")
     if args.desired is not None and args.desired_range is not None:
         raise UsageError("give --desired or --desired-range, not both")
-    return [flag_model(args)]
+    return [(flag_model(args), None)]
+
+
+def _file_models(args: argparse.Namespace,
+                 load_model: Callable[[Path], Model]) -> list[tuple[Model, ServiceSpec | None]]:
+    """Each model file as it is; infrastructure code (read as gate reads it) as the service --service names."""
+    from verifier.ci.gate import services_in
+    from verifier.reports.files import model_file_or_error
+
+    def holds_services(path: Path) -> bool:
+        # Read as gate reads it (a parent stack with its children, a template with its parameter
+        # file), so a nested stack's parent counts; its reading error is the error to show.
+        found = False
+        for _, specs, error in services_in([path]):
+            if error is not None:
+                raise error
+            found = found or bool(specs)
+        return found
+
+    models: list[tuple[Model, ServiceSpec | None]] = []
+    infrastructure: list[Path] = []
+    for path in args.models:
+        if path.is_dir() and path.suffix not in (".yaml", ".yml"):  # `x.yaml/` is refused as a model file
+            infrastructure.append(path)
+        elif not path.is_file() or model_file_or_error(path)[0] or path.suffix not in INFRA_SUFFIXES \
+                or not holds_services(path):
+            models.append((load_model(path), None))  # not infrastructure code: the model file's own error, if any
+        else:
+            infrastructure.append(path)
+    if infrastructure:
+        models += infra_models(infrastructure, args.service, policy_of(args), args.solver_timeout * 1000)
+    elif args.service is not None:
+        raise UsageError("--service picks a service in infrastructure code, and only model files were given")
+    return models
+
+
+INFRA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".tf")
+
+
+def infra_models(paths: list[Path], service: str | None, policy: Policy,
+                 timeout_ms: int) -> list[tuple[Model, ServiceSpec | None]]:
+    """The model of the one analysable service under `paths` (or the one named `service`), as gate builds it."""
+    from verifier.check.verify import Options
+    from verifier.ci.gate import model_of, services_in
+    from verifier.ingest import ANALYSABLE
+    found = []
+    for _, specs, error in services_in(paths):
+        if error is not None:
+            raise error
+        found += [spec for spec in specs or [] if service is None or service in spec.names]
+    where = ", ".join(map(str, paths))
+    if not found:
+        raise UsageError(f"no ECS service named {service!r} in {where}" if service is not None else
+                         f"no ECS service in {where} (CloudFormation, Terraform or ECS JSON); "
+                         "to verify model files, name them (rollproof verify models/*.yaml)")
+    if len(found) > 1:
+        listed = "; ".join(f"{spec.name} ({spec.file}:{spec.line or 1})" for spec in found[:20])
+        more = f" and {len(found) - 20} more" if len(found) > 20 else ""
+        pick = "several services have that name" if service is not None else "give --service NAME to pick one"
+        raise UsageError(f"{where} holds {len(found)} ECS services ({pick}): {listed}{more}")
+    spec = found[0]
+    if spec.status != ANALYSABLE:
+        raise UsageError(f"{spec.name} ({spec.file}:{spec.line or 1}) is {spec.status}: {spec.reason}")
+    return [(model_of(spec, policy, Options(timeout_ms=timeout_ms)), spec)]
 
 
 def policy_of(args: argparse.Namespace) -> Policy:

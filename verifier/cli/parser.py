@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_argument("--jobs", type=_positive, metavar="N",
                           help="check services in N processes (default: one per core; 1: in this process); "
                                "the report is the same whatever N is")
+    gate_cmd.add_argument("--fail-on-unanalysed", action="store_true",
+                          help="exit 1 when a service exists that rollproof does not analyse (DAEMON, "
+                               "blue/green, external controllers); by default they are listed and pass")
     _timeout_argument(gate_cmd)
     report_cmd = commands.add_parser(
         "report", help="write an HTML page and a Markdown summary per model or service",
@@ -190,9 +193,15 @@ def _debug_argument(parser: argparse.ArgumentParser, default: bool | str) -> Non
 
 
 def _model_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("models", nargs="*", metavar="MODEL.yaml", type=Path,
-                         help="model files (format: docs/semantics.md#model-files, examples in models/); "
+    command.add_argument("models", nargs="*", metavar="MODEL_OR_PATH", type=Path,
+                         help="model files (format: docs/semantics.md#model-files, examples in models/), or "
+                              "infrastructure code as for gate (a template, ECS JSON, a .tf file or a folder); "
                               "omit to give the numbers as flags")
+    command.add_argument("--service", metavar="NAME",
+                         help="the service to check in infrastructure code (its logical id, resource name or "
+                              "service name); needed when the paths hold more than one")
+    command.add_argument("--policy", type=Path, metavar="FILE",
+                         help="policy file for infrastructure code, as for gate")
     numbers = command.add_argument_group("a model from flags (instead of a file)")
     numbers.add_argument("--desired", type=_non_negative, metavar="D", help="desiredCount")
     numbers.add_argument("--desired-range", type=_desired_range, metavar="LOW..HIGH",

@@ -54,6 +54,9 @@ class ServiceSpec:
     via: tuple[str, ...] = ()       # the parent stacks / module calls it was read through, outermost first
     desired_owner: str | None = None  # "autoscaling" when the file leaves the count to a scaling target
     entry: str | None = None        # the file to gate to read it again as here (its root stack or module); None: file
+    # Why the desired count is not known ("" when it is): absent on update, a parameter without a Default,
+    # computed, or owned by autoscaling. The gate then checks the autoscaling range, else every count from 1.
+    desired_unknown: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:

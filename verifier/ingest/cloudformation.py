@@ -6,10 +6,12 @@ the mark of every key, so each value can be traced to its line and column.
 What the service gets when a property is absent (the ECS defaults for rolling
 updates): MinimumHealthyPercent 100, MaximumPercent 200. An absent
 DesiredCount is 1 when CloudFormation creates the service but stays whatever it
-was when it updates it, so without a linked scalable target it is inconclusive.
-A `Ref` resolves to the template parameter's Default; without one it is
-inconclusive. DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers
-are listed as not analysed.
+was when it updates it, so without a linked scalable target the count is
+unknown (`desired_unknown` says why) and the gate checks every count it may take.
+A `Ref` resolves to the template parameter's Default; a DesiredCount without one
+is unknown in the same way, any other setting without one is inconclusive.
+DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers are listed
+as not analysed.
 """
 
 from __future__ import annotations
@@ -356,18 +358,22 @@ def _service(logical_id: str, resource: dict[Any, Any], parameters: dict[str, An
     try:
         desired = _setting(props, ("DesiredCount",), parameters, None, odd)
     except _Unresolved as unresolved:
-        # The percentages are known: with a scalable target its range is the count to check; without one
-        # the count is unknown, and the percentages stay on the record for a check over every count.
+        # The percentages are known: with a scalable target its range is the count to check; without
+        # one the count is unknown, and the gate checks every count the service may take.
         if span:
             return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
                                desired_owner="autoscaling", desired_range=scaled_range,
                                desired_range_line=scaled_line)
-        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved), min_healthy_percent=minimum,
-                           max_percent=maximum)
+        if not isinstance(props.get("DesiredCount"), dict):  # a literal that is no count: the file is wrong
+            return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved), min_healthy_percent=minimum,
+                               max_percent=maximum)
+        return ServiceSpec(**base, status=ANALYSABLE, desired=Setting(None, *_line(_key_of(props, "DesiredCount"))),
+                           min_healthy_percent=minimum, max_percent=maximum, desired_unknown=str(unresolved))
     if desired.value is None and span is None:
-        return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
-                           reason="DesiredCount is absent: CloudFormation starts a new service at 1 but keeps "
-                                  "the running count on update, so the count to check is unknown")
+        return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
+                           max_percent=maximum,
+                           desired_unknown="DesiredCount is absent: CloudFormation starts a new service at 1 but "
+                                           "keeps the running count on update")
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
                        max_percent=maximum, desired_owner="autoscaling" if desired.value is None else None,
                        desired_range=scaled_range, desired_range_line=scaled_line)

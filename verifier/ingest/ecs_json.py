@@ -3,10 +3,11 @@
 The JSON is read with the same line-keeping decoder as model files (JSON is
 YAML), so every value has its line. Absent deploymentConfiguration values get
 the ECS defaults (minimumHealthyPercent 100, maximumPercent 200); an absent
-desiredCount in UpdateService input keeps the running count, so it is
-inconclusive; in CreateService input ECS requires it for REPLICA services.
-A service definition without `serviceName` (ecspresso keeps the name in
-ecspresso.yml) is named by the config that points at it, else by its file.
+desiredCount in UpdateService input keeps the running count, so the count is
+unknown and the gate checks every count it may take; in CreateService input
+ECS requires it for REPLICA services. A service definition without
+`serviceName` (ecspresso keeps the name in ecspresso.yml) is named by the
+config that points at it, else by its file.
 """
 
 from __future__ import annotations
@@ -169,7 +170,6 @@ def _service(doc: Document, path: DocPath, data: dict[str, Any]) -> ServiceSpec:
     problem = bad_min or bad_max or bad_desired
     if problem:
         return ServiceSpec(**base, status=INCONCLUSIVE, reason=problem)
-    if desired.value is None:
-        return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
-                           reason="desiredCount is absent: an update keeps the running count, which is unknown here")
-    return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum, max_percent=maximum)
+    unknown = "" if desired.value is not None else "desiredCount is absent: an update keeps the running count"
+    return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum, max_percent=maximum,
+                       desired_unknown=unknown)

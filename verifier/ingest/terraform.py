@@ -251,22 +251,29 @@ def _service(source: str, name: str, body: dict[str, Any], line: int | None, att
                if isinstance(block, dict) for item in (block.get("ignore_changes") or [])]
     if "desired_count" in ignored or "${desired_count}" in ignored:
         if span is None:  # Terraform sets the count at creation only; afterwards it is whatever runs
-            return ServiceSpec(**base, status=INCONCLUSIVE, min_healthy_percent=minimum, max_percent=maximum,
-                               desired_owner="autoscaling",
-                               reason="desired_count is in lifecycle ignore_changes and no aws_appautoscaling_target "
-                                      "gives its range, so the running count is unknown")
+            where = attributes.get("desired_count", (line, 1))
+            return ServiceSpec(**base, status=ANALYSABLE, desired=Setting(None, where[0], where[1]),
+                               min_healthy_percent=minimum, max_percent=maximum, desired_owner="autoscaling",
+                               desired_unknown="desired_count is in lifecycle ignore_changes and no "
+                                               "aws_appautoscaling_target gives its range, so the running count "
+                                               "is unknown")
         return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
                            desired_range=span, desired_owner="autoscaling")
+    # An unknown count still leaves the percentages to check: the gate checks every count it may take.
     try:
-        desired = setting("desired_count", 0)
+        desired, why_unknown = setting("desired_count", 0), ""
     except _Unresolved as unresolved:
         if span is not None:
             return ServiceSpec(**base, status=ANALYSABLE, min_healthy_percent=minimum, max_percent=maximum,
                                desired_range=span, desired_owner="autoscaling")
-        return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved), min_healthy_percent=minimum,
-                           max_percent=maximum)
+        written = body.get("desired_count")
+        if not (isinstance(written, str) and written.startswith("${")):  # a literal that is no count
+            return ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved), min_healthy_percent=minimum,
+                               max_percent=maximum)
+        where = attributes.get("desired_count", (line, 1))
+        desired, why_unknown = Setting(None, where[0], where[1]), str(unresolved)
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
-                       max_percent=maximum, desired_range=span)
+                       max_percent=maximum, desired_range=span, desired_unknown=why_unknown)
 
 
 _OTHER_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")

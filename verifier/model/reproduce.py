@@ -1,7 +1,8 @@
 """The command line that re-runs a check, printed beside every result and counterexample.
 
 It must give the same answer when pasted into a shell: a model file is re-verified,
-a service from infrastructure code is re-gated alone (`gate FILE --service NAME`),
+a service from infrastructure code is verified alone (`verify FILE --service NAME`,
+which reads the file as `gate` does and shows every counterexample in full),
 a command-line model is written back as its flags, and every option that changed
 the answer follows. Paths and names come from files a user may not control, so
 every word is shell-quoted.
@@ -21,7 +22,7 @@ def reproduce_command(model: Model) -> str:
     if isinstance(source, ModelFile):
         words = ["rollproof", "verify", source.path]
     elif isinstance(source, InfraService):
-        words = ["rollproof", "gate", source.file, "--service", source.service]
+        words = ["rollproof", "verify", source.file, "--service", source.service]
         if source.policy:
             words += ["--policy", source.policy]
     else:

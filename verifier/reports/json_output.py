@@ -17,8 +17,9 @@ from typing import Any
 from verifier.check.ranges import RangeFinding, RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
+from verifier.ci.answers import capacity_assumed, cause, counts_checked
 from verifier.ci.diff import Change, Metrics
-from verifier.ci.gate import GateReport, location_for
+from verifier.ci.gate import GateReport, location_for, violated
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
 from verifier.model.reproduce import reproduce_command
@@ -211,11 +212,24 @@ def gate_json(report: GateReport, exit_code: int | None = None) -> dict[str, Any
     for row in report.rows:
         spec = row.spec
         properties = []
+        extra: dict[str, Any] = {}
         if row.result is not None:
             command = reproduce_command(row.result.model)
             for finding in row.result.findings:
-                properties.append({**property_json(finding, command),
-                                   "line": location_for(spec, finding.property_id)[0]})
+                entry = {**property_json(finding, command), "line": location_for(spec, finding.property_id)[0]}
+                if finding in violated(row):
+                    entry["cause"] = cause(row.result.model, finding)
+                properties.append(entry)
+            extra = {"checked": counts_checked(spec, row.result.model),
+                     "capacity": capacity_assumed(spec, row.result.model)}
+        if row.advice is not None:
+            extra["fixes"] = [{"holds_for": r.holds_for, "leaves": r.leaves or None,
+                               "edits": [{"file": e.file, "line": e.line, "text": e.text,
+                                          "replacement": None if e.replacement is None else dict(
+                                              zip(("start_column", "end_column", "text"), e.replacement,
+                                                  strict=True))} for e in r.edits]}
+                              for r in row.advice.remedies]
+            extra["fix_note"] = row.advice.note or None
         services.append({
             "model": spec.name, "file": spec.file, "line": spec.line, "kind": spec.kind,
             "verdict": gate_verdict(row), "reason": spec.reason or None,
@@ -224,6 +238,7 @@ def gate_json(report: GateReport, exit_code: int | None = None) -> dict[str, Any
             "properties": properties,
             "waived": [{"id": pid, "reason": w.reason, "expires": w.expires.isoformat()} for pid, w in row.waived],
             "notes": list(row.notes),
+            **extra,
         })
     return {
         "schema": GATE_SCHEMA,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from verifier.ci.answers import cause
 from verifier.ci.gate import GateReport, location_for
-from verifier.reports.text import gate_verdict
+from verifier.reports.text import fix_lines, gate_verdict, service_assumptions
 from verifier.results import Status
 from verifier.untrusted import xml_text
 
@@ -38,11 +39,15 @@ def gate_junit(report: GateReport) -> str:
             if finding.status is Status.VIOLATED:
                 line, column = location_for(row.spec, finding.property_id)
                 failure = ET.SubElement(case, "failure", message=xml_text(finding.message))
-                failure.text = xml_text(f"{row.spec.file}:{line}:{column}: {finding.message}")
+                failure.text = xml_text("\n".join([f"{row.spec.file}:{line}:{column}: {finding.message}",
+                                                   f"cause: {cause(row.result.model, finding)}"]
+                                                  + service_assumptions(row) + fix_lines(row)))
                 counts["failures"] += 1
             elif finding.status is Status.UNKNOWN:
                 ET.SubElement(case, "error", message=xml_text(f"inconclusive: {finding.message}"))
                 counts["errors"] += 1
+            # What every answer rests on (the counts checked, the capacity assumed, a 0-task note), pass or fail.
+            ET.SubElement(case, "system-out").text = xml_text("\n".join(service_assumptions(row) + list(row.notes)))
     for key, value in counts.items():
         suite.set(key, str(value))
     root = ET.Element("testsuites")

@@ -10,10 +10,12 @@ from __future__ import annotations
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
+from verifier.ci.answers import capacity_assumed, cause, counts_checked, edits_for
 from verifier.ci.diff import Change
-from verifier.ci.gate import GateReport, GateRow, location_for, violated
+from verifier.ci.gate import GateReport, GateRow, location_for, unanalysed, violated
 from verifier.counterexample import Counterexample
 from verifier.format import duration, pair_trace
+from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
 from verifier.results import Status
@@ -209,8 +211,15 @@ def _edit_lines(model: Model, fix: Fix) -> list[str]:
     return lines
 
 
-def render_suggestion(result: Suggestion) -> str:
+def render_suggestion(result: Suggestion, spec: ServiceSpec | None = None) -> str:
+    """`spec`: the service the model was read from, so the edits name its file's own settings and lines."""
     model = result.model
+
+    def edit_lines(fix: Fix) -> list[str]:
+        if spec is None:
+            return _edit_lines(model, fix)
+        return [f"    {edit.file}:{edit.line}   {edit.text}" for edit in edits_for(spec, model, fix)]
+
     lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if result.already_holds:
         lines.append("  every property already holds: nothing to change")
@@ -218,7 +227,7 @@ def render_suggestion(result: Suggestion) -> str:
     if result.fix is not None:
         lines.append(f"  smallest change to the percentages ({result.fix.total_change} percentage points, "
                      "verified: every property holds):")
-        lines += _edit_lines(model, result.fix)
+        lines += edit_lines(result.fix)
         lines.append(f"    worst-case ECS deployment: {duration(result.fix.worst_deploy_seconds)}"
                      if result.fix.worst_deploy_seconds is not None else
                      "    worst-case ECS deployment: not compared (too many desired counts)")
@@ -226,7 +235,7 @@ def render_suggestion(result: Suggestion) -> str:
         lines.append(f"  no change to the percentages: {result.note}")
     if result.capacity_fix is not None:
         lines.append("  alternative, capacity only (verified):")
-        lines += _edit_lines(model, result.capacity_fix)
+        lines += edit_lines(result.capacity_fix)
         if result.capacity_fix.worst_deploy_seconds is not None:
             lines.append(f"    worst-case ECS deployment: {duration(result.capacity_fix.worst_deploy_seconds)}")
     return terminal_lines(lines)
@@ -259,6 +268,40 @@ def _findings_message(row: GateRow) -> str:
     return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
 
 
+def service_assumptions(row: GateRow) -> list[str]:
+    """What a checked service's answer covers: its desired counts and the capacity assumed."""
+    if row.result is None:
+        return []
+    model = row.result.model
+    return [f"checked: {counts_checked(row.spec, model)}", capacity_assumed(row.spec, model)]
+
+
+def fix_lines(row: GateRow) -> list[str]:
+    """The verified fixes of a violated service, each as the edits to make and the counts it holds for."""
+    advice = row.advice
+    if advice is None:
+        return []
+    lines = []
+    for remedy in advice.remedies:
+        verified = f"verified for {remedy.holds_for}" + (f"; it {remedy.leaves}" if remedy.leaves else "")
+        edits = "; ".join(f"{edit.file}:{edit.line}: {edit.text}" for edit in remedy.edits)
+        lines.append(f"fix ({verified}): {edits}")
+    if advice.note:
+        lines.append(f"fix: {advice.note}" if not advice.remedies else f"note: {advice.note}")
+    return lines
+
+
+def finding_lines(row: GateRow) -> list[tuple[str, str, str]]:
+    """(location, the finding, its cause) for each violation that counts."""
+    assert row.result is not None or not violated(row)
+    found = []
+    for finding in violated(row):
+        line, column = location_for(row.spec, finding.property_id)
+        found.append((f"{row.spec.file}:{line}:{column}", f"{finding.property_id}: {finding.message}",
+                      cause(row.result.model, finding) if row.result is not None else ""))
+    return found
+
+
 def render_gate(report: GateReport, verbose: bool = False) -> str:
     lines = list(report.errors)
     if report.rows:
@@ -267,12 +310,19 @@ def render_gate(report: GateReport, verbose: bool = False) -> str:
         for row in report.rows:
             where = terminal(f"{row.spec.file}:{row.spec.line or 1} {row.spec.name}")
             lines.append(f"{where:<{name_width}}  {gate_verdict(row):<12}  {gate_message(row)}")
-            for finding in violated(row):
-                line, column = location_for(row.spec, finding.property_id)
-                lines.append(f"  {row.spec.file}:{line}:{column}: {finding.property_id}: {finding.message}")
+            lines += [f"  {line}" for line in service_assumptions(row)]
+            for location, finding, why in finding_lines(row):
+                lines += [f"  {location}: {finding}", f"    cause: {why}"]
+            lines += [f"  {line}" for line in fix_lines(row)]
+            if violated(row) and row.result is not None:
+                lines.append(f"  reproduce: {reproduce_command(row.result.model)}")
     else:
         lines.append("no ECS service found")
     lines += gate_file_summary(report, verbose)
+    skipped = unanalysed(report)
+    if skipped:
+        lines.append(f"{len(skipped)} service(s) exist but are not analysed (listed above with the reason); "
+                     "--fail-on-unanalysed makes them fail the run")
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[gate_verdict(row)] = counts.get(gate_verdict(row), 0) + 1
