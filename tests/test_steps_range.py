@@ -194,3 +194,16 @@ def test_ranges_of_a_million_and_a_trillion_answer_in_about_a_second():
             finding = steps_range.check_range(scan)
             assert time.perf_counter() - started < 10
             assert finding.status is not Status.UNKNOWN, finding.message
+
+
+def test_one_count_at_scale_is_decided_where_the_lower_bound_is_loose():
+    # D = 1323, 90/200, room for 1359 (too many settled states to search every plan). By hand:
+    # L = ceil(1190.7) = 1191, M = min(2646, 1359) = 1359, delta = M - L = 168, eps = M - D = 36.
+    # Stop first: p = ceil(1191/168) = 8 (1176 < 1191 <= 1344), q = ceil(1323/168) = 8: 9 + 8 = 17 steps.
+    # Launch first: p' = 1 + ceil(1155/168) = 8, q' = 1 + ceil(1287/168) = 9: 17 steps. The lower bound
+    # from the largest single steps says only 16, so the answer was unknown; it is 17 exactly.
+    def status(limit):
+        model = Model("one", Settings(1323, 90, 200, 1359, 150, 13), Requirements(max_steps=limit))
+        return steps_finding(check_model(model, Options())).status
+    assert status(16) is Status.VIOLATED
+    assert status(17) is Status.HOLDS
