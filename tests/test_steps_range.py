@@ -6,11 +6,13 @@ over the settled-state graph) for the closed form; the per-count `check_model`
 and derivations by hand, written beside each expected value.
 """
 
+import json
 import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import assert_valid_json_output, run_in_process
 from verifier.check.ranges import verify_every_count_from, verify_range
 from verifier.check.verify import Options, check_model
 from verifier.counterexample import step_count
@@ -207,3 +209,17 @@ def test_one_count_at_scale_is_decided_where_the_lower_bound_is_loose():
         return steps_finding(check_model(model, Options())).status
     assert status(16) is Status.VIOLATED
     assert status(17) is Status.HOLDS
+
+
+def test_command_line_range_with_max_steps(tmp_path):
+    # maxSteps 7 with one free slot: 2D steps (see above), so 1..3 hold and 4.. fail: exit 1.
+    path = tmp_path / "steps.yaml"
+    path.write_text("name: steps\nservice:\n  desiredRange: [1, 1000000000000]\ncluster:\n"
+                    "  capacityHeadroomTasks: 1\nrequirements:\n  maxSteps: 7\n")
+    run = run_in_process("verify", path, "--format", "json")
+    assert run.code == 1
+    assert_valid_json_output(run.out)
+    steps = next(p for p in json.loads(run.out)["range"]["properties"] if p["id"] == "steps")
+    assert steps["status"] == "violated" and steps["failing_desired"][0] == [4, TERA]
+    path.write_text(path.read_text().replace("[1, 1000000000000]", "[1, 3]"))
+    assert run_in_process("verify", path).code == 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from verifier.findings import Finding
 from verifier.model.records import Model
-from verifier.properties.context import CheckContext
 from verifier.properties import steps_range
+from verifier.properties.context import CheckContext
 from verifier.properties.range_scan import RangeFinding, RangeScan
 from verifier.results import PropertyId, Status
 

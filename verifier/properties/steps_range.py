@@ -19,6 +19,7 @@ the plan run until no step is allowed, or the invariant that excludes the goal.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import z3
@@ -99,7 +100,7 @@ def failing_spans(scan: RangeScan, limit: int) -> list[Span]:
         if t_low > t_high:
             continue
         cuts = sorted({t for t in _breakpoints(scan, residue, limit) if t_low < t <= t_high} | {t_low, t_high + 1})
-        pieces = [(a, b - 1) for a, b in zip(cuts, cuts[1:], strict=False)]
+        pieces = [(a, b - 1) for a, b in pairwise(cuts)]
         runs: list[tuple[int, int]] = []
         for a, b in pieces:
             if over(PERIOD * a + residue):
@@ -153,7 +154,8 @@ def _stuck(bounds: Bounds, state: State) -> bool:
 def _stuck_trace(bounds: Bounds) -> Counterexample | None:
     """Stops and launches as large as allowed, in turn, until none is: the plan gets stuck (None if
     it is longer than STUCK_TRACE_STEPS steps, or finishes)."""
-    states, actions = [initial_state(bounds)], []
+    states: list[State] = [initial_state(bounds)]
+    actions: list[Action] = []
     for _ in range(STUCK_TRACE_STEPS):
         state = states[-1]
         moves = [(t, t.largest_amount(bounds, state)) for t in (STOP, LAUNCH)]

@@ -55,11 +55,13 @@ class FewestSteps:
 
 def most_running(bounds: Bounds) -> Term:
     """M: the most old plus new tasks a launch may leave (maximumPercent, and capacity where finite)."""
-    if bounds.capacity is None:
-        return bounds.max_tasks
-    if isinstance(bounds.max_tasks, int) and isinstance(bounds.capacity, int):
-        return min(bounds.max_tasks, bounds.capacity)
-    return z3.If(bounds.max_tasks <= bounds.capacity, bounds.max_tasks, bounds.capacity)
+    high: Term = bounds.max_tasks     # an int, or a Z3 term where the desired count is symbolic
+    capacity: Term = bounds.capacity
+    if capacity is None:
+        return high
+    if isinstance(high, int) and isinstance(capacity, int):
+        return min(high, capacity)
+    return z3.If(high <= capacity, high, capacity)
 
 
 def _ceil(a: int, b: int) -> int:
