@@ -9,10 +9,10 @@ and derivations by hand, written beside each expected value.
 import json
 import time
 
+from conftest import assert_valid_json_output, run_in_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_valid_json_output, run_in_process
 from verifier.check.ranges import verify_every_count_from, verify_range
 from verifier.check.verify import Options, check_model
 from verifier.counterexample import step_count
