@@ -35,6 +35,26 @@ cluster:
 requirements:
   maxDeploySeconds: 100000
 """
+# Fewest steps in closed form (verifier/schedules/step_counts.py): 100/125 needs 2 * ceil(D / floor(D/4))
+# steps, so maxSteps 10 fails only at 1..3, 6, 7 and 11; one free slot needs 2D steps (fails from 4).
+STEPS_MODELS = [
+    ("max 125, maxSteps", """name: steps-max-125
+service:
+  desiredRange: [1, {high}]
+  deploymentConfiguration:
+    maximumPercent: 125
+requirements:
+  maxSteps: 10
+"""),
+    ("1 free slot, maxSteps", """name: steps-one-free-slot
+service:
+  desiredRange: [1, {high}]
+cluster:
+  capacityHeadroomTasks: 1
+requirements:
+  maxSteps: 7
+"""),
+]
 
 
 def run(words: list[str], limit: float) -> tuple[str, str]:
@@ -63,6 +83,12 @@ def main() -> None:
             wall, code = run([str(path)], limit)
             print(f"{'1 free slot, maxDeploySeconds':<30} {'1..' + f'{size:.0e}':<16} {wall:>10}  {code}",
                   flush=True)
+        for name, text in STEPS_MODELS:
+            for size in (10**3, 10**6, 10**12):
+                path = Path(folder) / f"steps-{size}.yaml"
+                path.write_text(text.format(high=size))
+                wall, code = run([str(path)], limit)
+                print(f"{name:<30} {'1..' + f'{size:.0e}':<16} {wall:>10}  {code}", flush=True)
     print("(wall time of the whole command, process start included; indicative on a shared machine)")
 
 

@@ -207,21 +207,34 @@ def test_report_says_none_where_no_plan_is_proved(stuck_at_scale):
     assert "fewest steps: none." in render_markdown(stuck_at_scale)
 
 
-@pytest.mark.parametrize("limit, status", [(99, "violated"), (100, "unknown")])
+@pytest.mark.parametrize("limit, status", [(99, "violated"), (100, "violated"), (101, "holds")])
 def test_steps_at_scale_between_its_bounds(limit, status):
     # D = 1000 with 99/101: L = 990, U = 1010. A settled state has 990 <= old + new <= 1010, so a step
     # launches or stops at most 20: every plan takes at least 50 launch and 50 stop steps, 100 in all.
-    # The certified plan takes 101, so 99 is provably too few and 100 is open.
+    # The certified plan takes 101, so 99 is provably too few. The closed form (step_counts) settles
+    # 100: M = 1010, delta = M - L = 20, eps = M - D = 10; stop first takes ceil(990/20) + 1 = 51 stops
+    # and ceil(1000/20) = 50 launches, launch first 1 + ceil(980/20) = 50 stops and 1 + ceil(990/20) = 51
+    # launches: 101 either way, so 100 is too few and 101 enough.
     model = make_model(1000, 99, 101, requirements=Requirements(max_steps=limit))
     result = verify(model, Options(engine="smt"))
     finding = next(f for f in result.findings if str(f.property_id) == "steps")
     assert finding.status.value == status
-    assert "budget" not in finding.message and "100" in finding.message
-    if status == "unknown":
-        # Neither figure is pinned down: the report says so, with the upper bounds, and never "never".
-        line = next(row for row in render(result).splitlines() if row.strip().startswith("fewest steps"))
-        assert line.split(None, 2)[2].startswith("unknown, at most 101; step plan time unknown, at most ")
-        assert "fewest steps: unknown." in render_markdown(result)
+    assert "budget" not in finding.message and "10" in finding.message
+
+
+def test_steps_at_scale_open_between_its_bounds(monkeypatch):
+    # Without the closed form, the certified bounds leave 100 open (see above): the report says so,
+    # with the upper bounds, and never "never".
+    from verifier.schedules import certified
+    from verifier.schedules.step_counts import FewestSteps
+    monkeypatch.setattr(certified, "closed_form", lambda deployment: FewestSteps(None, None, None))
+    model = make_model(1000, 99, 101, requirements=Requirements(max_steps=100))
+    result = verify(model, Options(engine="smt"))
+    finding = next(f for f in result.findings if str(f.property_id) == "steps")
+    assert finding.status.value == "unknown" and "100" in finding.message
+    line = next(row for row in render(result).splitlines() if row.strip().startswith("fewest steps"))
+    assert line.split(None, 2)[2].startswith("unknown, at most 101; step plan time unknown, at most ")
+    assert "fewest steps: unknown." in render_markdown(result)
 
 
 def test_least_time_at_scale_is_exact_when_no_faster_plan_fits_the_bound():

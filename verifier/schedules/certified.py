@@ -29,6 +29,7 @@ from verifier.counterexample import Counterexample, PairRepeat, Repeat
 from verifier.replay import replay, replay_settled
 from verifier.schedules.ecs_controller import repeat_limit
 from verifier.schedules.no_plan import no_plan_invariant
+from verifier.schedules.step_counts import fewest_steps as closed_form
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import (
     LAUNCH,
@@ -238,6 +239,10 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
         low_steps = low_seconds = 0
     steps_known = fewest.steps == low_steps
     how = f"lower bound {low_steps} steps from at most {most_launched} launched and {most_stopped} stopped per step"
+    exact = closed_form(deployment)   # every plan is matched by a greedy one (step_counts), so these are exact
+    if not steps_known and exact.steps == fewest.steps:
+        steps_known, how = True, "no plan is shorter than the greedy ones (step_counts), lower bound " \
+                                 f"{low_steps} steps from at most {most_launched} launched and {most_stopped} stopped"
     fewest_steps, fewest_pairs, fewest_repeats = fewest.steps, fewest.pairs, fewest.pair_repeats
     if not steps_known and fewest.steps <= MAX_BMC_STEPS:
         # Every plan with fewer steps than the greedy one has at most fewest.steps - 1.
@@ -251,7 +256,7 @@ def certified_plan(deployment: Deployment, timeout_ms: int) -> StepPlan:
         except SolverUnknown:
             steps_known = False
     least_seconds, fastest_pairs, fastest_repeats = fastest.seconds, fastest.pairs, fastest.pair_repeats
-    seconds_known = fastest.seconds == low_seconds
+    seconds_known = fastest.seconds in (low_seconds, exact.seconds)
     if not seconds_known and desired and most_launched and most_stopped:
         # A faster plan still launches and stops at least as often as the lower bound says,
         # so its number of steps is bounded; search all plans up to that many steps. Longer
