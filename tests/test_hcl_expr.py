@@ -73,7 +73,8 @@ def resolve_for(root, name):
 
 @pytest.mark.parametrize(("text", "expected"), [
     # {} has no `type`: try() falls back to null, and null == "EXTERNAL" is false, so `if !false` keeps both.
-    ('${{for k, v in var.strategy : k => v.capacity_provider if !local.external}}', {"default": "core", "spot": "spot"}),
+    ('${{for k, v in var.strategy : k => v.capacity_provider if !local.external}}',
+     {"default": "core", "spot": "spot"}),
     ("${[for x in var.counts : x * 2 if x > 1]}", [6, 4]),           # 3 and 2 pass the filter, in list order
     ("${[for i, x in var.counts : i]}", [0, 1, 2]),                   # two names over a list: index, element
     ("${[for k, v in var.queues : k]}", ["a", "b", "c"]),             # a map is visited in key order
@@ -146,3 +147,15 @@ def test_a_resource_reference_keeps_its_address_and_literal_name():
     assert evaluate("service/${aws_ecs_cluster.main.name}/web", with_cluster) == "service/core/web"
     # computed from it, a value is no longer that cluster
     assert evaluate('${"${aws_ecs_cluster.main.arn}-x"}', with_cluster).ref is None
+
+
+def test_nested_for_expressions_past_their_budget_are_unknown_not_a_hang():
+    import time
+
+    many = {"many": list(range(3_000))}
+    started = time.monotonic()
+    # 3,000 x 3,000 bodies is nine million evaluations: past the budget, the answer is unknown at once
+    value = evaluate("${[for a in var.many : [for b in var.many : a + b]]}",
+                     lambda root, name: many[name] if root == "var" else Unknown(root))
+    assert isinstance(value, Unknown) and "tokens" in value.why
+    assert time.monotonic() - started < 20

@@ -38,6 +38,7 @@ _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4,
 _OPEN, _CLOSE = ("(", "[", "{"), (")", "]", "}")
 _ENDS = {",", "=>", "...", "="}  # what ends an expression outside brackets, besides `:`, `if` and a closing bracket
 MAX_FOR_ITEMS = 10_000  # elements a `for` expression visits; past it, the result is unknown
+MAX_FOR_WORK = 1_000_000  # tokens `for` bodies read in one expression, nested ones included: never a hang
 
 Resolver = Callable[[str, str], Any]  # (root, attribute) -> value, e.g. ("var", "desired_count")
 
@@ -59,11 +60,13 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 class _Parser:
     """Evaluates while it parses; what is not evaluated (a branch not taken, a failed try argument) is skipped."""
 
-    def __init__(self, text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None):
+    def __init__(self, text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None,
+                 work: list[int] | None = None):
         self.tokens = _tokens(text)
         self.at = 0
         self.resolve = resolve
         self.bound: Mapping[str, Any] = bound or {}  # the names a `for` expression binds
+        self.work = work if work is not None else [MAX_FOR_WORK]  # shared with the templates inside
 
     def peek(self, ahead: int = 0) -> str | None:
         return self.tokens[self.at + ahead][1] if self.at + ahead < len(self.tokens) else None
@@ -186,7 +189,7 @@ class _Parser:
         if kind == "number":
             return float(text) if "." in text else int(text)
         if kind == "string":
-            return _template(text[1:-1].encode().decode("unicode_escape"), self.resolve, self.bound)
+            return _template(text[1:-1].encode().decode("unicode_escape"), self.resolve, self.bound, self.work)
         if text == "(":
             value = self.expression()
             self.take(")")
@@ -277,6 +280,10 @@ class _Parser:
                 keep = self.expression() if self.at_keyword("if") and self.take() else True
             finally:
                 self.bound = outer
+            self.work[0] -= max(1, self.at - body)
+            if self.work[0] < 0:
+                self.skip_to_close()
+                return Unknown(f"for expressions reading more than {MAX_FOR_WORK:,} tokens")
             if isinstance(keep, Unknown) or isinstance(new_key, Unknown):  # in or out, or under which key
                 undecided = plain(keep if isinstance(keep, Unknown) else new_key)  # type: ignore[arg-type]
                 continue
@@ -393,26 +400,28 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     return [piece for piece in pieces + [(literal, False)] if piece[0] or piece[1]]
 
 
-def _template(text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None) -> Any:
+def _template(text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None,
+              work: list[int] | None = None) -> Any:
     """A string with `${...}` parts: the whole expression's value, or the parts joined as text."""
     try:
         pieces = _pieces(text)
     except _Syntax as syntax:
         return Unknown(f"a string with {syntax}, beyond what rollproof evaluates")
     if len(pieces) == 1 and pieces[0][1]:
-        return _parse(pieces[0][0], resolve, bound)
+        return _parse(pieces[0][0], resolve, bound, work)
     parts: list[str] = []
     for piece, expression in pieces:
-        value = _parse(piece, resolve, bound) if expression else piece
+        value = _parse(piece, resolve, bound, work) if expression else piece
         if isinstance(value, Unknown):
             return plain(value)
         parts.append(text_of(value) if value is not None else fail("a template part must not be null"))
     return "".join(parts)
 
 
-def _parse(text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None) -> Any:
+def _parse(text: str, resolve: Resolver, bound: Mapping[str, Any] | None = None,
+           work: list[int] | None = None) -> Any:
     try:
-        parser = _Parser(text, resolve, bound)
+        parser = _Parser(text, resolve, bound, work)
         value = parser.expression()
         if parser.at != len(parser.tokens):
             raise _Syntax("trailing text")
