@@ -27,6 +27,7 @@ from verifier.check.ranges import RangeFinding, describe_counts, intervals, samp
 from verifier.check.verify import Options, check_model
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
+from verifier.ci.policy_sources import SourceMaps
 from verifier.ingest import ANALYSABLE, ServiceSpec
 from verifier.ingest.discovery import Exclude
 from verifier.results import DiffVerdict, PropertyId, Status
@@ -148,7 +149,8 @@ def _relative(file: str, root: Path) -> str:
         return Path(file).as_posix()
 
 
-def read_all(roots: list[Path], exclude: Sequence[Exclude] = ()) -> dict[ServiceKey, ServiceSpec]:
+def read_all(roots: list[Path], exclude: Sequence[Exclude] = (),
+             sources: SourceMaps | None = None) -> dict[ServiceKey, ServiceSpec]:
     """Every service under `roots`, keyed by root, file and name: the same name in two files is two services.
 
     A root that does not exist (a path added since a base revision) holds no service.
@@ -157,7 +159,7 @@ def read_all(roots: list[Path], exclude: Sequence[Exclude] = ()) -> dict[Service
     for index, root in enumerate(roots):
         if not root.exists():
             continue
-        for _, found, error in services_in([root], exclude, skipped=[]):
+        for _, found, error in services_in([root], exclude, skipped=[], sources=sources):
             if error is not None:
                 raise error
             for spec in found or []:
@@ -187,7 +189,7 @@ def _name(key: ServiceKey) -> str:
 def compare(old_paths: list[Path], new_paths: list[Path], policy: Policy = Policy(),
             options: Options = Options()) -> list[Change]:
     """The changes from `old_paths` to `new_paths`, matched root by root (the i-th old with the i-th new)."""
-    old, new = read_all(old_paths, policy.exclude), read_all(new_paths, policy.exclude)
+    old, new = read_all(old_paths, policy.exclude, policy.sources), read_all(new_paths, policy.exclude, policy.sources)
     changes = []
     for key in sorted(set(old) | set(new), key=lambda k: (_shown(k, new_paths), *k[2:])):
         name = _name(key)

@@ -23,6 +23,7 @@ from verifier.check.verify import Options, Result
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker
 from verifier.ci.policy import Policy, Waiver
+from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
 from verifier.findings import Finding
@@ -155,17 +156,21 @@ def _skip_reason(path: Path, error: IngestError) -> str | None:
 
 
 def services_in(paths: list[Path], exclude: Sequence[Exclude] = (),
-                skipped: list[Skipped] | None = None) -> Iterator[tuple[Path, list[ServiceSpec] | None,
-                                                                          IngestError | None]]:
+                skipped: list[Skipped] | None = None,
+                sources: SourceMaps | None = None) -> Iterator[tuple[Path, list[ServiceSpec] | None,
+                                                                      IngestError | None]]:
     """Each file under `paths` with its services (None: no service there) or the error reading it.
 
     Files are read as they deploy together (ingest.linked): a Terraform module once per root that uses it,
     a nested stack through its parent, a template with its parameter file. A file found by walking a
     folder that cannot be read and holds no ECS service goes to `skipped` instead; a file named in
-    `paths` is always read, and its error stands.
+    `paths` is always read, and its error stands. `sources` (the policy's) maps module sources and
+    TemplateURLs that are not on disk to local copies.
     """
     named = {path for path in paths if not path.is_dir()}
-    for path, specs, error in read_linked(discover(paths, exclude), read_services):
+    sources = sources or SourceMaps()
+    for path, specs, error in read_linked(discover(paths, exclude), read_services, sources.template_file,
+                                          sources.module_folder):
         if error is None:
             yield path, specs, None
             continue
@@ -241,7 +246,7 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
     # and at most MAX_DISTINCT_SERVICES of them, so a 30,000-service file ends in time.
     fleet = FleetChecker(options, jobs, limit=MAX_DISTINCT_SERVICES)  # its processes end below
     say = options.progress or (lambda line: None)
-    for path, specs, error in services_in(paths, policy.exclude, skipped):
+    for path, specs, error in services_in(paths, policy.exclude, skipped, policy.sources):
         if error is not None:
             errors.append(str(error))
             continue

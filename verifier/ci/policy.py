@@ -16,12 +16,18 @@
         expires: 2026-12-31
     exclude:                           # paths to leave out (.gitignore syntax, from this folder)
       - examples/
+    modules:                           # module sources not on disk -> local folders (policy_sources)
+      terraform-aws-modules/ecs/aws//modules/service: vendor/ecs-service
+    templateUrls:                      # nested stacks' TemplateURL -> local templates
+      https://s3.amazonaws.com/acme/web.yaml: stacks/web.yaml
 
 Without --policy, the file is looked for in the current folder and the folders above it up
 to the repository root (`find_policy`). A `clusters` entry matches the cluster's resolved name
-or the logical id its `!Ref` names. Later sections win over earlier ones: defaults, then the
-cluster, then every matching services entry in order. Unknown keys are errors with file and
-line; an entry that matches no service is a warning (`Policy.unmatched`).
+or the logical id its `!Ref` names (in Terraform, the address `cluster` refers to:
+`aws_ecs_cluster.main`, `data.aws_ecs_cluster.shared`, `module.ecs_cluster`). Later sections
+win over earlier ones: defaults, then the cluster, then every matching services entry in
+order. Unknown keys are errors with file and line; an entry that matches no service (or, in
+`modules` / `templateUrls`, maps nothing) is a warning (`Policy.unmatched`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
+from verifier.ci.policy_sources import SOURCE_KEYS, SourceMaps, load_sources
 from verifier.ingest.discovery import Exclude, git_top
 from verifier.model.loading import _count, _mapping, _range, _task_count, _text
 from verifier.model.records import Requirements, TaskCount
@@ -90,6 +97,7 @@ class Policy:
     services: tuple[tuple[str, Overrides], ...] = ()    # (pattern, Overrides), in file order
     waivers: tuple[Waiver, ...] = ()
     exclude: tuple[Exclude, ...] = ()                   # paths the gate leaves out (.gitignore syntax)
+    sources: SourceMaps = field(default_factory=SourceMaps)  # module sources and TemplateURLs -> local copies
 
     entry_lines: dict[str, int | None] = field(default_factory=dict)  # "services[0]", "clusters.prod": its line
 
@@ -133,7 +141,7 @@ class Policy:
         for waiver in self.waivers:
             if not any(fnmatch.fnmatchcase(name, waiver.match) for name in names):
                 warnings.append(f"{where}:{waiver.line or 1}: warning: waiver {waiver.match!r} matches no service")
-        return warnings
+        return warnings + self.sources.unused(where)
 
 
 def find_policy(here: Path, paths: Iterable[Path] = ()) -> Path | None:
@@ -160,7 +168,7 @@ def find_policy(here: Path, paths: Iterable[Path] = ()) -> Path | None:
 
 def load_policy(path: Path) -> Policy:
     doc = read_yaml(path, kind=POLICY_FILE)
-    top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers", "exclude"})
+    top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers", "exclude"} | SOURCE_KEYS)
     defaults = _overrides(doc, ("defaults",)) if "defaults" in top else Overrides()
     clusters: dict[str, Overrides] = {}
     if "clusters" in top:
@@ -182,7 +190,8 @@ def load_policy(path: Path) -> Policy:
                     for i, pattern in enumerate(_list(doc, ("exclude",), top.get("exclude"))))
     lines = {f"clusters.{name}": doc.line_of(("clusters", name)) for name in clusters}
     lines |= {f"services[{index}]": doc.line_of(("services", index)) for index in range(len(services))}
-    return Policy(doc.source, defaults, clusters, tuple(services), waivers, exclude, lines)
+    return Policy(doc.source, defaults, clusters, tuple(services), waivers, exclude,
+                  load_sources(doc, top, path.parent), lines)
 
 
 def _list(doc: Document, path: DocPath, value: Any) -> list[Any]:

@@ -24,14 +24,15 @@ from verifier.ingest.cfn_stacks import (
 from verifier.ingest.copilot import looks_like_copilot, read_manifest
 from verifier.ingest.ecs_json import ecspresso_jsonnet
 from verifier.ingest.terraform import services_of_module
-from verifier.ingest.terraform_project import TerraformProject
+from verifier.ingest.terraform_project import MapSource, TerraformProject
 
 ReadOne = Callable[[Path], "list[ServiceSpec] | None"]
 Found = tuple[Path, "list[ServiceSpec] | None", "IngestError | None"]
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
-def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = None) -> Iterator[Found]:
+def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = None,
+                map_module: MapSource | None = None) -> Iterator[Found]:
     """Each file with its services (None: no service there) or the error reading it; included files are skipped."""
     included: set[Path] = set()        # nested-stack templates, read through their parents
     parameters: dict[Path, Path] = {}  # template -> its parameter file
@@ -48,7 +49,7 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
         if template is not None and parameter_values(text) is not None:
             parameters.setdefault(template.resolve(), path)
             consumed.add(path.resolve())
-    terraform = TerraformProject([p for p in files if p.suffix == ".tf"], services_of_module)
+    terraform = TerraformProject([p for p in files if p.suffix == ".tf"], services_of_module, map_module)
     for path in files:
         resolved = path.resolve()
         if resolved in included or resolved in consumed:

@@ -215,13 +215,11 @@ def _service(source: str, name: str, body: dict[str, Any], line: int | None, att
     service_name = scope.evaluate(body.get("name"))
     aliases = (service_name,) if isinstance(service_name, str) else ()
     span = span or (named_ranges.get(service_name) if isinstance(service_name, str) else None)
-    cluster_value = scope.evaluate(body.get("cluster"))
-    cluster_ref = re.search(r"aws_ecs_cluster\.([A-Za-z0-9_-]+)", str(body.get("cluster", "")))
+    cluster = _cluster(scope.evaluate(body.get("cluster")))
     strategy = _nested(body, "capacity_provider_strategy", scope)
     launch_type = scope.evaluate(body.get("launch_type"))
     base = ServiceBase(file=source, kind="terraform", name=name, line=line, aliases=aliases, via=via,
-                       cluster=cluster_value.rsplit("/", 1)[-1] if isinstance(cluster_value, str) else None,
-                       cluster_ref=f"aws_ecs_cluster.{cluster_ref.group(1)}" if cluster_ref else None,
+                       cluster=cluster[0], cluster_ref=cluster[1],
                        fargate=on_fargate(launch_type if isinstance(launch_type, str) else None,
                                           strategy if isinstance(strategy, list) else None))
     try:
@@ -274,6 +272,18 @@ def _service(source: str, name: str, body: dict[str, Any], line: int | None, att
         desired, why_unknown = Setting(None, where[0], where[1]), str(unresolved)
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
                        max_percent=maximum, desired_range=span, desired_unknown=why_unknown)
+
+
+def _cluster(value: Any) -> tuple[str | None, str | None]:
+    """(the cluster's name, the address of the resource, data source or module it comes from), where known.
+
+    `cluster = aws_ecs_cluster.main.id` is known only after apply, but it is that cluster: the policy can
+    name it `aws_ecs_cluster.main` (`module.ecs_cluster` for `module.ecs_cluster.arn`), or by the name its
+    block writes (`name = "prod"`, a data source's `cluster_name`).
+    """
+    if isinstance(value, Unknown):
+        return value.name, value.ref
+    return (value.rsplit("/", 1)[-1] if isinstance(value, str) else None), None
 
 
 _OTHER_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")

@@ -7,9 +7,11 @@ more deployment of the same root (`terraform apply -var-file=prod.tfvars`).
 A `module` block with a local `source` (`./x`, `../x`) is read with the
 arguments the caller passes, once per `count` / `for_each` instance when those
 are known; a registry module is read where `terraform init` vendored it
-(`.terraform/modules/modules.json`). A called folder, and anything under
-`.terraform/modules`, is read only through its callers, never on its own, so
-its services are never counted twice or read with its defaults.
+(`.terraform/modules/modules.json`), or where the policy maps its source
+(`map_module`, for repositories that do not run `terraform init`). A called
+folder, anything under `.terraform/modules` and anything under a folder the
+policy maps a called source to is read only through its callers, never on its
+own, so its services are never counted twice or read with its defaults.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ MAX_MODULE_DEPTH = 20     # module calls nest a few levels; a module that calls 
 MAX_INSTANCES = 1_000     # count / for_each instances expanded per block; past it, one stands for all
 _META = {"source", "version", "count", "for_each", "providers", "depends_on", "__is_block__"}
 _NO_DEFAULT = Unknown("")  # marks a variable declared without a default
+_NOT_ADDRESSES = {"var", "local", "each", "count", "path", "terraform", "self"}  # roots that name no resource
 ReadServices = Callable[["ParsedModule", "Scope", str, tuple[str, ...]], list[ServiceSpec]]
+MapSource = Callable[[str], Path | None]  # the policy's module source -> folder mapping, filled by the caller
 # A registry module that, by its name, creates an ECS service (terraform-aws-modules/ecs/aws//modules/service,
 # cloudposse/ecs-alb-service-task/aws): when it is not vendored, its service is reported, never silently unseen.
 _ECS_SERVICE_MODULE = re.compile(r"ecs.*service|service.*ecs", re.I)
@@ -45,6 +49,7 @@ class ParsedModule:
     not_nullable: set[str] = field(default_factory=set)       # `nullable = false`: null means the default
     locals: dict[str, Any] = field(default_factory=dict)      # name -> unevaluated expression
     calls: list[tuple[str, dict[str, Any], Path]] = field(default_factory=list)  # name, body, file
+    cluster_names: dict[str, Any] = field(default_factory=dict)  # aws_ecs_cluster.X / data...X -> its name
 
 
 def parse_hcl(path: Path) -> tuple[str, dict[str, Any]]:
@@ -82,6 +87,12 @@ def parse_module(folder: Path) -> ParsedModule:
             for name, body in entry.items():
                 if isinstance(body, dict):
                     module.calls.append((name, body, path))
+        for kind, prefix, attribute in (("resource", "", "name"), ("data", "data.", "cluster_name")):
+            for entry in parsed.get(kind, []) or []:
+                named = entry.get("aws_ecs_cluster") if isinstance(entry, dict) else None
+                for name, body in named.items() if isinstance(named, dict) else ():
+                    if isinstance(body, dict) and attribute in body:
+                        module.cluster_names[f"{prefix}aws_ecs_cluster.{name}"] = body[attribute]
     return module
 
 
@@ -89,8 +100,9 @@ class Scope:
     """The values one module instance sees: its inputs, locals, and `each` / `count` of the block being read."""
 
     def __init__(self, module: ParsedModule, inputs: dict[str, Any], each: tuple[Any, Any] | None = None,
-                 index: Any = None, shared: dict[str, Any] | None = None):
+                 index: Any = None, shared: dict[str, Any] | None = None, prefix: str = ""):
         self.module, self.inputs, self.each, self.index = module, inputs, each, index
+        self.prefix = prefix  # the module instance's address, `module.x["a"].`: what its resources are called
         self.local_values: dict[str, Any] = {} if shared is None else shared  # locals never use each / count
         self.iterators: dict[str, dict[str, Any]] = {}
 
@@ -114,16 +126,24 @@ class Scope:
             return self.index
         if root in self.iterators:
             return self.iterators[root].get(name, Unknown(f"{root}.{name}, which is not known here"))
-        return Unknown(f"{root}.{name}, known only when Terraform applies")
+        if root in _NOT_ADDRESSES:
+            return Unknown(f"{root}.{name}, known only when Terraform applies")
+        # A resource, data source or module: its attributes are unknown, but the value stands for it, by
+        # its address and, for an ECS cluster whose block writes one, its name.
+        address = f"{root}.{name}"
+        written = self.module.cluster_names.get(address)
+        cluster_name = self.at_module_level().evaluate(written) if written is not None else None
+        return Unknown(f"{address}, known only when Terraform applies", ref=self.prefix + address,
+                       name=cluster_name if isinstance(cluster_name, str) else None)
 
     def iterating(self, name: str, key: Any, value: Any) -> Scope:
         """This scope inside a `dynamic` block whose iterator is `name`."""
-        inner = Scope(self.module, self.inputs, self.each, self.index, self.local_values)
+        inner = Scope(self.module, self.inputs, self.each, self.index, self.local_values, self.prefix)
         inner.iterators = {**self.iterators, name: {"key": key, "value": value}}
         return inner
 
     def at_module_level(self) -> Scope:
-        return Scope(self.module, self.inputs, shared=self.local_values)
+        return Scope(self.module, self.inputs, shared=self.local_values, prefix=self.prefix)
 
     def evaluate(self, value: Any) -> Any:
         return evaluate(value, self.resolve)
@@ -135,10 +155,12 @@ class Scope:
             count = int(count) if isinstance(count, str) and count.strip().isdigit() else count
             if isinstance(count, int) and not isinstance(count, bool):
                 for index in range(min(count, MAX_INSTANCES)):
-                    yield f"[{index}]", Scope(self.module, self.inputs, index=index, shared=self.local_values), ""
+                    yield f"[{index}]", Scope(self.module, self.inputs, index=index, shared=self.local_values,
+                                prefix=self.prefix), ""
                 return
             unknown_index = Unknown("count.index of a count known only when Terraform applies")
-            yield "", Scope(self.module, self.inputs, index=unknown_index, shared=self.local_values), \
+            yield "", Scope(self.module, self.inputs, index=unknown_index, shared=self.local_values,
+                            prefix=self.prefix), \
                 count.why if isinstance(count, Unknown) else f"count is {count!r}"
             return
         if "for_each" in body:
@@ -147,10 +169,12 @@ class Scope:
                 items = {item: item for item in items}
             if isinstance(items, dict):
                 for key, value in list(items.items())[:MAX_INSTANCES]:
-                    yield f'["{key}"]', Scope(self.module, self.inputs, each=(key, value), shared=self.local_values), ""
+                    yield f'["{key}"]', Scope(self.module, self.inputs, each=(key, value), shared=self.local_values,
+                                prefix=self.prefix), ""
                 return
             unknown = Unknown("each.value of a for_each known only when Terraform applies")
-            yield "", Scope(self.module, self.inputs, each=(unknown, unknown), shared=self.local_values), \
+            yield "", Scope(self.module, self.inputs, each=(unknown, unknown), shared=self.local_values,
+                            prefix=self.prefix), \
                 items.why if isinstance(items, Unknown) else "for_each is not a map or set"
             return
         yield "", self, ""
@@ -161,6 +185,16 @@ def _local_source(caller: Path, source: Any) -> Path | None:
         folder = Path(os.path.normpath(caller / source))  # as the user would write it, not resolved
         return folder if folder.is_dir() else None
     return None
+
+
+def _mapped_forms(source: Any) -> list[str]:
+    """A remote source, and the same module without its `//subfolder`: the policy may map either."""
+    if not isinstance(source, str) or source.startswith(("./", "../")):
+        return []
+    address, _, query = source.partition("?")
+    scheme = address.find("://")
+    split = address.find("//", scheme + 3 if scheme >= 0 else 0)
+    return [source] + ([address[:split] + ("?" + query if query else "")] if split >= 0 else [])
 
 
 def _vendored(root: Path, key: str) -> Path | None:
@@ -185,8 +219,10 @@ def _line_of_call(text: str, name: str) -> int | None:
 class TerraformProject:
     """The `.tf` files found, grouped into folders, with the folders that are only ever called."""
 
-    def __init__(self, tf_files: list[Path], read_services: ReadServices):
+    def __init__(self, tf_files: list[Path], read_services: ReadServices, map_module: MapSource | None = None):
         self.read_services = read_services  # terraform.services_of_module: passed in, so neither imports the other
+        self.map_module = map_module
+        self.library: set[Path] = set()     # folders the policy maps sources to: module code, not roots
         self.folders: list[Path] = list(dict.fromkeys(path.parent for path in tf_files))
         self.called: set[Path] = set()
         self.modules: dict[Path, ParsedModule] = {}
@@ -203,6 +239,10 @@ class TerraformProject:
                 callee = _local_source(folder, body.get("source"))
                 if callee is not None and callee.resolve() != folder.resolve():
                     self.called.add(callee.resolve())
+                for source in _mapped_forms(body.get("source")):
+                    mapped = map_module(source) if map_module is not None else None
+                    if mapped is not None:
+                        self.library.add(mapped.resolve())
 
     def module(self, folder: Path) -> ParsedModule:
         key = folder.resolve()
@@ -213,7 +253,7 @@ class TerraformProject:
     def first_file_of_root(self, path: Path) -> bool:
         """True once per root folder: the `.tf` file at which the gate reads the whole folder."""
         folder = path.parent.resolve()
-        if folder in self.called or folder in self.seen:
+        if folder in self.called or folder in self.seen or not self.library.isdisjoint((folder, *folder.parents)):
             return False
         self.seen.add(folder)
         return True
@@ -245,10 +285,13 @@ class TerraformProject:
             raise IngestError(f"module calls nest deeper than {MAX_MODULE_DEPTH} levels (a module that calls "
                               "itself?)", str(folder), 1)
         module = self.module(folder)
-        scope = Scope(module, inputs)
+        scope = Scope(module, inputs, prefix=prefix)
         specs = self.read_services(module, scope, prefix, via)
         for name, body, path in module.calls:
-            callee = _local_source(folder, body.get("source")) or _vendored(root, f"{key}.{name}" if key else name)
+            source = body.get("source")
+            callee = _local_source(folder, source) or \
+                (self.map_module(source) if self.map_module is not None and isinstance(source, str) else None) or \
+                _vendored(root, f"{key}.{name}" if key else name)
             line = _line_of_call(next(t for p, t, _ in module.files if p == path), name)
             for suffix, instance, _ in scope.instances(body):
                 if callee is None:  # a registry module nobody vendored: its code is not in the files given
@@ -269,4 +312,5 @@ def _unread_service_module(source: Any, name: str, file: str, line: int | None,
         return []
     return [ServiceSpec(file=file, kind="terraform", name=name, line=line, status=NOT_ANALYSED, via=via,
                         reason=f"module source {source} is not in the files given; run `terraform init` so that "
-                               ".terraform/modules holds it, and rollproof reads the service through this call")]
+                               ".terraform/modules holds it, or map the source to a local copy in the policy's "
+                               "`modules:`, and rollproof reads the service through this call")]

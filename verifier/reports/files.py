@@ -59,7 +59,7 @@ def _models(paths: list[Path], policy: Policy, options: Options) -> list[Model]:
     models = [with_check_flags(load_model(path), flags) for path in files if path in model_files]
     # Read from `paths`, not file by file: a file found in a folder that does not parse and holds
     # no ECS service is skipped, as gate skips it; a file named on the command line is always read.
-    for path, specs, error in services_in(paths, policy.exclude, skipped=[]):
+    for path, specs, error in services_in(paths, policy.exclude, skipped=[], sources=policy.sources):
         if path in model_files:
             continue
         if error is not None:
