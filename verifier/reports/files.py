@@ -16,6 +16,7 @@ from pathlib import Path
 
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Options, check_model
+from verifier.ci.diff import compare, read_all
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
 from verifier.defaults import answer_flags
@@ -26,10 +27,12 @@ from verifier.model.records import Model
 from verifier.model.reproduce import with_check_flags
 from verifier.model.yamlsource import read_yaml
 from verifier.reports.html import render_html
-from verifier.reports.html_pages import IndexEntry, findings_message, index_page, range_page
+from verifier.reports.html_pages import DiffRun, IndexEntry, diff_page, findings_message, index_page, range_page
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render_range
 from verifier.results import Verdict
+from verifier.schedules.ecs_controller import simulate
+from verifier.semantics import deployment_of
 from verifier.untrusted import markdown_block
 
 MAX_STEM_BYTES = 200   # a file name has at most 255 bytes; room for a suffix, "-2" and ".html"
@@ -144,3 +147,20 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
         _write(target, index_page("rollproof report", entries))
         written.append(target)
     return written, verdicts, notes
+
+
+def diff_report(old: Path, new: Path, policy: Policy = Policy(), options: Options = Options()) -> str:
+    """`diff OLD NEW` as an HTML page: the changes, and each service's ECS run after, with before overlaid."""
+    changes = compare([old], [new], policy, options)
+    runs: dict[str, list[DiffRun | None]] = {}
+    for side, root in enumerate((old, new)):
+        for key, spec in read_all([root], policy.exclude).items():
+            name = key[2] + (f" (cluster {key[3]})" if key[3] else "") + (f" #{key[4] + 1}" if key[4] else "")
+            run = None
+            if spec.status == ANALYSABLE:
+                model = model_of(spec, policy, options)
+                desired = model.desired_range[1] if model.desired_range else model.settings.desired
+                deployment = deployment_of(model.at(desired).settings)
+                run = DiffRun(simulate(deployment, options.timeout_ms), deployment.bounds)
+            runs.setdefault(name, [None, None])[side] = run
+    return diff_page(f"rollproof diff {old} {new}", changes, {name: (pair[0], pair[1]) for name, pair in runs.items()})

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
-from verifier.format import duration
+from verifier.format import duration, plural
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.html_parts import MARK, badge, page, trace_table
-from verifier.reports.svg_chart import plural, timeline
+from verifier.reports.svg_chart import timeline
 from verifier.results import Status
 from verifier.schedules.step_plan import StepPlan, shown_trace
 from verifier.semantics import Action, Bounds, RepeatStep, State

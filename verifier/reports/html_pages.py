@@ -14,11 +14,12 @@ from verifier.check.suggest import Fix, Suggestion
 from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport
 from verifier.findings import Finding
+from verifier.format import plural
 from verifier.model.records import Model
 from verifier.properties.count_spans import Span
 from verifier.reports.html import counterexample_chart, settings_text
 from verifier.reports.html_parts import MARK, badge, page, trace_table
-from verifier.reports.svg_chart import Overlay, plural, timeline
+from verifier.reports.svg_chart import Overlay, timeline
 from verifier.reports.svg_range import range_chart
 from verifier.reports.text import gate_message, setting_changes
 from verifier.results import Status, Verdict
@@ -123,7 +124,9 @@ def _run_said(run: EcsRun) -> str:
 def suggestion_page(result: Suggestion) -> str:
     """Before and after each verified fix, side by side, ECS's run at the worst-placed desired count."""
     model = result.model
-    verdict = Verdict.PROVED if result.already_holds or result.verdict_after is Verdict.PROVED else Verdict.VIOLATED
+    # Every fix shown is verified: the page is good news when there is one.
+    fixed = result.already_holds or result.fix is not None or result.capacity_fix is not None
+    verdict = Verdict.PROVED if fixed else Verdict.VIOLATED
     body = [f"<h1>{escape(model.name)}: suggested change {badge(verdict)}</h1>"]
     if result.already_holds:
         body.append("<p>every property already holds: nothing to change</p>")

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from verifier.counterexample import Counterexample
+from verifier.format import plural
 from verifier.semantics import Action, Bounds, RepeatStep, State, counted
 from verifier.untrusted import html_text as escape
 
@@ -42,11 +43,6 @@ SHORT_RUN_SECONDS = 120   # up to two minutes, time ticks are in seconds
 MOST_TICKS = 8
 REPEAT_SHARE = 0.12       # of the plain stretch: the width a repeated period is drawn with
 _Scale = Callable[[float], float]
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """`1 step`, `3 steps`, `1,000 tasks`."""
-    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,12 +285,14 @@ def _limits(bounds: Bounds, capacity_shown: bool, y: _Scale, before: Bounds | No
     for value in sorted(named):
         keys = [key for key, _ in named[value]]
         colour = LIMIT_COLOURS[keys[0]]
-        label_y = min(y(value) + 4, last_label - 13)   # equal or near limits: labels stacked, never overlaid
-        last_label = label_y
-        parts.append(f'<g class="limit {" ".join("limit-" + key for key in keys)}"><line x1="{LEFT}" '
-                     f'y1="{y(value):.1f}" x2="{RIGHT + 4}" y2="{y(value):.1f}" stroke="{colour}" stroke-width="1.5" '
-                     f'stroke-dasharray="7 4"/><text x="{RIGHT + 8}" y="{label_y:.1f}" fill="{colour}">'
-                     f'{escape(", ".join(label for _, label in named[value]))}</text></g>')
+        line = (f'<g class="limit {" ".join("limit-" + key for key in keys)}"><line x1="{LEFT}" '
+                f'y1="{y(value):.1f}" x2="{RIGHT + 4}" y2="{y(value):.1f}" stroke="{colour}" stroke-width="1.5" '
+                f'stroke-dasharray="7 4"/>')
+        for key, label in named[value]:   # equal or near limits: labels stacked upward, never overlaid
+            label_y = min(y(value) + 4, last_label - 12)
+            last_label = label_y
+            line += f'<text x="{RIGHT + 8}" y="{label_y:.1f}" fill="{LIMIT_COLOURS[key]}">{escape(label)}</text>'
+        parts.append(line + "</g>")
     if before is not None and (before.min_healthy, before.max_tasks) != (bounds.min_healthy, bounds.max_tasks):
         for value, name in ((before.min_healthy, "L before"), (before.max_tasks, "U before")):
             parts.append(f'<g class="limit limit-before"><line x1="{LEFT}" y1="{y(value):.1f}" x2="{RIGHT}" '
