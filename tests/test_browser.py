@@ -17,6 +17,7 @@ import pytest
 from conftest import MODELS, ROOT
 
 from verifier.check.suggest import suggest
+from verifier.ci.diff import compare
 from verifier.model.loading import load_model
 from verifier.reports.files import diff_report, write_reports
 from verifier.reports.html_pages import suggestion_page
@@ -136,7 +137,7 @@ def test_range_page(tmp_path):
 
 def test_suggestion_page_shows_before_and_after(tmp_path):
     page = tmp_path / "suggestion.html"
-    page.write_text(suggestion_page(suggest(load_model(MODELS / "no-spare-room.yaml"))))
+    page.write_text(suggestion_page([suggest(load_model(MODELS / "no-spare-room.yaml"))]))
     dom = rendered(tmp_path, page)
     assert [a["id"] for a in dom.with_class("timeline")] == ["before-1", "after-1"]
     assert_charts_drawn(dom, timelines=2)
@@ -157,7 +158,8 @@ def test_gate_index_links_every_service(tmp_path):
 def test_diff_page_overlays_before_on_after(tmp_path):
     fixtures = ROOT / "tests" / "fixtures" / "diff"
     page = tmp_path / "diff.html"
-    page.write_text(diff_report(fixtures / "before", fixtures / "after"))
+    page.write_text(diff_report(fixtures / "before", fixtures / "after",
+                                compare([fixtures / "before"], [fixtures / "after"])))
     dom = rendered(tmp_path, page)
     assert dom.with_class("overlay-healthy") and dom.with_class("overlay-occupied")
     assert_charts_drawn(dom, timelines=len([a for tag, a in dom.tags if tag == "svg"]))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Options, check_model
-from verifier.ci.diff import compare, read_all
+from verifier.ci.diff import Change, read_all
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
 from verifier.defaults import answer_flags
@@ -149,9 +149,9 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
     return written, verdicts, notes
 
 
-def diff_report(old: Path, new: Path, policy: Policy = Policy(), options: Options = Options()) -> str:
-    """`diff OLD NEW` as an HTML page: the changes, and each service's ECS run after, with before overlaid."""
-    changes = compare([old], [new], policy, options)
+def diff_report(old: Path, new: Path, changes: list[Change], policy: Policy = Policy(),
+                options: Options = Options()) -> str:
+    """`diff --format html`: the changes, and each service's ECS run after, with before overlaid."""
     runs: dict[str, list[DiffRun | None]] = {}
     for side, root in enumerate((old, new)):
         for key, spec in read_all([root], policy.exclude).items():

@@ -10,6 +10,8 @@ dates, no timings) so reports/ can be kept current by a test.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
 from verifier.format import duration, plural
@@ -114,7 +116,10 @@ def _ecs_section(result: Result) -> list[str]:
 
 
 def counterexample_chart(trace: Counterexample, property_id: str, bounds: Bounds, element_id: str) -> str:
-    return chart(trace, element_id, f"tasks by state along the counterexample to {property_id}", bounds,
+    """Over time where the trace takes time (a deadline's), else over steps: a run of no seconds has no width."""
+    timed = trace.times is not None and trace.times[-1] > trace.times[0]
+    shown = trace if timed else replace(trace, times=None)
+    return chart(shown, element_id, f"tasks by state along the counterexample to {property_id}", bounds,
                  f"{property_id} violated")
 
 

@@ -121,21 +121,27 @@ def _run_said(run: EcsRun) -> str:
     return "ECS's run is unknown: the simulation stopped at its budget" if run.exhausted else "ECS never finishes"
 
 
-def suggestion_page(result: Suggestion) -> str:
-    """Before and after each verified fix, side by side, ECS's run at the worst-placed desired count."""
+def suggestion_page(results: list[Suggestion]) -> str:
+    """`suggest --format html`: each model's fixes, before and after side by side."""
+    body: list[str] = []
+    for number, result in enumerate(results):
+        body += _suggestion(result, f"m{number}-" if len(results) > 1 else "")
+    name = results[0].model.name if len(results) == 1 else f"{len(results)} models"
+    return page(f"{name}: suggestion", body)
+
+
+def _suggestion(result: Suggestion, prefix: str) -> list[str]:
+    """ECS's run before and after each verified fix, at the model's desiredCount (a range's high end)."""
     model = result.model
     # Every fix shown is verified: the page is good news when there is one.
     fixed = result.already_holds or result.fix is not None or result.capacity_fix is not None
-    verdict = Verdict.PROVED if fixed else Verdict.VIOLATED
-    body = [f"<h1>{escape(model.name)}: suggested change {badge(verdict)}</h1>"]
+    body = [f"<h1>{escape(model.name)}: suggested change {badge(Verdict.PROVED if fixed else Verdict.VIOLATED)}</h1>"]
     if result.already_holds:
-        body.append("<p>every property already holds: nothing to change</p>")
-        return page(f"{model.name}: suggestion", body)
+        return body + ["<p>every property already holds: nothing to change</p>"]
     desired = model.desired_range[1] if model.desired_range else model.settings.desired
-    fixes = [("the percentages", result.fix), ("capacity only", result.capacity_fix)]
     if result.fix is None:
         body.append(f"<p>no change to the percentages: {escape(result.note)}</p>")
-    for number, (what, fix) in enumerate(fixes):
+    for number, (what, fix) in enumerate((("the percentages", result.fix), ("capacity only", result.capacity_fix))):
         if fix is None:
             continue
         body.append(f"<h2>Change {escape(what)} (verified: every property holds)</h2>")
@@ -144,9 +150,9 @@ def suggestion_page(result: Suggestion) -> str:
             f"<td>{new:,}</td></tr>" for key, (old, new) in setting_changes(model, fix).items()) + "</table>")
         if fix.worst_deploy_seconds is not None:
             body.append(f"<p>worst-case ECS deployment after the change: {fix.worst_deploy_seconds:,} s</p>")
-        body.append(f'<div class="side">{_run_column("before", model, desired, f"before-{number}")}'
-                    f'{_run_column("after", _after(model, fix), desired, f"after-{number}")}</div>')
-    return page(f"{model.name}: suggestion", body)
+        body.append(f'<div class="side">{_run_column("before", model, desired, f"{prefix}before-{number}")}'
+                    f'{_run_column("after", _after(model, fix), desired, f"{prefix}after-{number}")}</div>')
+    return body
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from verifier.semantics import Action, Bounds, RepeatStep, State, counted
 from verifier.untrusted import html_text as escape
 
 WIDTH, HEIGHT = 760, 330
-LEFT, RIGHT, TOP, BOTTOM = 52, 618, 58, 270   # the plot area; labels of the limits go right of it
+LEFT, RIGHT, TOP, BOTTOM = 52, 590, 58, 270   # the plot area; labels of the limits go right of it
 # Stacking order, bottom to top (see the module docstring): (state field, legend text, colour).
 LAYERS = (("old", "old healthy", "#4c78a8"), ("new", "new healthy", "#54a24b"),
           ("pending", "new pending", "#e0c341"), ("stopping", "old stopping", "#f58518"))
