@@ -89,3 +89,11 @@ def test_range_page_charts_the_verdict_and_deploy_time():
     text = ET.tostring(chart, encoding="unicode")
     assert "desiredCount 1: ECS never finishes" in text and 'class="verdict-band violated"' in text
     assert "1..5,000" in page or "1..5000" in page
+
+
+def test_names_on_diff_and_suggestion_pages_are_escaped():
+    from verifier.ci.diff import Change
+    from verifier.reports.html_pages import diff_page
+    from verifier.results import DiffVerdict
+    page = diff_page("<b>run</b>", [Change('<img src=x onerror="y">', None, None, DiffVerdict.UNCHANGED, ())], {})
+    assert "<img" not in page and "<b>" not in page and "&lt;img src=x" in page

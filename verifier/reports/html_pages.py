@@ -85,6 +85,13 @@ def range_page(result: RangeResult) -> str:
             body.append(counterexample_chart(interval.counterexample, f.property_id, bounds,
                                              f"counterexample-{f.property_id}-{interval.example}"))
             body.append(trace_table(interval.counterexample, folded=True))
+    body.append(f"<h2>What ECS does at desiredCount {result.high:,}, the top of the range</h2>")
+    deployment = deployment_of(model.at(result.high).settings)
+    run = simulate(deployment)
+    body.append(f"<p>{escape(_run_said(run))}</p>")
+    body.append(timeline(run.trace, deployment.bounds, "ecs-timeline",
+                         f"tasks by state over time in ECS's own run at desiredCount {result.high:,}",
+                         "" if run.completes or run.exhausted else "stuck: never finishes"))
     if result.invariants:
         body.append("<h2>Inductive invariant</h2><ul>" +
                     "".join(f"<li><code>{escape(t)}</code></li>" for t in result.invariants) + "</ul>")
@@ -243,7 +250,7 @@ def diff_page(title: str, changes: list[Change], runs: dict[str, tuple[DiffRun |
             body.append(f"<p>after: {escape(_run_said(after.run))}"
                         + (f"; before: {escape(_run_said(before.run))}" if before is not None else "") + "</p>")
             body.append(timeline(after.run.trace, after.bounds, f"diff-{number}",
-                                 f"ECS's run after the change, {escape(change.name)}", before=overlay))
+                                 f"ECS's run after the change, {change.name}", before=overlay))
         elif before is not None:
             body.append(f"<p>removed; before: {escape(_run_said(before.run))}</p>")
             body.append(timeline(before.run.trace, before.bounds, f"diff-{number}", "ECS's run before the change"))

@@ -33,7 +33,7 @@ from verifier.semantics import Action, Bounds, RepeatStep, State, counted
 from verifier.untrusted import html_text as escape
 
 WIDTH, HEIGHT = 760, 330
-LEFT, RIGHT, TOP, BOTTOM = 52, 590, 58, 270   # the plot area; labels of the limits go right of it
+LEFT, RIGHT, TOP, BOTTOM = 62, 590, 58, 270   # the plot area; labels of the limits go right of it
 # Stacking order, bottom to top (see the module docstring): (state field, legend text, colour).
 LAYERS = (("old", "old healthy", "#4c78a8"), ("new", "new healthy", "#54a24b"),
           ("pending", "new pending", "#e0c341"), ("stopping", "old stopping", "#f58518"))
@@ -269,7 +269,7 @@ def _axes(axis: Axis, counts: list[int], x: _Scale, y: _Scale) -> list[str]:
                      f'text-anchor="middle">{escape(label)}</text></g>')
     parts.append(f'<text class="axis-title" x="{(LEFT + RIGHT) / 2}" y="{BOTTOM + 32}" text-anchor="middle">'
                  f'{escape(title)}</text>'
-                 f'<text class="axis-title" transform="translate(14,{(TOP + BOTTOM) / 2}) rotate(-90)" '
+                 f'<text class="axis-title" transform="translate(13,{(TOP + BOTTOM) / 2}) rotate(-90)" '
                  'text-anchor="middle">tasks</text>')
     return parts
 
