@@ -12,7 +12,7 @@ from conftest import ROOT
 
 from verifier.counterexample import Counterexample, Repeat
 from verifier.model.records import Settings
-from verifier.reports.svg_chart import BOTTOM, LEFT, RIGHT, TOP, axis_of, timeline, x_ticks
+from verifier.reports.svg_chart import BOTTOM, LEFT, RIGHT, TOP, Required, axis_of, timeline, x_ticks
 from verifier.schedules.ecs_controller import simulate
 from verifier.semantics import Action, RepeatStep, State, bounds_of, deployment_of
 
@@ -144,3 +144,14 @@ def test_reports_hold_no_python_repr_and_no_wrong_plural(path):
     text = path.read_text()
     assert not REPR.search(text), REPR.search(text)
     assert not ONE_PLURAL.search(text), ONE_PLURAL.search(text)
+
+
+def test_a_requirement_above_the_healthy_minimum_gets_its_own_line():
+    # One task at minimumHealthyPercent 0: L = 0, but the model requires 1 healthy; the
+    # counterexample (stop the task) is below the requirement, not below L, so both lines show.
+    bounds = bounds_of(Settings(1, 0, 100))
+    trace = Counterexample((State(1, 0, 0, 0), State(0, 1, 0, 0)), (Action("stop", 1),))
+    root = parse(timeline(trace, bounds, "c", "t", violation="availability violated", required=Required(1, None)))
+    labels = {"".join(g.itertext()) for g in root.iter(f"{SVG}g") if "limit" in g.get("class", "").split()}
+    assert "healthy minimum L = 0" in labels
+    assert any("required: at least 1 healthy" in label for label in labels)

@@ -15,9 +15,10 @@ from dataclasses import replace
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
 from verifier.format import duration, plural
+from verifier.model.records import Requirements
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.html_parts import MARK, badge, page, trace_table
-from verifier.reports.svg_chart import timeline
+from verifier.reports.svg_chart import Required, timeline
 from verifier.results import Status
 from verifier.schedules.step_plan import StepPlan, shown_trace
 from verifier.semantics import Action, Bounds, RepeatStep, State
@@ -25,13 +26,16 @@ from verifier.untrusted import html_text as escape
 
 
 def chart(trace: Counterexample, element_id: str, title: str, bounds: Bounds | None = None,
-          violation: str = "") -> str:
+          violation: str = "", requirements: Requirements | None = None) -> str:
     """A timeline of `trace`; without `bounds` the limits are those the trace starts in."""
     if bounds is None:
         start = trace.states[0]
         desired = start.old + start.stopping + start.pending + start.new
         bounds = Bounds(desired, 0, desired, None, 0, 100)
-    return timeline(trace, bounds, element_id, title, violation=violation)
+    required = Required() if requirements is None else Required(
+        requirements.healthy_needed(bounds.desired, bounds.min_healthy),
+        requirements.tasks_allowed(bounds.desired, bounds.max_tasks))
+    return timeline(trace, bounds, element_id, title, violation=violation, required=required)
 
 
 def settings_text(bounds: Bounds, health_check_seconds: int | None = None, drain_seconds: int | None = None) -> str:
@@ -110,17 +114,19 @@ def _ecs_section(result: Result) -> list[str]:
     else:
         body.append("<p>fastest possible: none: no schedule finishes the deployment</p>")
     stuck = "" if ecs.completes or ecs.exhausted else "stuck: never finishes"
-    body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run", result.bounds, stuck))
+    body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run", result.bounds, stuck,
+                      result.model.requirements))
     body.append(trace_table(ecs.trace, folded=True))
     return body
 
 
-def counterexample_chart(trace: Counterexample, property_id: str, bounds: Bounds, element_id: str) -> str:
+def counterexample_chart(trace: Counterexample, property_id: str, bounds: Bounds, element_id: str,
+                         requirements: Requirements | None = None) -> str:
     """Over time where the trace takes time (a deadline's), else over steps: a run of no seconds has no width."""
     timed = trace.times is not None and trace.times[-1] > trace.times[0]
     shown = trace if timed else replace(trace, times=None)
     return chart(shown, element_id, f"tasks by state along the counterexample to {property_id}", bounds,
-                 f"{property_id} violated")
+                 f"{property_id} violated", requirements)
 
 
 def render_html(result: Result) -> str:
@@ -141,7 +147,7 @@ def render_html(result: Result) -> str:
         if f.status is Status.VIOLATED and f.counterexample is not None:
             body.append(f"<h2>Counterexample: {escape(f.property_id)}</h2>")
             body.append(counterexample_chart(f.counterexample, f.property_id, bounds,
-                                             f"counterexample-{f.property_id}"))
+                                             f"counterexample-{f.property_id}", model.requirements))
             body.append(trace_table(f.counterexample))
     body += _ecs_section(result)
     body += _plan_section(result)

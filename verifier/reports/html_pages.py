@@ -83,7 +83,7 @@ def range_page(result: RangeResult) -> str:
             body.append(f"<h3>{heading}</h3>")
             body += [f'<p class="muted">{escape(w)}</p>' for w in interval.why]
             body.append(counterexample_chart(interval.counterexample, f.property_id, bounds,
-                                             f"counterexample-{f.property_id}-{interval.example}"))
+                                             f"counterexample-{f.property_id}-{interval.example}", model.requirements))
             body.append(trace_table(interval.counterexample, folded=True))
     body.append(f"<h2>What ECS does at desiredCount {result.high:,}, the top of the range</h2>")
     deployment = deployment_of(model.at(result.high).settings)

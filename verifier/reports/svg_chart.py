@@ -37,7 +37,7 @@ LEFT, RIGHT, TOP, BOTTOM = 62, 590, 58, 270   # the plot area; labels of the lim
 # Stacking order, bottom to top (see the module docstring): (state field, legend text, colour).
 LAYERS = (("old", "old healthy", "#4c78a8"), ("new", "new healthy", "#54a24b"),
           ("pending", "new pending", "#e0c341"), ("stopping", "old stopping", "#f58518"))
-LIMIT_COLOURS = {"L": "#cf222e", "U": "#8250df", "C": "#24292f"}
+LIMIT_COLOURS = {"L": "#cf222e", "U": "#8250df", "C": "#24292f", "R": "#bf3989", "T": "#0969da"}
 TIME_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 SHORT_RUN_SECONDS = 120   # up to two minutes, time ticks are in seconds
 MOST_TICKS = 8
@@ -140,8 +140,16 @@ class Overlay:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class Required:
+    """A model's own requirements (minHealthy, maxTasks), drawn where they differ from L and U."""
+
+    healthy: int | None = None
+    tasks: int | None = None
+
+
 def timeline(trace: Counterexample, bounds: Bounds, element_id: str, title: str,
-             violation: str = "", before: Overlay | None = None) -> str:
+             violation: str = "", before: Overlay | None = None, required: Required = Required()) -> str:
     """The chart as an inline <svg>; `violation` names what the last state breaks (a counterexample)."""
     span = float(before.trace.times[-1]) if before is not None and before.trace.times and trace.times else 0.0
     axis = axis_of(trace, span)
@@ -186,7 +194,7 @@ def timeline(trace: Counterexample, bounds: Bounds, element_id: str, title: str,
         parts += _overlay(before, axis if before.trace.times is None or trace.times is None else
                           axis_of(before.trace, axis.end), x, y)
     parts += _axes(axis, counts, x, y)
-    parts += _limits(bounds, capacity_shown, y, before.bounds if before else None)
+    parts += _limits(bounds, capacity_shown, y, before.bounds if before else None, required)
     parts += _events(trace, axis, x)
     parts += _annotations(trace, bounds, axis, x, y)
     parts += _legend(bounds, capacity_shown, before)
@@ -274,13 +282,18 @@ def _axes(axis: Axis, counts: list[int], x: _Scale, y: _Scale) -> list[str]:
     return parts
 
 
-def _limits(bounds: Bounds, capacity_shown: bool, y: _Scale, before: Bounds | None) -> list[str]:
-    """L, U and C as dashed lines; equal values share one line and one label."""
+def _limits(bounds: Bounds, capacity_shown: bool, y: _Scale, before: Bounds | None,
+            required: Required) -> list[str]:
+    """L, U and C (and requirements) as dashed lines; equal values share one line, labels stacked."""
     named: dict[int, list[tuple[str, str]]] = {}
     named.setdefault(bounds.min_healthy, []).append(("L", f"healthy minimum L = {bounds.min_healthy:,}"))
     named.setdefault(bounds.max_tasks, []).append(("U", f"maximum U = {bounds.max_tasks:,}"))
     if capacity_shown and bounds.capacity is not None:
         named.setdefault(bounds.capacity, []).append(("C", f"capacity C = {bounds.capacity:,}"))
+    if required.healthy is not None and required.healthy != bounds.min_healthy:
+        named.setdefault(required.healthy, []).append(("R", f"required: at least {required.healthy:,} healthy"))
+    if required.tasks is not None and required.tasks != bounds.max_tasks:
+        named.setdefault(required.tasks, []).append(("T", f"required: at most {plural(required.tasks, 'task')}"))
     parts, last_label = [], float("inf")
     for value in sorted(named):
         keys = [key for key, _ in named[value]]
