@@ -97,3 +97,21 @@ def test_names_on_diff_and_suggestion_pages_are_escaped():
     from verifier.results import DiffVerdict
     page = diff_page("<b>run</b>", [Change('<img src=x onerror="y">', None, None, DiffVerdict.UNCHANGED, ())], {})
     assert "<img" not in page and "<b>" not in page and "&lt;img src=x" in page
+
+
+def test_diff_of_runs_at_scale_draws_before_beside_after():
+    # One free slot at desiredCount 1,000 (before) and two (after): both ECS runs repeat a period,
+    # drawn on a broken time axis, so the before run gets its own chart instead of an overlay.
+    from verifier.ci.diff import Change
+    from verifier.model.records import Settings
+    from verifier.reports.html_pages import DiffRun, diff_page
+    from verifier.results import DiffVerdict
+    from verifier.schedules.ecs_controller import simulate
+    from verifier.semantics import deployment_of
+    runs = []
+    for capacity in (1001, 1002):
+        deployment = deployment_of(Settings(1000, 100, 200, capacity=capacity))
+        runs.append(DiffRun(simulate(deployment), deployment.bounds))
+    page = diff_page("d", [Change("Web", None, None, DiffVerdict.SAFER, ())], {"Web": (runs[0], runs[1])})
+    assert [c.get("id") for c in svgs(page)] == ["diff-0", "diff-0-before"]
+    assert "overlay-healthy" not in page and "repeat \u00d7" in page

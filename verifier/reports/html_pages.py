@@ -24,7 +24,7 @@ from verifier.reports.svg_range import range_chart
 from verifier.reports.text import gate_message, setting_changes
 from verifier.results import Status, Verdict
 from verifier.schedules.ecs_controller import EcsRun, simulate
-from verifier.semantics import Bounds, deployment_of
+from verifier.semantics import Bounds, RepeatStep, deployment_of
 from verifier.untrusted import html_text as escape
 from verifier.untrusted import uri
 
@@ -246,11 +246,19 @@ def diff_page(title: str, changes: list[Change], runs: dict[str, tuple[DiffRun |
         before, after = runs.get(change.name, (None, None))
         body.append(f"<h2>{escape(change.name)}: {escape(change.verdict)}</h2>")
         if after is not None:
-            overlay = Overlay(before.run.trace, before.bounds, "before the change") if before is not None else None
+            # Runs that repeat a period are drawn on a broken time axis: an overlay would not line up,
+            # so such a before is drawn beside the after instead.
+            folded = before is not None and any(isinstance(a, RepeatStep) for run in (before.run, after.run)
+                                                for a in run.trace.actions)
+            overlay = (Overlay(before.run.trace, before.bounds, "before the change")
+                       if before is not None and not folded else None)
             body.append(f"<p>after: {escape(_run_said(after.run))}"
                         + (f"; before: {escape(_run_said(before.run))}" if before is not None else "") + "</p>")
             body.append(timeline(after.run.trace, after.bounds, f"diff-{number}",
                                  f"ECS's run after the change, {change.name}", before=overlay))
+            if before is not None and folded:
+                body.append(timeline(before.run.trace, before.bounds, f"diff-{number}-before",
+                                     f"ECS's run before the change, {change.name}"))
         elif before is not None:
             body.append(f"<p>removed; before: {escape(_run_said(before.run))}</p>")
             body.append(timeline(before.run.trace, before.bounds, f"diff-{number}", "ECS's run before the change"))
