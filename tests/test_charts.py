@@ -155,3 +155,14 @@ def test_a_requirement_above_the_healthy_minimum_gets_its_own_line():
     labels = {"".join(g.itertext()) for g in root.iter(f"{SVG}g") if "limit" in g.get("class", "").split()}
     assert "healthy minimum L = 0" in labels
     assert any("required: at least 1 healthy" in label for label in labels)
+
+
+def test_a_limit_far_above_the_run_is_named_not_drawn():
+    # maximumPercent 10^18 with one task: U = 10^16. Drawing it would flatten the run to nothing
+    # (and the tick search ran out of steps: an internal error in `report`); it is named instead.
+    bounds = bounds_of(Settings(1, 0, 10**18))
+    trace = Counterexample((State(1, 0, 0, 0), State(0, 1, 0, 0)), (Action("stop", 1),))
+    root = parse(timeline(trace, bounds, "c", "t"))
+    assert "maximum U = 10,000,000,000,000,000: above the chart" in texts(root, "off-chart")
+    assert not [g for g in root.iter(f"{SVG}g") if "limit-U" in g.get("class", "").split()]
+    assert texts(root, "y-tick") == ["0", "1"]   # the run's own scale: one task at most, L = 0

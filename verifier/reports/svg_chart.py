@@ -41,6 +41,7 @@ LIMIT_COLOURS = {"L": "#cf222e", "U": "#8250df", "C": "#24292f", "R": "#bf3989",
 TIME_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 SHORT_RUN_SECONDS = 120   # up to two minutes, time ticks are in seconds
 MOST_TICKS = 8
+OFF_CHART = 2             # a limit more than this many times the run's highest count is named, not drawn
 REPEAT_SHARE = 0.12       # of the plain stretch: the width a repeated period is drawn with
 _Scale = Callable[[float], float]
 
@@ -126,9 +127,15 @@ def x_ticks(axis: Axis) -> tuple[list[tuple[float, str]], str]:
 
 
 def y_ticks(top: int) -> list[int]:
-    step = nice_step(top, tuple(s for s in count_steps() if s <= max(top, 1)) or (1,))
-    step = next(s for s in count_steps() if top / s <= 6) if top / step > 6 else step
-    return list(range(0, top + 1, step)) if top % step == 0 else list(range(0, top + step, step))
+    """Ticks from 0 at a step of 1, 2 or 5 times a power of ten, at most 7 of them, the last at or above `top`."""
+    step, scale = 1, 1
+    while top / step > 6:
+        for m in (1, 2, 5):
+            step = m * scale
+            if top / step <= 6:
+                break
+        scale *= 10
+    return list(range(0, -(-top // step) * step + 1, step))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +163,14 @@ def timeline(trace: Counterexample, bounds: Bounds, element_id: str, title: str,
     states = list(trace.states)
     heights = [s.occupied for s in states] + [counted(bounds, s) for s in states]
     if before is not None:
-        heights += [s.occupied for s in before.trace.states] + [before.bounds.max_tasks, before.bounds.min_healthy]
-    highest = max(heights + [bounds.max_tasks, bounds.min_healthy, 1])
-    capacity_shown = bounds.capacity is not None and bounds.capacity <= highest * 1.5 + 1
-    if capacity_shown and bounds.capacity is not None:
-        highest = max(highest, bounds.capacity)
+        heights += [s.occupied for s in before.trace.states] + [before.bounds.min_healthy]
+    data_high = max(heights + [bounds.min_healthy, 1])
+    # A limit far above the run (maximumPercent 1000, a large cluster) would flatten it to a line:
+    # such a limit is named above the chart instead of drawn.
+    limits = limit_lines(bounds, required)
+    drawn = [limit for limit in limits if limit[0] <= data_high * OFF_CHART + 1]
+    off_chart = [label for value, _, label in limits if value > data_high * OFF_CHART + 1]
+    highest = max([data_high] + [value for value, _, _ in drawn])
     counts = y_ticks(highest)
     top_value = counts[-1]
 
@@ -194,10 +204,10 @@ def timeline(trace: Counterexample, bounds: Bounds, element_id: str, title: str,
         parts += _overlay(before, axis if before.trace.times is None or trace.times is None else
                           axis_of(before.trace, axis.end), x, y)
     parts += _axes(axis, counts, x, y)
-    parts += _limits(bounds, capacity_shown, y, before.bounds if before else None, required)
+    parts += _limits(drawn, y, before.bounds if before else None, highest)
     parts += _events(trace, axis, x)
     parts += _annotations(trace, bounds, axis, x, y)
-    parts += _legend(bounds, capacity_shown, before)
+    parts += _legend(off_chart, before)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -282,18 +292,24 @@ def _axes(axis: Axis, counts: list[int], x: _Scale, y: _Scale) -> list[str]:
     return parts
 
 
-def _limits(bounds: Bounds, capacity_shown: bool, y: _Scale, before: Bounds | None,
-            required: Required) -> list[str]:
-    """L, U and C (and requirements) as dashed lines; equal values share one line, labels stacked."""
-    named: dict[int, list[tuple[str, str]]] = {}
-    named.setdefault(bounds.min_healthy, []).append(("L", f"healthy minimum L = {bounds.min_healthy:,}"))
-    named.setdefault(bounds.max_tasks, []).append(("U", f"maximum U = {bounds.max_tasks:,}"))
-    if capacity_shown and bounds.capacity is not None:
-        named.setdefault(bounds.capacity, []).append(("C", f"capacity C = {bounds.capacity:,}"))
+def limit_lines(bounds: Bounds, required: Required) -> list[tuple[int, str, str]]:
+    """(value, key, label) of L, U, C and the model's own requirements where they differ from L and U."""
+    limits = [(bounds.min_healthy, "L", f"healthy minimum L = {bounds.min_healthy:,}"),
+              (bounds.max_tasks, "U", f"maximum U = {bounds.max_tasks:,}")]
+    if bounds.capacity is not None:
+        limits.append((bounds.capacity, "C", f"capacity C = {bounds.capacity:,}"))
     if required.healthy is not None and required.healthy != bounds.min_healthy:
-        named.setdefault(required.healthy, []).append(("R", f"required: at least {required.healthy:,} healthy"))
+        limits.append((required.healthy, "R", f"required: at least {required.healthy:,} healthy"))
     if required.tasks is not None and required.tasks != bounds.max_tasks:
-        named.setdefault(required.tasks, []).append(("T", f"required: at most {plural(required.tasks, 'task')}"))
+        limits.append((required.tasks, "T", f"required: at most {plural(required.tasks, 'task')}"))
+    return limits
+
+
+def _limits(drawn: list[tuple[int, str, str]], y: _Scale, before: Bounds | None, highest: int) -> list[str]:
+    """The limits as dashed lines; equal values share one line, their labels stacked."""
+    named: dict[int, list[tuple[str, str]]] = {}
+    for value, key, label in drawn:
+        named.setdefault(value, []).append((key, label))
     parts, last_label = [], float("inf")
     for value in sorted(named):
         keys = [key for key, _ in named[value]]
@@ -306,8 +322,10 @@ def _limits(bounds: Bounds, capacity_shown: bool, y: _Scale, before: Bounds | No
             last_label = label_y
             line += f'<text x="{RIGHT + 8}" y="{label_y:.1f}" fill="{LIMIT_COLOURS[key]}">{escape(label)}</text>'
         parts.append(line + "</g>")
-    if before is not None and (before.min_healthy, before.max_tasks) != (bounds.min_healthy, bounds.max_tasks):
+    if before is not None and (before.min_healthy, before.max_tasks) != tuple(v for v, k, _ in drawn if k in "LU")[:2]:
         for value, name in ((before.min_healthy, "L before"), (before.max_tasks, "U before")):
+            if value > highest:
+                continue
             parts.append(f'<g class="limit limit-before"><line x1="{LEFT}" y1="{y(value):.1f}" x2="{RIGHT}" '
                          f'y2="{y(value):.1f}" stroke="#8c959f" stroke-width="1" stroke-dasharray="2 3"/>'
                          f'<text x="{LEFT + 4}" y="{y(value) - 3:.1f}" fill="#57606a">{name} = {value:,}</text></g>')
@@ -352,7 +370,7 @@ def _annotations(trace: Counterexample, bounds: Bounds, axis: Axis, x: _Scale, y
     return parts
 
 
-def _legend(bounds: Bounds, capacity_shown: bool, before: Overlay | None) -> list[str]:
+def _legend(off_chart: list[str], before: Overlay | None) -> list[str]:
     parts, at = ['<g class="legend">'], LEFT
     for _, text, colour in LAYERS:
         parts.append(f'<rect x="{at}" y="8" width="11" height="11" fill="{colour}"/>'
@@ -361,9 +379,9 @@ def _legend(bounds: Bounds, capacity_shown: bool, before: Overlay | None) -> lis
     parts.append(f'<polygon points="{at},10 {at + 8},10 {at + 4},17" fill="#f58518"/><text x="{at + 12}" y="17">'
                  f'stop</text><polygon points="{at + 44},17 {at + 52},17 {at + 48},10" fill="#54a24b"/>'
                  f'<text x="{at + 56}" y="17">launch</text>')
-    if bounds.capacity is not None and not capacity_shown:
-        parts.append(f'<text x="{LEFT}" y="33" fill="{LIMIT_COLOURS["C"]}">capacity C = {bounds.capacity:,}, '
-                     'above the chart</text>')
+    if off_chart:
+        parts.append(f'<text class="off-chart" x="{LEFT}" y="33" fill="{LIMIT_COLOURS["C"]}">'
+                     f'{escape(", ".join(off_chart))}: above the chart</text>')
     if before is not None:
         parts.append(f'<text x="{RIGHT - 250}" y="33" fill="#24292f">dashed outlines: healthy and occupied '
                      f'{escape(before.label)}</text>')
