@@ -14,7 +14,7 @@ from verifier.check.suggest import Fix, Suggestion
 from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport
 from verifier.findings import Finding
-from verifier.format import plural
+from verifier.format import duration, plural
 from verifier.model.records import Model
 from verifier.properties.count_spans import Span
 from verifier.reports.html import counterexample_chart, settings_text
@@ -123,7 +123,7 @@ def _run_column(heading: str, model: Model, desired: int, element_id: str) -> st
 
 def _run_said(run: EcsRun) -> str:
     if run.completes:
-        return (f"ECS finishes in {run.makespan_seconds:,} s; lowest healthy {run.min_healthy_seen:,}, "
+        return (f"ECS finishes in {duration(run.makespan_seconds)}; lowest healthy {run.min_healthy_seen:,}, "
                 f"peak {plural(run.max_counted_seen, 'task')}")
     return "ECS's run is unknown: the simulation stopped at its budget" if run.exhausted else "ECS never finishes"
 
@@ -156,7 +156,7 @@ def _suggestion(result: Suggestion, prefix: str) -> list[str]:
             f'<tr><td class="text">{escape(key)}</td><td>{"unset" if old is None else f"{old:,}"}</td>'
             f"<td>{new:,}</td></tr>" for key, (old, new) in setting_changes(model, fix).items()) + "</table>")
         if fix.worst_deploy_seconds is not None:
-            body.append(f"<p>worst-case ECS deployment after the change: {fix.worst_deploy_seconds:,} s</p>")
+            body.append(f"<p>worst-case ECS deployment after the change: {duration(fix.worst_deploy_seconds)}</p>")
         body.append(f'<div class="side">{_run_column("before", model, desired, f"{prefix}before-{number}")}'
                     f'{_run_column("after", _after(model, fix), desired, f"{prefix}after-{number}")}</div>')
     return body
