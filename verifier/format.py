@@ -17,3 +17,8 @@ def duration(seconds: int | None) -> str:
 
 def pair_trace(pairs: Iterable[tuple[int, int]]) -> str:
     return " ".join(f"({old},{new})" for old, new in pairs)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 step`, `3 steps`, `1,000 tasks`: the count with the noun it agrees with."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"

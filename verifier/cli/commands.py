@@ -84,6 +84,9 @@ def run_suggest(args: argparse.Namespace) -> int:
     if args.format == "json":
         documents = [suggestion_json(result) for result in results]
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    elif args.format == "html":
+        from verifier.reports.html_pages import suggestion_page
+        emit(suggestion_page(results).rstrip("\n"))
     else:
         emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs))
     helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
@@ -99,10 +102,15 @@ def _print_changes(changes: list[Change], form: str) -> None:
 def run_diff(args: argparse.Namespace) -> int:
     from verifier.ci.diff import compare
     existing([args.old, args.new])
-    changes = compare([args.old], [args.new], _with_exclusions(policy_of(args), args), _options(args))
+    policy, options = _with_exclusions(policy_of(args), args), _options(args)
+    changes = compare([args.old], [args.new], policy, options)
     if not changes:
         _explain_no_service(args.old, args.new)
-    _print_changes(changes, args.format)
+    if args.format == "html":
+        from verifier.reports.files import diff_report
+        emit(diff_report(args.old, args.new, changes, policy, options).rstrip("\n"))
+    else:
+        _print_changes(changes, args.format)
     less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
     return ExitCode.VIOLATED if args.fail_on_less_safe and less_safe else ExitCode.HOLDS
 

@@ -104,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "and requirement hold over the whole desired range; verify it before printing it. "
                     "Exit 0 when a verified change is printed (or none is needed), 1 when none was found.")
     _model_arguments(suggest_cmd)
-    suggest_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                             help="text (default), or json (schema rollproof/suggestion/v2)")
+    suggest_cmd.add_argument("--format", choices=("text", "json", "html"), default="text",
+                             help="text (default), json (schema rollproof/suggestion/v2), or html (a page: "
+                                  "ECS's run before and after each change, side by side)")
     _timeout_argument(suggest_cmd)
     gate_cmd = commands.add_parser(
         "gate", help="verify every ECS service in CloudFormation templates and ECS JSON files",
@@ -155,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "unchanged (added / removed for services on one side only).")
     diff_cmd.add_argument("old", type=Path, metavar="OLD", help="file or folder before the change")
     diff_cmd.add_argument("new", type=Path, metavar="NEW", help="file or folder after the change")
-    diff_cmd.add_argument("--format", choices=("text", "json"), default="text",
-                          help="text (default) or json (rollproof/diff/v2)")
+    diff_cmd.add_argument("--format", choices=("text", "json", "html"), default="text",
+                          help="text (default), json (rollproof/diff/v2) or html (a page: each service's ECS "
+                               "run after the change, the run before drawn over it)")
     diff_cmd.add_argument("--policy", type=Path, metavar="FILE", help="policy file, as for gate")
     _exclude_argument(diff_cmd)
     diff_cmd.add_argument("--fail-on-less-safe", action="store_true", help="exit 1 when a service becomes less safe")

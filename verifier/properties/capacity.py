@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
+from verifier.format import plural
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.properties.invariant import check_invariant
@@ -41,7 +42,8 @@ def check(ctx: CheckContext) -> Finding:
         ctx, ID,
         ok=lambda state: state.occupied <= capacity,
         describe_violation=_describe(capacity),
-        holds_message=f"at most {highest} of the cluster's {capacity} task slots are used",
+        holds_message=(f"at most {highest} of the cluster's {plural(capacity, 'task slot')} "
+                       f"{'is' if highest == 1 else 'are'} used"),
         violated=highest > capacity,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
+from verifier.format import plural
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
 from verifier.properties.invariant import check_invariant
@@ -29,6 +30,11 @@ def _allowed(ctx: CheckContext) -> str:
     return f"the {ctx.bounds.max_tasks} that maximumPercent {ctx.bounds.max_percent} allows"
 
 
+def _run_or_start(tasks: int) -> str:
+    """`1 task runs or starts`, `3 tasks run or start`: the verb agrees with the count."""
+    return f"{plural(tasks, 'task')} {'runs or starts' if tasks == 1 else 'run or start'}"
+
+
 def check(ctx: CheckContext) -> Finding:
     allowed = ctx.required_max_tasks
     bounds = ctx.bounds
@@ -36,8 +42,8 @@ def check(ctx: CheckContext) -> Finding:
     return check_invariant(
         ctx, ID,
         ok=lambda state: counted(bounds, state) <= allowed,
-        describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
-        holds_message=f"at most {highest} tasks run or start at once (allowed: {allowed})",
+        describe_violation=lambda state: f"{_run_or_start(counted(bounds, state))} at once, above {_allowed(ctx)}",
+        holds_message=f"at most {_run_or_start(highest)} at once (allowed: {allowed})",
         violated=highest > allowed,
     )
 
@@ -48,7 +54,7 @@ def check_smt(ctx: CheckContext) -> Finding:
     return check_invariant_smt(
         ctx, ID,
         bad=lambda state: counted(bounds, state) > allowed,
-        describe_violation=lambda state: f"{counted(bounds, state)} tasks run or start at once, above {_allowed(ctx)}",
+        describe_violation=lambda state: f"{_run_or_start(counted(bounds, state))} at once, above {_allowed(ctx)}",
         holds_message=f"tasks running or starting never exceed {allowed}",
     )
 

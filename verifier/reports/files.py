@@ -2,7 +2,8 @@
 
 A YAML file whose top level has `service:` is a model file; anything else is
 read as infrastructure code, like `gate` does, and each analysable service
-gets its own pages. Pages are named after the model or service; names that
+gets its own pages; index.html lists them all (when there are
+several), worst verdict first. Pages are named after the model or service; names that
 come out the same (ignoring case) get a `-2`, `-3` suffix, and a name too long
 for a file is cut and ends with a hash of the whole.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from verifier.check.ranges import RangeResult
 from verifier.check.verify import Options, check_model
+from verifier.ci.diff import Change, read_all
 from verifier.ci.gate import model_of, services_in
 from verifier.ci.policy import Policy
 from verifier.defaults import answer_flags
@@ -24,14 +26,18 @@ from verifier.model.loading import load_model
 from verifier.model.records import Model
 from verifier.model.reproduce import with_check_flags
 from verifier.model.yamlsource import read_yaml
-from verifier.reports.html import render_html, render_range_html
+from verifier.reports.html import render_html
+from verifier.reports.html_pages import DiffRun, IndexEntry, diff_page, findings_message, index_page, range_page
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render_range
 from verifier.results import Verdict
+from verifier.schedules.ecs_controller import simulate
+from verifier.semantics import deployment_of
 from verifier.untrusted import markdown_block
 
 MAX_STEM_BYTES = 200   # a file name has at most 255 bytes; room for a suffix, "-2" and ".html"
 HASH_CHARACTERS = 12
+INDEX_STEM = "index"    # index.html lists every page written, worst verdict first
 
 
 def model_file_or_error(path: Path) -> tuple[bool, ModelError | None]:
@@ -113,7 +119,8 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
     models = _models(paths, policy, options)  # input errors first: nothing is created for a bad file
     _prepare(output)
     written, verdicts, notes = [], [], []
-    taken: set[str] = set()
+    taken: set[str] = {INDEX_STEM}   # the run's index page
+    entries: list[IndexEntry] = []
     first_of: dict[str, str] = {}
     for model in models:
         result = check_model(model, options)
@@ -126,11 +133,34 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
         first_of.setdefault(wanted.casefold(), model.name)
         if isinstance(result, RangeResult):
             # The summary is plain text: a code block keeps Markdown from reading names as syntax.
-            page, summary = render_range_html(result), markdown_block(render_range(result, timing=False)) + "\n"
+            page, summary = range_page(result), markdown_block(render_range(result, timing=False)) + "\n"
         else:
             page, summary = render_html(result), render_markdown(result)
         for suffix, text in ((".html", page), (".md", summary)):
             target = output / f"{stem}{suffix}"
             _write(target, text)
             written.append(target)
+        entries.append(IndexEntry(model.name, model.source.shown or "", result.verdict,
+                                  findings_message(result.findings), f"{stem}.html"))
+    if len(entries) > 1:   # one page needs no index
+        target = output / f"{INDEX_STEM}.html"
+        _write(target, index_page("rollproof report", entries))
+        written.append(target)
     return written, verdicts, notes
+
+
+def diff_report(old: Path, new: Path, changes: list[Change], policy: Policy = Policy(),
+                options: Options = Options()) -> str:
+    """`diff --format html`: the changes, and each service's ECS run after, with before overlaid."""
+    runs: dict[str, list[DiffRun | None]] = {}
+    for side, root in enumerate((old, new)):
+        for key, spec in read_all([root], policy.exclude).items():
+            name = key[2] + (f" (cluster {key[3]})" if key[3] else "") + (f" #{key[4] + 1}" if key[4] else "")
+            run = None
+            if spec.status == ANALYSABLE:
+                model = model_of(spec, policy, options)
+                desired = model.desired_range[1] if model.desired_range else model.settings.desired
+                deployment = deployment_of(model.at(desired).settings)
+                run = DiffRun(simulate(deployment, options.timeout_ms), deployment.bounds)
+            runs.setdefault(name, [None, None])[side] = run
+    return diff_page(f"rollproof diff {old} {new}", changes, {name: (pair[0], pair[1]) for name, pair in runs.items()})

@@ -1,157 +1,159 @@
-"""One self-contained HTML page per model: verdicts, traces, charts.
+"""One self-contained HTML page per model: verdicts, counterexamples, ECS's run and the step plan.
 
-No scripts, no external files: the charts are inline SVG, so a report opens the
-same from a CI artifact, an email or a file share. Every text goes through
-`escape` (verifier.untrusted.html_text): a model's name cannot add markup. Output is deterministic (no
+Each run is drawn as a timeline (reports/svg_chart.py): ECS's own run, which is also the
+fastest schedule (schedules/optimal.py proves no schedule is faster), the fewest-steps plan
+over its steps, and every counterexample over its steps, ending at the violation. The
+shell, style and tables are in reports/html_parts.py; the pages of other results (ranges,
+suggestions, gate runs, diffs) in reports/html_pages.py. Output is deterministic (no
 dates, no timings) so reports/ can be kept current by a test.
 """
 
 from __future__ import annotations
 
-from verifier.check.ranges import RangeResult
+from dataclasses import replace
+
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
-from verifier.format import duration
+from verifier.format import duration, plural
+from verifier.model.records import Requirements
 from verifier.model.reproduce import reproduce_command
-from verifier.reports.text import render_range
+from verifier.reports.html_parts import MARK, badge, page, trace_table
+from verifier.reports.svg_chart import Required, timeline
 from verifier.results import Status
-from verifier.schedules.step_plan import shown_trace
-from verifier.untrusted import html_text as escape  # html.escape, and control characters shown escaped
-
-SERIES = (("old", "#4c78a8"), ("stopping", "#f58518"), ("pending", "#e0c341"), ("new", "#54a24b"))
-MARK = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
-
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}
-h1{font-size:1.5rem;margin-bottom:.2rem} .muted{color:#666} table{border-collapse:collapse;margin:.5rem 0 1rem}
-td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:right} th{background:#f4f4f4}
-td.text,th.text{text-align:left} .holds{color:#1a7f37} .violated{color:#cf222e} .unknown{color:#9a6700}
-.badge{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;color:#fff;font-weight:600}
-.badge.proved{background:#1a7f37}.badge.violated{background:#cf222e}.badge.inconclusive{background:#9a6700}
-code{background:#f4f4f4;padding:.1rem .3rem;border-radius:.2rem} svg{background:#fcfcfc;border:1px solid #eee}
-"""
+from verifier.schedules.step_plan import StepPlan, shown_trace
+from verifier.semantics import Action, Bounds, RepeatStep, State
+from verifier.untrusted import html_text as escape
 
 
-def chart(trace: Counterexample, element_id: str, title: str) -> str:
-    """Tasks by state over time (or over steps for an untimed trace), as step lines."""
-    width, height, left, bottom, top = 720, 250, 48, 28, 24
-    xs = list(trace.times) if trace.times is not None else list(range(len(trace.states)))
-    if len(xs) == 1:
-        xs = xs + [xs[0] + 1]
-        states = list(trace.states) * 2
+def chart(trace: Counterexample, element_id: str, title: str, bounds: Bounds | None = None,
+          violation: str = "", requirements: Requirements | None = None) -> str:
+    """A timeline of `trace`; without `bounds` the limits are those the trace starts in."""
+    if bounds is None:
+        start = trace.states[0]
+        desired = start.old + start.stopping + start.pending + start.new
+        bounds = Bounds(desired, 0, desired, None, 0, 100)
+    required = Required() if requirements is None else Required(
+        requirements.healthy_needed(bounds.desired, bounds.min_healthy),
+        requirements.tasks_allowed(bounds.desired, bounds.max_tasks))
+    return timeline(trace, bounds, element_id, title, violation=violation, required=required)
+
+
+def settings_text(bounds: Bounds, health_check_seconds: int | None = None, drain_seconds: int | None = None) -> str:
+    capacity = "unlimited" if bounds.capacity is None else f"{plural(bounds.capacity, 'task slot')} in all"
+    timing = "" if health_check_seconds is None else (
+        f" A new task is healthy {plural(health_check_seconds, 'second')} after its launch; a stopped task "
+        f"is gone {plural(drain_seconds or 0, 'second')} after its stop.")
+    return (f"desiredCount {bounds.desired:,}: at least {bounds.min_healthy:,} healthy (minimumHealthyPercent "
+            f"{bounds.min_healthy_percent}), at most {plural(bounds.max_tasks, 'task')} (maximumPercent "
+            f"{bounds.max_percent}), capacity {capacity}.{timing}")
+
+
+def plan_trace(plan: StepPlan, bounds: Bounds) -> Counterexample:
+    """The fewest-steps plan as a trace over steps: settled states, its repeat markers as repeats."""
+    jumps = {r.at - 1: r.periods for r in plan.trace_repeats}
+    states = tuple(State(old, 0, 0, new) for old, new in plan.trace)
+    actions: list[Action | RepeatStep] = []
+    for i in range(len(states) - 1):
+        if i in jumps:
+            actions.append(RepeatStep(jumps[i]))
+        else:
+            stopped = states[i].old - states[i + 1].old
+            actions.append(Action("stop", stopped) if stopped > 0 else
+                           Action("launch", max(states[i + 1].new - states[i].new, 1)))
+    return Counterexample(states, tuple(actions))
+
+
+def _plan_section(result: Result) -> list[str]:
+    """The fewest-steps view, in the words the terminal uses."""
+    plan = result.step_plan
+    body = ["<h2>Step plan (the fewest steps)</h2>"]
+    if plan.skipped:
+        return body + ["<p>not searched: the state space is beyond the budget</p>"]
+    if plan.min_steps is None and plan.upper_steps is None:
+        said = ("none: no step plan finishes the deployment" if plan.complete
+                else "unknown: the step-plan search stopped at its budget")
+        return body + [f"<p>{said}</p>"]
+    steps = plan.min_steps if plan.min_steps is not None else plan.upper_steps or 0
+    exact = "" if plan.min_steps is not None else " (the best found; the fewest is not proved)"
+    body.append(f"<p>{plural(steps, 'step')}{exact}: <code>{escape(shown_trace(plan.trace, plan.trace_repeats))}</code>"
+                + (f" ({escape(', '.join(map(str, plan.steps)))})" if plan.steps else "") + "</p>")
+    if plan.sequential_seconds is not None:
+        body.append(f"<p>least time as sequential steps: {escape(duration(plan.sequential_seconds))}</p>")
+    if plan.certificate:
+        body.append(f'<p class="muted">certificate: {escape(plan.certificate)}</p>')
+    if len(plan.trace) > 1:
+        body.append(chart(plan_trace(plan, result.bounds), "plan-timeline",
+                          "tasks by state along the fewest-steps plan, settled after each step", result.bounds))
+    return body
+
+
+def _ecs_section(result: Result) -> list[str]:
+    ecs, optimal = result.ecs, result.optimal
+    body = ["<h2>What ECS does (the fastest schedule)</h2>"]
+    if ecs.completes:
+        said = (f"finishes in {duration(ecs.makespan_seconds)}; lowest healthy {ecs.min_healthy_seen:,}, "
+                f"peak {plural(ecs.max_counted_seen, 'task')} counted, "
+                f"{plural(ecs.max_occupied_seen, 'slot')} used")
+    elif ecs.exhausted:
+        said = (f"unknown: the simulation stopped at its budget of {len(ecs.trace.states):,} recorded states, "
+                "neither finished nor stuck")
     else:
-        states = list(trace.states)
-    span = max(xs[-1] - xs[0], 1)
-    peak = max(max(max(s) for s in states), 1)
-
-    def x(value: float) -> float:
-        return left + (value - xs[0]) * (width - left - 10) / span
-
-    def y(value: float) -> float:
-        return height - bottom - value * (height - bottom - top) / peak
-
-    parts = [f'<svg id="{element_id}" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-             f'<line x1="{left}" y1="{y(0)}" x2="{width - 10}" y2="{y(0)}" stroke="#999"/>',
-             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(0)}" stroke="#999"/>',
-             f'<text x="{left - 6}" y="{y(peak) + 4}" text-anchor="end" font-size="11">{peak}</text>',
-             f'<text x="{left - 6}" y="{y(0) + 4}" text-anchor="end" font-size="11">0</text>',
-             f'<text x="{width - 10}" y="{height - 8}" text-anchor="end" font-size="11">'
-             f'{escape(duration(xs[-1]) if trace.times is not None else f"{xs[-1]} steps")}</text>']
-    for index, (name, colour) in enumerate(SERIES):
-        points = []
-        for i, state in enumerate(states):
-            if i:
-                points.append(f"{x(xs[i]):.1f},{y(states[i - 1][index]):.1f}")
-            points.append(f"{x(xs[i]):.1f},{y(state[index]):.1f}")
-        parts.append(f'<polyline class="series-{name}" fill="none" stroke="{colour}" stroke-width="2" '
-                     f'points="{" ".join(points)}"/>')
-        parts.append(f'<rect x="{left + 10 + index * 95}" y="4" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{left + 24 + index * 95}" y="13" font-size="11">{name}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        end = ecs.trace.states[-1]
+        said = (f"never finishes: stuck at {end.old:,} old, {plural(end.new, 'new task')} after "
+                f"{duration(ecs.trace.times[-1] if ecs.trace.times else 0)}")
+    body.append(f"<p>{escape(said)}</p>")
+    if optimal.makespan_seconds is not None:
+        same = optimal.makespan_seconds == ecs.makespan_seconds
+        body.append(f"<p>fastest possible: {escape(duration(optimal.makespan_seconds))}"
+                    + ("; ECS's own run is that fast, so this chart is the fastest schedule too" if same else "")
+                    + "</p>")
+    elif optimal.skipped:
+        body.append("<p>fastest possible: not searched: the state space is beyond the budget</p>")
+    elif not optimal.complete:
+        body.append(f"<p>fastest possible: unknown: the search stopped at {optimal.states:,} timed states</p>")
+    else:
+        body.append("<p>fastest possible: none: no schedule finishes the deployment</p>")
+    stuck = "" if ecs.completes or ecs.exhausted else "stuck: never finishes"
+    body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run", result.bounds, stuck,
+                      result.model.requirements))
+    body.append(trace_table(ecs.trace, folded=True))
+    return body
 
 
-def _lines(text: str) -> str:
-    """Several lines for a <pre>: each escaped on its own, so the line breaks stay."""
-    return "\n".join(escape(line) for line in text.split("\n"))
-
-
-def _table(trace: Counterexample) -> str:
-    timed = trace.times is not None
-    head = "<tr><th>step</th>" + ("<th>time</th>" if timed else "") + \
-           '<th class="text">action</th><th>old</th><th>stopping</th><th>pending</th><th>new</th></tr>'
-    rows = []
-    for i, state in enumerate(trace.states):
-        action = "(start)" if i == 0 else str(trace.actions[i - 1])
-        when = f"<td>{escape(duration(trace.times[i]))}</td>" if trace.times is not None else ""
-        rows.append(f"<tr><td>{i}</td>{when}<td class=\"text\">{escape(action)}</td>"
-                    + "".join(f"<td>{v}</td>" for v in state) + "</tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+def counterexample_chart(trace: Counterexample, property_id: str, bounds: Bounds, element_id: str,
+                         requirements: Requirements | None = None) -> str:
+    """Over time where the trace takes time (a deadline's), else over steps: a run of no seconds has no width."""
+    timed = trace.times is not None and trace.times[-1] > trace.times[0]
+    shown = trace if timed else replace(trace, times=None)
+    return chart(shown, element_id, f"tasks by state along the counterexample to {property_id}", bounds,
+                 f"{property_id} violated", requirements)
 
 
 def render_html(result: Result) -> str:
-    model, bounds, plan, ecs = result.model, result.bounds, result.step_plan, result.ecs
-    verdict = result.verdict.value
-    body = [f"<h1>{escape(model.name)} <span class=\"badge {verdict}\">{verdict}</span></h1>"]
+    model, bounds = result.model, result.bounds
+    settings = model.settings
+    body = [f"<h1>{escape(model.name)} {badge(result.verdict)}</h1>"]
     if model.description:
         body.append(f'<p class="muted">{escape(model.description)}</p>')
-    capacity = "unlimited" if bounds.capacity is None else f"{bounds.capacity} task slots"
-    body.append(f"<p>desiredCount {bounds.desired}: at least {bounds.min_healthy} healthy (minimumHealthyPercent "
-                f"{bounds.min_healthy_percent}), at most {bounds.max_tasks} tasks (maximumPercent "
-                f"{bounds.max_percent}), capacity {capacity}.</p>")
+    body.append(f"<p>{escape(settings_text(bounds, settings.health_check_seconds, settings.drain_seconds))}</p>")
     body.append('<h2>Properties</h2><table><tr><th class="text">property</th><th class="text">status</th>'
                 '<th class="text">finding</th></tr>')
     for f in result.findings:
         details = "".join(f"<br><span class=\"muted\">{escape(d)}</span>" for d in f.details)
-        body.append(f'<tr><td class="text">{f.property_id}</td><td class="text {f.status.value}">'
+        body.append(f'<tr><td class="text">{escape(f.property_id)}</td><td class="text {f.status.value}">'
                     f"{MARK[f.status]} {f.status.value}</td><td class=\"text\">{escape(f.message)}{details}</td></tr>")
     body.append("</table>")
     for f in result.findings:
         if f.status is Status.VIOLATED and f.counterexample is not None:
-            body.append(f"<h2>Counterexample: {f.property_id}</h2>")
-            body.append(chart(f.counterexample, f"counterexample-{f.property_id}",
-                              f"tasks by state along the counterexample to {f.property_id}"))
-            body.append(_table(f.counterexample))
-    body.append("<h2>What ECS does</h2>")
-    summary = (f"finishes in {duration(ecs.makespan_seconds)}; lowest healthy {ecs.min_healthy_seen}, "
-               f"peak {ecs.max_counted_seen} tasks counted" if ecs.completes
-               else "unknown: the simulation stopped at its budget" if ecs.exhausted else "never finishes")
-    body.append(f"<p>{escape(summary)}</p>")
-    body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run"))
-    body.append(_table(ecs.trace))
-    body.append("<h2>Step plan</h2>")
-    if plan.min_steps is not None:
-        shown = shown_trace(plan.trace, plan.trace_repeats)
-        body.append(f"<p>fewest steps: {plan.min_steps}: <code>{escape(shown)}</code>"
-                    f" ({escape(', '.join(map(str, plan.steps)))})</p>")
-    elif plan.upper_steps is not None:
-        body.append(f"<p>a plan of {plan.upper_steps} steps: <code>"
-                    f"{escape(shown_trace(plan.trace, plan.trace_repeats))}</code></p>")
-    else:
-        body.append("<p>no step plan was found within the budget, or none finishes</p>")
-    if plan.sequential_seconds is not None:
-        body.append(f"<p>least time as sequential steps: {escape(duration(plan.sequential_seconds))}</p>")
-    if result.optimal.makespan_seconds is not None:
-        body.append(f"<p>optimal overlapping schedule: {escape(duration(result.optimal.makespan_seconds))}</p>")
+            body.append(f"<h2>Counterexample: {escape(f.property_id)}</h2>")
+            body.append(counterexample_chart(f.counterexample, f.property_id, bounds,
+                                             f"counterexample-{f.property_id}", model.requirements))
+            body.append(trace_table(f.counterexample))
+    body += _ecs_section(result)
+    body += _plan_section(result)
     if result.invariants:
         body.append("<h2>Inductive invariant</h2><ul>" +
                     "".join(f"<li><code>{escape(t)}</code></li>" for t in result.invariants) + "</ul>")
     body.append(f"<p>reproduce: <code>{escape(reproduce_command(model))}</code></p>")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>rollproof: {escape(model.name)}</title><style>{STYLE}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")
+    return page(model.name, body)
 
-
-def render_range_html(result: RangeResult) -> str:
-    """A desired-range result: the text report, and a chart for each failing interval's example."""
-    body = [f"<h1>{escape(result.model.name)} <span class=\"badge {result.verdict.value}\">"
-            f"{result.verdict.value}</span></h1>", f"<pre>{_lines(render_range(result, timing=False))}</pre>"]
-    for finding in result.findings:
-        for interval in finding.failing[:3]:
-            body.append(f"<h2>{finding.property_id}: desiredCount {interval.example}</h2>")
-            body.append(chart(interval.counterexample, f"counterexample-{finding.property_id}-{interval.example}",
-                              f"tasks by state, desiredCount {interval.example}"))
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>rollproof: {escape(result.model.name)}</title><style>{STYLE}</style></head><body>"
-            + "\n".join(body) + "</body></html>\n")
