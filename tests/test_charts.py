@@ -129,17 +129,8 @@ REPR = re.compile(r"\b(None|True|False)\b")
 ONE_PLURAL = re.compile(r"(?<![\d,.])1 (tasks|steps|slots|seconds|services|counts)\b")
 
 
-# The terminal header (reports/text.py) still writes "at most 1 tasks"; its wording is changed with
-# the terminal output. Strict, so that the mark has to go once the header is right.
-TEXT_HEADER_PLURAL = {"single-task-min0-requires-one.txt", "single-task-min0.txt"}
-
-
-def _report(path):
-    mark = pytest.mark.xfail(strict=True, reason="the text header's plural") if path.name in TEXT_HEADER_PLURAL else ()
-    return pytest.param(path, id=path.name, marks=mark)
-
-
-@pytest.mark.parametrize("path", [_report(p) for p in sorted((ROOT / "reports").iterdir()) if p.is_file()])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.name) for p in sorted((ROOT / "reports").iterdir())
+                                  if p.is_file()])
 def test_reports_hold_no_python_repr_and_no_wrong_plural(path):
     text = path.read_text()
     assert not REPR.search(text), REPR.search(text)

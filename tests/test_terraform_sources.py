@@ -16,7 +16,7 @@ from conftest import ROOT, run_in_process
 from verifier.ci.gate import services_in
 from verifier.ci.policy import load_policy
 from verifier.errors import ModelError
-from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED
+from verifier.ingest import ANALYSABLE, NOT_ANALYSED
 
 SHAPE = ROOT / "tests" / "fixtures" / "shapes" / "tf-for-expressions"
 
@@ -42,9 +42,11 @@ def test_settings_computed_by_for_expressions_and_functions():
     # An EXTERNAL controller: the for expression drops the strategy, the dynamic block writes the type.
     assert read["module.external.this[0]"].status == NOT_ANALYSED
     assert "EXTERNAL" in read["module.external.this[0]"].reason
-    # enable_autoscaling = false: no target, and the count is left to whatever runs (ignore_changes).
+    # enable_autoscaling = false: no target, and the count is left to whatever runs (ignore_changes):
+    # the count is unknown, so the gate checks every count it may take.
     fixed = read["module.fixed_count.this[0]"]
-    assert fixed.status == INCONCLUSIVE and "ignore_changes" in fixed.reason and "launch type" not in fixed.reason
+    assert (fixed.status, fixed.desired_owner, fixed.desired.value) == (ANALYSABLE, "autoscaling", None)
+    assert "ignore_changes" in fixed.desired_unknown and "launch type" not in fixed.desired_unknown
     # The twin block (ignore_task_definition) has count 0 in every call: no second service.
     assert not [name for name in read if "ignore_task_definition" in name]
     worker = read["worker"]

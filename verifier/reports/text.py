@@ -14,7 +14,7 @@ from verifier.ci.answers import capacity_assumed, cause, counts_checked, edits_f
 from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport, GateRow, location_for, unanalysed, violated
 from verifier.counterexample import Counterexample
-from verifier.format import duration, pair_trace
+from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
@@ -33,10 +33,10 @@ def render(result: Result, timing: bool = True) -> str:
     lines = [f"{model.name}" + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
-    capacity = "unlimited" if bounds.capacity is None else f"{bounds.capacity} task slots"
+    capacity = "unlimited" if bounds.capacity is None else plural(bounds.capacity, 'task slot')
     lines += [
         f"  desiredCount {bounds.desired}: at least {bounds.min_healthy} healthy "
-        f"(minimumHealthyPercent {bounds.min_healthy_percent}), at most {bounds.max_tasks} tasks "
+        f"(minimumHealthyPercent {bounds.min_healthy_percent}), at most {plural(bounds.max_tasks, 'task')} "
         f"(maximumPercent {bounds.max_percent}), capacity {capacity}",
         "",
     ]
@@ -110,8 +110,8 @@ def _schedules(result: Result) -> list[str]:
                      f"{pair_trace(plan.sequential_trace)}  [{', '.join(map(str, plan.sequential_steps))}]")
     if ecs.completes:
         lines.append(f"    ECS controller   finishes in {duration(ecs.makespan_seconds)}; lowest healthy "
-                     f"{ecs.min_healthy_seen}, peak {ecs.max_counted_seen} tasks counted, "
-                     f"{ecs.max_occupied_seen} slots used")
+                     f"{ecs.min_healthy_seen}, peak {plural(ecs.max_counted_seen, 'task')} counted, "
+                     f"{plural(ecs.max_occupied_seen, 'slot')} used")
     elif ecs.exhausted:
         lines.append(f"    ECS controller   unknown: the simulation stopped at its budget of "
                      f"{len(ecs.trace.states):,} recorded states, neither finished nor stuck")
