@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -32,6 +33,7 @@ from verifier.ingest import (
     check_nesting,
     on_fargate,
 )
+from verifier.ingest.cfn_conditions import Decided, resolve_ifs
 from verifier.ingest.cfn_targets import ServiceIndex
 
 MAX_BYTES = 5_000_000
@@ -209,33 +211,62 @@ def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, li
     if not isinstance(resources, dict):
         return []
     parameters = effective_parameters(template, parameter_values)
+    conditions = Decided(template, parameters)
     try:
-        ranges = _scalable_targets(resources, parameters, odd_numbers)
+        undecided: dict[str, str] = {}  # service -> why whether its scalable target exists is unknown
+        ranges = _scalable_targets(resources, parameters, odd_numbers, conditions, undecided)
         specs: list[ServiceSpec] = []
         for logical_id, resource in resources.items():
             if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
                 continue
-            specs.append(_service(str(logical_id), resource, parameters, ranges, source, _line(logical_id)[0],
-                                  odd_numbers, via))
+            created, why = _created(resource, conditions)
+            if created is False:  # the parameters leave it out of this deployment: there is no such service
+                continue
+            spec = _service(str(logical_id), resolve_ifs(resource, conditions), parameters, ranges, source,
+                            _line(logical_id)[0], odd_numbers, via)
+            why = why or undecided.get(str(logical_id), "")
+            if why and spec.status == ANALYSABLE:
+                spec = replace(spec, status=INCONCLUSIVE, reason=why)
+            specs.append(spec)
     except _Invalid as invalid:
         raise IngestError(str(invalid), source, invalid.line) from None
     return specs
 
 
+def _created(resource: dict[Any, Any], conditions: Decided) -> tuple[bool | None, str]:
+    """Whether the template creates a resource, by its `Condition`; with None, the reason it is unknown."""
+    name = resource.get("Condition")
+    if name is None:
+        return True, ""
+    created, why = conditions.value(str(name))
+    return created, "" if created is not None else f"the resource is created only when condition {name} holds: {why}"
+
+
 def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
-                      odd: dict[int, list[tuple[int, str]]]) -> dict[str, tuple[int, int, int | None]]:
-    """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget."""
+                      odd: dict[int, list[tuple[int, str]]], conditions: Decided,
+                      undecided: dict[str, str]) -> dict[str, tuple[int, int, int | None]]:
+    """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget.
+
+    A target whose Condition is false does not exist; one whose Condition is unknown is put in `undecided`.
+    """
     found: dict[str, tuple[int, int, int | None]] = {}
     index: ServiceIndex | None = None  # built on the first scalable target: most templates have none
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
+        created, why = _created(resource, conditions)
+        if created is False:
+            continue
+        resource = resolve_ifs(resource, conditions)
         props = resource.get("Properties") or {}
         if not isinstance(props, dict) or props.get("ScalableDimension") != "ecs:service:DesiredCount":
             continue
         index = index or ServiceIndex(resources)
         service = index.target_of(props.get("ResourceId"))
         if service is None:
+            continue
+        if created is None:
+            undecided[service] = f"whether its scalable target {logical_id} exists is unknown: {why}"
             continue
         try:
             low = _resolve(props.get("MinCapacity"), parameters, "MinCapacity")

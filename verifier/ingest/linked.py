@@ -16,6 +16,7 @@ from verifier.ingest import IngestError, ServiceSpec, read_infra_text
 from verifier.ingest.cfn_stacks import (
     MapUrl,
     children_of,
+    has_nested_stacks,
     parameter_values,
     parameters_for_template,
     read_stack,
@@ -67,8 +68,7 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
                 values_file = parameters[resolved]
                 values = parameter_values(read_infra_text(values_file)) or {}
                 yield path, _entered(path, read_stack(path, values, (str(values_file),), map_url)) or None, None
-            elif "AWS::CloudFormation::Stack" in read_infra_text(path) and children_of(path, read_infra_text(path),
-                                                                                        map_url):
+            elif has_nested_stacks(path, read_infra_text(path)):
                 yield path, _entered(path, read_stack(path, None, (), map_url)) or None, None
             elif path.suffix in (".yml", ".yaml") and looks_like_copilot(read_infra_text(path)):
                 yield path, read_manifest(read_infra_text(path), str(path)), None

@@ -1,0 +1,95 @@
+"""CloudFormation Conditions decided from the parameters, and nested stacks whose template is not here.
+
+The fixtures under tests/fixtures/shapes/cfn-conditions and cfn-unfound reproduce two shapes seen in
+public ECS repositories: one service per launch type with `Condition:` picking one by a parameter
+(and `!If` choosing a capacity provider or a count), and a parent whose nested stack's template is
+published elsewhere. Each expected value is derived by hand from the fixture, as the comments say.
+"""
+
+import pytest
+from conftest import ROOT
+
+from verifier.ci.gate import services_in
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED
+from verifier.ingest.cfn_conditions import Decided
+from verifier.ingest.cloudformation import read_template
+
+SHAPES = ROOT / "tests" / "fixtures" / "shapes"
+EITHER = SHAPES / "cfn-conditions" / "either-launch-type.yaml"
+
+
+def specs(folder):
+    found = []
+    for _, services, error in services_in([SHAPES / folder]):
+        assert error is None, error
+        found += services or []
+    return {spec.name: spec for spec in found}
+
+
+def test_a_service_whose_condition_is_false_is_not_deployed():
+    read = {spec.name: spec for spec in read_template(EITHER.read_text(), str(EITHER))}
+    # LaunchType defaults to Fargate: OnFargate holds and OnEc2 does not, so Ec2Service is never created.
+    assert "Ec2Service" not in read
+    fargate = read["FargateService"]
+    # Spot defaults to YAML false, compared as the text "false" with "true": HasSpot is false, so the
+    # count is !Ref Count (3), the provider FARGATE and MaximumPercent 150. Scales = OnFargate and not
+    # (AutoScaling "true" = "false") holds, so the target's 2..5 is the range.
+    assert (fargate.status, fargate.desired.value, fargate.max_percent.value) == (ANALYSABLE, 3, 150)
+    assert fargate.fargate and fargate.desired_range == (2, 5)
+    # ProdOrEc2 = IsProd or OnEc2: OnEc2 is false and IsProd needs Stage, which has no value.
+    prod = read["ProdOnly"]
+    assert prod.status == INCONCLUSIVE and "ProdOrEc2" in prod.reason and "Stage" in prod.reason
+
+
+def test_parameter_values_decide_conditions_and_no_value_removes_the_property():
+    read = {spec.name: spec for spec in read_template(EITHER.read_text(), str(EITHER),
+                                                      {"LaunchType": "EC2", "Spot": "true", "Stage": "dev"})}
+    # LaunchType EC2: FargateService is gone, and with it the scalable target's condition (Scales needs
+    # OnFargate); ProdOrEc2 holds through OnEc2 although IsProd is false.
+    assert sorted(read) == ["Ec2Service", "ProdOnly"]
+    assert (read["Ec2Service"].desired.value, read["Ec2Service"].max_percent.value) == (2, 100)
+    assert read["ProdOnly"].status == ANALYSABLE
+    spot = {spec.name: spec for spec in read_template(EITHER.read_text(), str(EITHER), {"Spot": "true"})}
+    fargate = spot["FargateService"]
+    # HasSpot: the count is 1 and MaximumPercent is !Ref AWS::NoValue, that is absent: ECS's 200.
+    assert (fargate.desired.value, fargate.max_percent.value, fargate.max_percent.default) == (1, 200, True)
+
+
+@pytest.mark.parametrize(("conditions", "name", "expected"), [
+    ({"A": {"Fn::Equals": [1, "1"]}}, "A", True),                      # compared as text
+    ({"A": {"Fn::Equals": [True, "true"]}}, "A", True),
+    ({"A": {"Fn::Not": [{"Fn::Equals": ["a", "b"]}]}}, "A", True),
+    ({"A": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}}, "A", None),
+    # Or with one true operand is true, And with one false operand is false, whatever the unknown one is.
+    ({"U": {"Fn::Equals": [{"Ref": "Free"}, "x"]}, "A": {"Fn::Or": [{"Condition": "U"}, {"Fn::Equals": ["a", "a"]}]}},
+     "A", True),
+    ({"U": {"Fn::Equals": [{"Ref": "Free"}, "x"]}, "A": {"Fn::And": [{"Condition": "U"}, {"Fn::Equals": ["a", "b"]}]}},
+     "A", False),
+    ({"U": {"Fn::Equals": [{"Ref": "Free"}, "x"]}, "A": {"Fn::And": [{"Condition": "U"}, {"Fn::Equals": ["a", "a"]}]}},
+     "A", None),
+    ({"A": {"Condition": "B"}, "B": {"Condition": "A"}}, "A", None),   # a cycle is unknown, not a hang
+    ({}, "Missing", None),
+])
+def test_condition_functions(conditions, name, expected):
+    decided = Decided({"Conditions": conditions}, {"Free": {"Type": "String"}})
+    value, why = decided.value(name)
+    assert value is expected and (why != "") == (expected is None)
+
+
+def test_a_parent_decides_its_childs_conditions_and_its_own_stacks():
+    read = specs("cfn-conditions")
+    # parent.yaml passes LaunchType EC2 to stacks/app.yaml: only Ec2Service is created there, and its
+    # LaunchType !If [OnFargate, FARGATE, EC2] is EC2. The Workers stack's condition (WithWorkers "no" =
+    # "yes") is false, so its unfound template is not reported. either-launch-type.yaml is read alone.
+    assert sorted(read) == ["App/Ec2Service", "FargateService", "ProdOnly"]
+    app = read["App/Ec2Service"]
+    assert (app.status, app.desired.value, app.fargate) == (ANALYSABLE, 4, False)
+
+
+def test_a_nested_stack_whose_template_is_not_here_is_reported():
+    read = specs("cfn-unfound")
+    # root.yaml's Service stack names a template on S3 that no file in the folder matches; Network is
+    # found (network.yaml, no service) and so is not listed.
+    assert sorted(read) == ["Service"]
+    stack = read["Service"]
+    assert stack.status == NOT_ANALYSED and "ecs-service-v2.yaml" in stack.reason and stack.line == 8
