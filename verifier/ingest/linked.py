@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from verifier.ingest import IngestError, ServiceSpec, read_infra_text
+from verifier.ingest.cdk_source import unsynthesized_services
 from verifier.ingest.cfn_stacks import (
     MapUrl,
     children_of,
@@ -55,6 +56,9 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
         if resolved in included or resolved in consumed:
             continue
         try:
+            if path.name == "cdk.json":  # a CDK app: its services are in what it synthesizes
+                yield path, unsynthesized_services(path, files) or read_one(path), None
+                continue
             if path.suffix == ".tf":
                 if terraform.first_file_of_root(path):
                     yield path, _entered(path, terraform.read_root(path.parent)) or None, None
