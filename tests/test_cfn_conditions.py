@@ -88,8 +88,11 @@ def test_a_parent_decides_its_childs_conditions_and_its_own_stacks():
 
 def test_a_nested_stack_whose_template_is_not_here_is_reported():
     read = specs("cfn-unfound")
-    # root.yaml's Service stack names a template on S3 that no file in the folder matches; Network is
-    # found (network.yaml, no service) and so is not listed.
-    assert sorted(read) == ["Service"]
-    stack = read["Service"]
-    assert stack.status == NOT_ANALYSED and "ecs-service-v2.yaml" in stack.reason and stack.line == 8
+    # root.yaml's Service stack (line 13) names a template on S3 that no file in the folder matches;
+    # Network is found (network.yaml, no service) and so is not listed. Addons (line 19) takes its URL
+    # from a parameter with no value, and exists only when HasAddons holds, which that parameter decides.
+    assert sorted(read) == ["Addons", "Service"]
+    stack, addons = read["Service"], read["Addons"]
+    assert stack.status == NOT_ANALYSED and "ecs-service-v2.yaml" in stack.reason and stack.line == 13
+    assert addons.status == NOT_ANALYSED and addons.line == 19
+    assert "computed URL" in addons.reason and "HasAddons" in addons.reason and "AddonsUrl" in addons.reason

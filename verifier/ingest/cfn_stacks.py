@@ -180,18 +180,24 @@ def read_stack(path: Path, values: Mapping[str, Any] | None = None, via: tuple[s
                                 f"{prefix}{logical_id}/", depth + 1)
         else:  # its services, if any, would otherwise go unseen without a word
             specs.append(ServiceSpec(file=source, kind="cloudformation", name=f"{prefix}{logical_id}", line=line,
-                                     status=NOT_ANALYSED, via=via, reason=_unfound(template, logical_id)))
+                                     status=NOT_ANALYSED, via=via,
+                                     reason=_unfound(template, parameters, logical_id)))
     return specs
 
 
-def _unfound(template: dict[Any, Any], logical_id: str) -> str:
+def _unfound(template: dict[Any, Any], parameters: Mapping[str, Any], logical_id: str) -> str:
     """Why a nested stack's services cannot be read: its TemplateURL, as written, names no file here."""
     resource = template["Resources"][logical_id]
     props = resource.get("Properties")
     url = props.get("TemplateURL") if isinstance(props, dict) else None
     shown = repr(url) if isinstance(url, str) else "a computed URL" if url is not None else "no URL"
-    return f"nested stack {logical_id}: its TemplateURL ({shown}) names no template file in the repository, " \
+    reason = f"nested stack {logical_id}: its TemplateURL ({shown}) names no template file in the repository, " \
         "so the ECS services it may create are not read"
+    if "Condition" in resource:  # a false one was left out already: this one holds or is unknown
+        created, why = Decided(template, parameters).value(str(resource["Condition"]))
+        if created is None:
+            reason += f"; it is created only when condition {resource['Condition']} holds ({why})"
+    return reason
 
 
 def has_nested_stacks(path: Path, text: str) -> bool:
