@@ -81,9 +81,13 @@ def test_a_parent_decides_its_childs_conditions_and_its_own_stacks():
     # parent.yaml passes LaunchType EC2 to stacks/app.yaml: only Ec2Service is created there, and its
     # LaunchType !If [OnFargate, FARGATE, EC2] is EC2. The Workers stack's condition (WithWorkers "no" =
     # "yes") is false, so its unfound template is not reported. either-launch-type.yaml is read alone.
-    assert sorted(read) == ["App/Ec2Service", "FargateService", "ProdOnly"]
+    # The Mirror stack reads app.yaml with its default (Fargate), but exists only when MirrorRegion, which
+    # has no value, is eu-west-1: its service is inconclusive, with that reason.
+    assert sorted(read) == ["App/Ec2Service", "FargateService", "Mirror/FargateService", "ProdOnly"]
     app = read["App/Ec2Service"]
     assert (app.status, app.desired.value, app.fargate) == (ANALYSABLE, 4, False)
+    mirror = read["Mirror/FargateService"]
+    assert mirror.status == INCONCLUSIVE and "Mirrored" in mirror.reason and "MirrorRegion" in mirror.reason
 
 
 def test_a_nested_stack_whose_template_is_not_here_is_reported():

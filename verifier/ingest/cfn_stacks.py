@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
-from verifier.ingest import NOT_ANALYSED, IngestError, ServiceSpec, read_infra_text
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, read_infra_text
 from verifier.ingest.cfn_conditions import Decided, resolve_ifs
 from verifier.ingest.cloudformation import decode_template, effective_parameters, services_of
 
@@ -176,13 +177,26 @@ def read_stack(path: Path, values: Mapping[str, Any] | None = None, via: tuple[s
     parameters = effective_parameters(template, values)
     for logical_id, line, child, passed in nested_children(path, template, parameters, map_url):
         if child is not None:
-            specs += read_stack(child, passed, via + (f"{source}:{line or 1} {logical_id}",), map_url,
-                                f"{prefix}{logical_id}/", depth + 1)
+            inner = read_stack(child, passed, via + (f"{source}:{line or 1} {logical_id}",), map_url,
+                               f"{prefix}{logical_id}/", depth + 1)
+            undecided = _undecided(template, parameters, logical_id)
+            specs += [replace(spec, status=INCONCLUSIVE, reason=undecided)
+                      if undecided and spec.status == ANALYSABLE else spec for spec in inner]
         else:  # its services, if any, would otherwise go unseen without a word
             specs.append(ServiceSpec(file=source, kind="cloudformation", name=f"{prefix}{logical_id}", line=line,
                                      status=NOT_ANALYSED, via=via,
                                      reason=_unfound(template, parameters, logical_id)))
     return specs
+
+
+def _undecided(template: dict[Any, Any], parameters: Mapping[str, Any], logical_id: str) -> str:
+    """Why it is unknown whether a nested stack is created ('' when it is): its Condition is undecided."""
+    condition = template["Resources"][logical_id].get("Condition")
+    if condition is None:
+        return ""
+    created, why = Decided(template, parameters).value(str(condition))
+    return "" if created is not None else \
+        f"its nested stack {logical_id} is created only when condition {condition} holds: {why}"
 
 
 def _unfound(template: dict[Any, Any], parameters: Mapping[str, Any], logical_id: str) -> str:
@@ -214,8 +228,6 @@ def has_nested_stacks(path: Path, text: str) -> bool:
 
 
 def _renamed(spec: ServiceSpec, prefix: str) -> ServiceSpec:
-    from dataclasses import replace
-
     return replace(spec, name=prefix + spec.name, aliases=spec.aliases + (spec.name,))
 
 
