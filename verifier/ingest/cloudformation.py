@@ -8,8 +8,11 @@ updates): MinimumHealthyPercent 100, MaximumPercent 200. An absent
 DesiredCount is 1 when CloudFormation creates the service but stays whatever it
 was when it updates it, so without a linked scalable target it is inconclusive.
 A `Ref` resolves to the template parameter's Default; without one it is
-inconclusive. DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers
-are listed as not analysed.
+inconclusive. Conditions are decided from the same values (cfn_conditions): a
+service or scalable target whose condition is false is not created, `Fn::If`
+takes its branch, and an undecided condition makes the service inconclusive.
+DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers are listed as
+not analysed.
 """
 
 from __future__ import annotations
