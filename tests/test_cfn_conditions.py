@@ -83,7 +83,7 @@ def test_a_parent_decides_its_childs_conditions_and_its_own_stacks():
     # "yes") is false, so its unfound template is not reported. either-launch-type.yaml is read alone.
     # The Mirror stack reads app.yaml with its default (Fargate), but exists only when MirrorRegion, which
     # has no value, is eu-west-1: its service is inconclusive, with that reason.
-    assert sorted(read) == ["App/Ec2Service", "FargateService", "Mirror/FargateService", "ProdOnly"]
+    assert sorted(read) == ["Api", "App/Ec2Service", "FargateService", "Mirror/FargateService", "ProdOnly"]
     app = read["App/Ec2Service"]
     assert (app.status, app.desired.value, app.fargate) == (ANALYSABLE, 4, False)
     mirror = read["Mirror/FargateService"]
@@ -100,3 +100,13 @@ def test_a_nested_stack_whose_template_is_not_here_is_reported():
     assert stack.status == NOT_ANALYSED and "ecs-service-v2.yaml" in stack.reason and stack.line == 13
     assert addons.status == NOT_ANALYSED and addons.line == 19
     assert "computed URL" in addons.reason and "HasAddons" in addons.reason and "AddonsUrl" in addons.reason
+
+
+def test_an_undecided_deployment_configuration_is_not_read_as_ecs_defaults():
+    path = SHAPES / "cfn-conditions" / "undecided-configuration.yaml"
+    api, = read_template(path.read_text(), str(path))
+    # Critical needs Tier, which has no value: the percentages are 100/150 or 50/100, never the 100/200
+    # ECS would take if DeploymentConfiguration were absent.
+    assert api.status == INCONCLUSIVE and "DeploymentConfiguration" in api.reason and "Fn::If" in api.reason
+    tiered, = read_template(path.read_text(), str(path), {"Tier": "critical"})
+    assert (tiered.status, tiered.min_healthy_percent.value, tiered.max_percent.value) == (ANALYSABLE, 100, 150)

@@ -38,7 +38,7 @@ class Decided:
         if name not in self._declared:
             return None, f"condition {name} is not declared in Conditions"
         if depth > _MAX_DEPTH:
-            return None, f"condition {name} refers to itself"
+            return None, f"condition {name} is reached through more than {_MAX_DEPTH} conditions (a cycle?)"
         decided = self._evaluate(self._declared[name], depth + 1)
         if decided[0] is None and not decided[1].startswith("condition "):
             decided = None, f"condition {name} cannot be decided: {decided[1]}"

@@ -149,6 +149,10 @@ def _written_plainly(what: str, value: int, line: int | None, column: int | None
                            "write the number in decimal digits", line)
 
 
+def _is_function(key: Any) -> bool:
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+
+
 def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str, Any], default: int | None,
              odd: dict[int, list[tuple[int, str]]]) -> Setting:
     node: Any = props
@@ -156,6 +160,11 @@ def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str,
     for index, name in enumerate(path):
         if not isinstance(node, dict):
             raise _Unresolved(f"{path[index - 1]} is {_kind(node)}, not a mapping of properties")
+        if node is not props and len(node) == 1 and _is_function(next(iter(node))):
+            # `DeploymentConfiguration: !If [...]` left undecided: its keys are not properties, so
+            # reading them as absent would give ECS's defaults for what the template actually decides
+            raise _Unresolved(f"{path[index - 1]} is computed by {next(iter(node))}, which rollproof does not "
+                              "evaluate here")
         key = _key_of(node, name)
         if key is None:
             line, column = _line(node) if node is not props else (None, None)
