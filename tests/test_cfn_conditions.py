@@ -83,7 +83,8 @@ def test_a_parent_decides_its_childs_conditions_and_its_own_stacks():
     # "yes") is false, so its unfound template is not reported. either-launch-type.yaml is read alone.
     # The Mirror stack reads app.yaml with its default (Fargate), but exists only when MirrorRegion, which
     # has no value, is eu-west-1: its service is inconclusive, with that reason.
-    assert sorted(read) == ["Api", "App/Ec2Service", "FargateService", "Mirror/FargateService", "ProdOnly"]
+    assert sorted(read) == ["Api", "App/Ec2Service", "FargateService", "Mirror/FargateService", "Placed",
+                            "ProdOnly", "Shifted"]
     app = read["App/Ec2Service"]
     assert (app.status, app.desired.value, app.fargate) == (ANALYSABLE, 4, False)
     mirror = read["Mirror/FargateService"]
@@ -110,3 +111,15 @@ def test_an_undecided_deployment_configuration_is_not_read_as_ecs_defaults():
     assert api.status == INCONCLUSIVE and "DeploymentConfiguration" in api.reason and "Fn::If" in api.reason
     tiered, = read_template(path.read_text(), str(path), {"Tier": "critical"})
     assert (tiered.status, tiered.min_healthy_percent.value, tiered.max_percent.value) == (ANALYSABLE, 100, 150)
+
+
+def test_an_undecided_controller_or_capacity_provider_strategy_is_not_guessed():
+    path = SHAPES / "cfn-conditions" / "undecided-controller.yaml"
+    read = {spec.name: spec for spec in read_template(path.read_text(), str(path))}
+    # Shifted may be CODE_DEPLOY (not a rolling update) and Placed may be on an EC2 capacity provider
+    # (cluster capacity applies) or on FARGATE_SPOT (it does not): neither is ECS's default.
+    assert read["Shifted"].status == INCONCLUSIVE and "DeploymentController" in read["Shifted"].reason
+    assert read["Placed"].status == INCONCLUSIVE and "CapacityProviderStrategy" in read["Placed"].reason
+    decided = {spec.name: spec for spec in read_template(path.read_text(), str(path),
+                                                         {"BlueGreen": "true", "Spot": "true"})}
+    assert decided["Shifted"].status == NOT_ANALYSED and decided["Placed"].fargate

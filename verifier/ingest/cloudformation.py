@@ -313,6 +313,8 @@ def _text_or_reason(value: Any, parameters: dict[str, Any], what: str) -> tuple[
 
 def _strategy(value: Any, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str]:
     """The capacity-provider strategy with each provider name resolved through parameters."""
+    if isinstance(value, dict) and len(value) == 1 and _is_function(next(iter(value))):
+        return None, f"CapacityProviderStrategy is computed by {next(iter(value))}, which does not resolve to a value"
     if not isinstance(value, list):
         return None, ""
     resolved: list[dict[str, Any]] = []
@@ -332,6 +334,9 @@ def _not_rolling(props: dict[Any, Any], parameters: dict[str, Any]) -> str:
         return "DAEMON services run one task per instance; the rolling-update model covers REPLICA services"
     controller_node = props.get("DeploymentController")
     controller = "ECS"
+    if isinstance(controller_node, dict) and len(controller_node) == 1 and _is_function(next(iter(controller_node))):
+        raise _Unresolved(f"DeploymentController is computed by {next(iter(controller_node))}, which does not "
+                          "resolve to a value")
     if isinstance(controller_node, dict):
         resolved, reason = _text_or_reason(controller_node.get("Type"), parameters, "DeploymentController Type")
         if reason:
