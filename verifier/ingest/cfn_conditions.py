@@ -97,6 +97,20 @@ class Decided:
         return None, f"a value computed by {function} is compared"
 
 
+def created(resource: Mapping[Any, Any], conditions: Decided) -> tuple[bool | None, str]:
+    """Whether the template creates a resource, by its `Condition`; with None, the reason it is unknown."""
+    name = resource.get("Condition")
+    if name is None:
+        return True, ""
+    holds, why = conditions.value(str(name))
+    return holds, "" if holds is not None else f"the resource is created only when condition {name} holds: {why}"
+
+
+def is_function(key: Any) -> bool:
+    """Whether a mapping's only key names an intrinsic function (`Ref`, `Fn::If`, ...)."""
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+
+
 def resolve_ifs(node: Any, conditions: Decided) -> Any:
     """The node with every `Fn::If` whose condition is decided replaced by its branch (NO_VALUE for AWS::NoValue).
 

@@ -36,7 +36,7 @@ from verifier.ingest import (
     check_nesting,
     on_fargate,
 )
-from verifier.ingest.cfn_conditions import Decided, resolve_ifs
+from verifier.ingest.cfn_conditions import Decided, created, is_function, resolve_ifs
 from verifier.ingest.cfn_targets import ServiceIndex
 
 MAX_BYTES = 5_000_000
@@ -149,10 +149,6 @@ def _written_plainly(what: str, value: int, line: int | None, column: int | None
                            "write the number in decimal digits", line)
 
 
-def _is_function(key: Any) -> bool:
-    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
-
-
 def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str, Any], default: int | None,
              odd: dict[int, list[tuple[int, str]]]) -> Setting:
     node: Any = props
@@ -160,7 +156,7 @@ def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str,
     for index, name in enumerate(path):
         if not isinstance(node, dict):
             raise _Unresolved(f"{path[index - 1]} is {_kind(node)}, not a mapping of properties")
-        if node is not props and len(node) == 1 and _is_function(next(iter(node))):
+        if node is not props and len(node) == 1 and is_function(next(iter(node))):
             # `DeploymentConfiguration: !If [...]` left undecided: its keys are not properties, so
             # reading them as absent would give ECS's defaults for what the template actually decides
             raise _Unresolved(f"{path[index - 1]} is computed by {next(iter(node))}, which rollproof does not "
@@ -231,8 +227,8 @@ def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, li
         for logical_id, resource in resources.items():
             if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
                 continue
-            created, why = _created(resource, conditions)
-            if created is False:  # the parameters leave it out of this deployment: there is no such service
+            exists, why = created(resource, conditions)
+            if exists is False:  # the parameters leave it out of this deployment: there is no such service
                 continue
             spec = _service(str(logical_id), resolve_ifs(resource, conditions), parameters, ranges, source,
                             _line(logical_id)[0], odd_numbers, via)
@@ -243,15 +239,6 @@ def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, li
     except _Invalid as invalid:
         raise IngestError(str(invalid), source, invalid.line) from None
     return specs
-
-
-def _created(resource: dict[Any, Any], conditions: Decided) -> tuple[bool | None, str]:
-    """Whether the template creates a resource, by its `Condition`; with None, the reason it is unknown."""
-    name = resource.get("Condition")
-    if name is None:
-        return True, ""
-    created, why = conditions.value(str(name))
-    return created, "" if created is not None else f"the resource is created only when condition {name} holds: {why}"
 
 
 def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
@@ -266,8 +253,8 @@ def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
-        created, why = _created(resource, conditions)
-        if created is False:
+        exists, why = created(resource, conditions)
+        if exists is False:
             continue
         resource = resolve_ifs(resource, conditions)
         props = resource.get("Properties") or {}
@@ -277,7 +264,7 @@ def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
         service = index.target_of(props.get("ResourceId"))
         if service is None:
             continue
-        if created is None:
+        if exists is None:
             undecided[service] = f"whether its scalable target {logical_id} exists is unknown: {why}"
             continue
         try:
@@ -313,7 +300,7 @@ def _text_or_reason(value: Any, parameters: dict[str, Any], what: str) -> tuple[
 
 def _strategy(value: Any, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str]:
     """The capacity-provider strategy with each provider name resolved through parameters."""
-    if isinstance(value, dict) and len(value) == 1 and _is_function(next(iter(value))):
+    if isinstance(value, dict) and len(value) == 1 and is_function(next(iter(value))):
         return None, f"CapacityProviderStrategy is computed by {next(iter(value))}, which does not resolve to a value"
     if not isinstance(value, list):
         return None, ""
@@ -334,7 +321,7 @@ def _not_rolling(props: dict[Any, Any], parameters: dict[str, Any]) -> str:
         return "DAEMON services run one task per instance; the rolling-update model covers REPLICA services"
     controller_node = props.get("DeploymentController")
     controller = "ECS"
-    if isinstance(controller_node, dict) and len(controller_node) == 1 and _is_function(next(iter(controller_node))):
+    if isinstance(controller_node, dict) and len(controller_node) == 1 and is_function(next(iter(controller_node))):
         raise _Unresolved(f"DeploymentController is computed by {next(iter(controller_node))}, which does not "
                           "resolve to a value")
     if isinstance(controller_node, dict):
