@@ -171,9 +171,13 @@ def test_a_template_url_the_policy_maps_is_read_through_its_parent(tmp_path):
     rows = {row["model"]: row for row in json.loads(mapped.out)["services"]}
     assert list(rows) == ["Svc/Service"] and rows["Svc/Service"]["verdict"] == "violated", mapped.out
     assert "templateUrls entry 'https://s3.amazonaws.com/acme/published/' maps nothing" in mapped.err
-    # Unmapped: the child is not found, and the template is read on its own with its default 200: holds.
+    # Unmapped: the child stack is not found, so it is listed as not analysed (never unseen), and the
+    # template is read on its own with its default 200: holds.
     alone = run_in_process("gate", tmp_path, "--format", "json")
-    assert [row["model"] for row in json.loads(alone.out)["services"]] == ["Service"] and alone.code == 0
+    rows = {row["model"]: row for row in json.loads(alone.out)["services"]}
+    assert list(rows) == ["Svc", "Service"] and alone.code == 0
+    assert rows["Svc"]["verdict"] == "not analysed" and "service-v3.yaml" in rows["Svc"]["reason"]
+    assert rows["Service"]["verdict"] == "proved"
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [

@@ -23,11 +23,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
-from verifier.ingest import IngestError, ServiceSpec, read_infra_text
+from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, IngestError, ServiceSpec, read_infra_text
+from verifier.ingest.cfn_conditions import Decided, resolve_ifs
 from verifier.ingest.cloudformation import decode_template, effective_parameters, services_of
 
 MapUrl = Callable[[str], Path | None]  # the policy's TemplateURL -> file mapping, filled by the caller
@@ -145,9 +147,13 @@ def nested_children(path: Path, template: dict[Any, Any], parameters: Mapping[st
     found: list[tuple[str, int | None, Path | None, dict[str, Any]]] = []
     if not isinstance(resources, dict):
         return found
+    conditions = Decided(template, parameters)
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::CloudFormation::Stack":
             continue
+        if "Condition" in resource and conditions.value(str(resource["Condition"]))[0] is False:
+            continue  # the parameters leave this stack out
+        resource = resolve_ifs(resource, conditions)
         props = resource.get("Properties")
         given = props.get("Parameters") if isinstance(props, dict) else None
         passed = {str(k): _passed(v, parameters) for k, v in given.items()} if isinstance(given, dict) else {}
@@ -171,14 +177,57 @@ def read_stack(path: Path, values: Mapping[str, Any] | None = None, via: tuple[s
     parameters = effective_parameters(template, values)
     for logical_id, line, child, passed in nested_children(path, template, parameters, map_url):
         if child is not None:
-            specs += read_stack(child, passed, via + (f"{source}:{line or 1} {logical_id}",), map_url,
-                                f"{prefix}{logical_id}/", depth + 1)
+            inner = read_stack(child, passed, via + (f"{source}:{line or 1} {logical_id}",), map_url,
+                               f"{prefix}{logical_id}/", depth + 1)
+            undecided = _undecided(template, parameters, logical_id)
+            specs += [replace(spec, status=INCONCLUSIVE, reason=undecided)
+                      if undecided and spec.status == ANALYSABLE else spec for spec in inner]
+        else:  # its services, if any, would otherwise go unseen without a word
+            specs.append(ServiceSpec(file=source, kind="cloudformation", name=f"{prefix}{logical_id}", line=line,
+                                     status=NOT_ANALYSED, via=via,
+                                     reason=_unfound(template, parameters, logical_id)))
     return specs
 
 
-def _renamed(spec: ServiceSpec, prefix: str) -> ServiceSpec:
-    from dataclasses import replace
+def _undecided(template: dict[Any, Any], parameters: Mapping[str, Any], logical_id: str) -> str:
+    """Why it is unknown whether a nested stack is created ('' when it is): its Condition is undecided."""
+    condition = template["Resources"][logical_id].get("Condition")
+    if condition is None:
+        return ""
+    created, why = Decided(template, parameters).value(str(condition))
+    return "" if created is not None else \
+        f"its nested stack {logical_id} is created only when condition {condition} holds: {why}"
 
+
+def _unfound(template: dict[Any, Any], parameters: Mapping[str, Any], logical_id: str) -> str:
+    """Why a nested stack's services cannot be read: its TemplateURL, as written, names no file here."""
+    resource = template["Resources"][logical_id]
+    props = resource.get("Properties")
+    url = props.get("TemplateURL") if isinstance(props, dict) else None
+    shown = repr(url) if isinstance(url, str) else "a computed URL" if url is not None else "no URL"
+    reason = f"nested stack {logical_id}: its TemplateURL ({shown}) names no template file in the repository, " \
+        "so the ECS services it may create are not read"
+    if "Condition" in resource:  # a false one was left out already: this one holds or is unknown
+        created, why = Decided(template, parameters).value(str(resource["Condition"]))
+        if created is None:
+            reason += f"; it is created only when condition {resource['Condition']} holds ({why})"
+    return reason
+
+
+def has_nested_stacks(path: Path, text: str) -> bool:
+    """Whether a template declares any nested stack (found on disk or not)."""
+    if "AWS::CloudFormation::Stack" not in text:
+        return False
+    try:
+        template, _ = decode_template(text, str(path))
+    except IngestError:
+        return False  # reading the file itself reports it
+    resources = template.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(r, dict) and r.get("Type") == "AWS::CloudFormation::Stack" for r in resources.values())
+
+
+def _renamed(spec: ServiceSpec, prefix: str) -> ServiceSpec:
     return replace(spec, name=prefix + spec.name, aliases=spec.aliases + (spec.name,))
 
 

@@ -10,14 +10,18 @@ was when it updates it, so without a linked scalable target the count is
 unknown (`desired_unknown` says why) and the gate checks every count it may take.
 A `Ref` resolves to the template parameter's Default; a DesiredCount without one
 is unknown in the same way, any other setting without one is inconclusive.
-DAEMON services and CODE_DEPLOY / EXTERNAL deployment controllers are listed
-as not analysed.
+Conditions are decided from the same values (cfn_conditions): a service or
+scalable target whose condition is false is not created, `Fn::If` takes its
+branch, and an undecided condition makes the service inconclusive. DAEMON
+services and CODE_DEPLOY / EXTERNAL deployment controllers are listed as not
+analysed.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -34,6 +38,7 @@ from verifier.ingest import (
     check_nesting,
     on_fargate,
 )
+from verifier.ingest.cfn_conditions import Decided, created, is_function, resolve_ifs
 from verifier.ingest.cfn_targets import ServiceIndex
 
 MAX_BYTES = 5_000_000
@@ -153,6 +158,11 @@ def _setting(props: dict[Any, Any], path: tuple[str, ...], parameters: dict[str,
     for index, name in enumerate(path):
         if not isinstance(node, dict):
             raise _Unresolved(f"{path[index - 1]} is {_kind(node)}, not a mapping of properties")
+        if node is not props and len(node) == 1 and is_function(next(iter(node))):
+            # `DeploymentConfiguration: !If [...]` left undecided: its keys are not properties, so
+            # reading them as absent would give ECS's defaults for what the template actually decides
+            raise _Unresolved(f"{path[index - 1]} is computed by {next(iter(node))}, which rollproof does not "
+                              "evaluate here")
         key = _key_of(node, name)
         if key is None:
             line, column = _line(node) if node is not props else (None, None)
@@ -211,33 +221,53 @@ def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, li
     if not isinstance(resources, dict):
         return []
     parameters = effective_parameters(template, parameter_values)
+    conditions = Decided(template, parameters)
     try:
-        ranges = _scalable_targets(resources, parameters, odd_numbers)
+        undecided: dict[str, str] = {}  # service -> why whether its scalable target exists is unknown
+        ranges = _scalable_targets(resources, parameters, odd_numbers, conditions, undecided)
         specs: list[ServiceSpec] = []
         for logical_id, resource in resources.items():
             if not isinstance(resource, dict) or resource.get("Type") != "AWS::ECS::Service":
                 continue
-            specs.append(_service(str(logical_id), resource, parameters, ranges, source, _line(logical_id)[0],
-                                  odd_numbers, via))
+            exists, why = created(resource, conditions)
+            if exists is False:  # the parameters leave it out of this deployment: there is no such service
+                continue
+            spec = _service(str(logical_id), resolve_ifs(resource, conditions), parameters, ranges, source,
+                            _line(logical_id)[0], odd_numbers, via)
+            why = why or undecided.get(str(logical_id), "")
+            if why and spec.status == ANALYSABLE:
+                spec = replace(spec, status=INCONCLUSIVE, reason=why)
+            specs.append(spec)
     except _Invalid as invalid:
         raise IngestError(str(invalid), source, invalid.line) from None
     return specs
 
 
 def _scalable_targets(resources: dict[Any, Any], parameters: dict[str, Any],
-                      odd: dict[int, list[tuple[int, str]]]) -> dict[str, tuple[int, int, int | None]]:
-    """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget."""
+                      odd: dict[int, list[tuple[int, str]]], conditions: Decided,
+                      undecided: dict[str, str]) -> dict[str, tuple[int, int, int | None]]:
+    """Service logical id -> (min, max, line) from AWS::ApplicationAutoScaling::ScalableTarget.
+
+    A target whose Condition is false does not exist; one whose Condition is unknown is put in `undecided`.
+    """
     found: dict[str, tuple[int, int, int | None]] = {}
     index: ServiceIndex | None = None  # built on the first scalable target: most templates have none
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
+        exists, why = created(resource, conditions)
+        if exists is False:
+            continue
+        resource = resolve_ifs(resource, conditions)
         props = resource.get("Properties") or {}
         if not isinstance(props, dict) or props.get("ScalableDimension") != "ecs:service:DesiredCount":
             continue
         index = index or ServiceIndex(resources)
         service = index.target_of(props.get("ResourceId"))
         if service is None:
+            continue
+        if exists is None:
+            undecided[service] = f"whether its scalable target {logical_id} exists is unknown: {why}"
             continue
         try:
             low = _resolve(props.get("MinCapacity"), parameters, "MinCapacity")
@@ -272,6 +302,8 @@ def _text_or_reason(value: Any, parameters: dict[str, Any], what: str) -> tuple[
 
 def _strategy(value: Any, parameters: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, str]:
     """The capacity-provider strategy with each provider name resolved through parameters."""
+    if isinstance(value, dict) and len(value) == 1 and is_function(next(iter(value))):
+        return None, f"CapacityProviderStrategy is computed by {next(iter(value))}, which does not resolve to a value"
     if not isinstance(value, list):
         return None, ""
     resolved: list[dict[str, Any]] = []
@@ -291,6 +323,9 @@ def _not_rolling(props: dict[Any, Any], parameters: dict[str, Any]) -> str:
         return "DAEMON services run one task per instance; the rolling-update model covers REPLICA services"
     controller_node = props.get("DeploymentController")
     controller = "ECS"
+    if isinstance(controller_node, dict) and len(controller_node) == 1 and is_function(next(iter(controller_node))):
+        raise _Unresolved(f"DeploymentController is computed by {next(iter(controller_node))}, which does not "
+                          "resolve to a value")
     if isinstance(controller_node, dict):
         resolved, reason = _text_or_reason(controller_node.get("Type"), parameters, "DeploymentController Type")
         if reason:

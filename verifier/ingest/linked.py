@@ -13,9 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from verifier.ingest import IngestError, ServiceSpec, read_infra_text
+from verifier.ingest.cdk_source import unsynthesized_services
 from verifier.ingest.cfn_stacks import (
     MapUrl,
     children_of,
+    has_nested_stacks,
     parameter_values,
     parameters_for_template,
     read_stack,
@@ -55,6 +57,9 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
         if resolved in included or resolved in consumed:
             continue
         try:
+            if path.name == "cdk.json":  # a CDK app: its services are in what it synthesizes
+                yield path, unsynthesized_services(path, files) or read_one(path), None
+                continue
             if path.suffix == ".tf":
                 if terraform.first_file_of_root(path):
                     yield path, _entered(path, terraform.read_root(path.parent)) or None, None
@@ -68,8 +73,7 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
                 values_file = parameters[resolved]
                 values = parameter_values(read_infra_text(values_file)) or {}
                 yield path, _entered(path, read_stack(path, values, (str(values_file),), map_url)) or None, None
-            elif "AWS::CloudFormation::Stack" in read_infra_text(path) and children_of(path, read_infra_text(path),
-                                                                                        map_url):
+            elif has_nested_stacks(path, read_infra_text(path)):
                 yield path, _entered(path, read_stack(path, None, (), map_url)) or None, None
             elif path.suffix in (".yml", ".yaml") and looks_like_copilot(read_infra_text(path)):
                 yield path, read_manifest(read_infra_text(path), str(path)), None
