@@ -2,13 +2,14 @@
 
 import json
 from dataclasses import replace
+from operator import attrgetter
 
 import pytest
 from conftest import make_model, run_in_process
 
 from verifier.check.verify import check_model
-from verifier.ci.fleet import FleetChecker, setup_of
-from verifier.ci.gate import gate, model_of
+from verifier.ci.fleet import FleetChecker, map_setups, setup_of
+from verifier.ci.gate import gate, model_of, with_advice
 from verifier.model.sources import InfraService
 
 # Seven services over four setups (counted by hand: A = 2 tasks 50/200, B = 3 tasks 100/100,
@@ -109,3 +110,26 @@ def test_the_gate_checks_a_setup_shared_across_files_once(fleet_dir, monkeypatch
     # Bravo (a.yaml) and Echo (b.yaml) share a setup, as do Alpha, Charlie (a.yaml) and Golf (b.yaml).
     assert calls == ["Alpha", "Bravo", "Delta", "Foxtrot"]
     assert len(report.rows) == len(SERVICES)
+
+
+def test_map_setups_keeps_order_and_starts_nothing_past_its_time():
+    models = [make_model(desired, 50, 200) for desired in (5, 1, 4, 2, 3)]
+    read = attrgetter("settings.desired")  # picklable, so the pool can run it
+    assert map_setups(read, models, 2, 60) == map_setups(read, models, 1, 60) == [5, 1, 4, 2, 3]
+    assert map_setups(read, models, 1, -1) == [None] * 5  # past its time before the first call
+
+
+def test_fix_searches_run_over_the_pool_and_stop_at_their_limit(fleet_dir, monkeypatch):
+    # Bravo/Echo (3 tasks, 100/100) and Delta (1 task, 50/150) are stuck at the start: two violated
+    # setups. Their fixes are the same with one process or two; with a limit of one search, the
+    # second setup's services say that no fix was searched.
+    report = gate([fleet_dir], jobs=1)
+    one, two = with_advice(report, jobs=1), with_advice(report, jobs=2)
+    advised = {row.spec.name: row.advice for row in one.rows if row.advice is not None}
+    assert sorted(advised) == ["Bravo", "Delta", "Echo"]
+    assert advised == {row.spec.name: row.advice for row in two.rows if row.advice is not None}
+    assert all(advice.remedies for advice in advised.values())
+    monkeypatch.setattr("verifier.ci.gate.MAX_FIX_SEARCHES", 1)
+    limited = {row.spec.name: row.advice for row in with_advice(report, jobs=2).rows if row.advice is not None}
+    assert limited["Bravo"] == advised["Bravo"] and limited["Echo"] == advised["Echo"]
+    assert not limited["Delta"].remedies and "no fix searched" in limited["Delta"].note

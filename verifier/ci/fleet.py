@@ -16,10 +16,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from verifier.check.verify import Options, Result, check_model
 from verifier.model.records import Model
@@ -37,6 +38,29 @@ def setup_of(model: Model) -> Hashable:
     the result; everything that decides it is here.
     """
     return (model.settings, model.requirements, model.plan, model.desired_range, model.capacity_headroom)
+
+
+T = TypeVar("T")
+
+
+def map_setups(call: Callable[[Model], T], models: Sequence[Model], jobs: int | None, seconds: float) -> list[T | None]:
+    """`call` on each model, over `jobs` processes, in order; None for a model not started within `seconds`.
+
+    A call already started when the time is up runs to its end, so no answer is cut short; with
+    `jobs` 1 the calls run one after another in this process. `call` must be picklable (a module-level
+    function, or a functools.partial of one).
+    """
+    jobs = max(1, jobs if jobs is not None else default_jobs())
+    started = time.monotonic()
+    if jobs == 1 or len(models) <= 1:
+        return [call(model) if time.monotonic() - started <= seconds else None for model in models]
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    with ProcessPoolExecutor(min(jobs, len(models)), mp_context=context) as pool:
+        futures = [pool.submit(call, model) for model in models]
+        wait(futures, timeout=max(0.0, seconds - (time.monotonic() - started)))
+        for future in futures:
+            future.cancel()  # only those not yet started: a started call finishes
+        return [None if future.cancelled() else future.result() for future in futures]
 
 
 def default_jobs() -> int:

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import datetime
 import json
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
-from verifier.ci.fleet import Answer, FleetChecker
+from verifier.ci.fleet import Answer, FleetChecker, map_setups
 from verifier.ci.policy import Policy, Waiver
 from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
@@ -299,24 +299,32 @@ def violated(row: GateRow) -> list[Finding | RangeFinding]:
     return [f for f in row.result.findings if f.status is Status.VIOLATED and f.property_id not in waived]
 
 
-def with_advice(report: GateReport, options: Options = Options()) -> GateReport:
-    """The report with the smallest verified fix for each violated service (each distinct setup searched once)."""
-    found: dict[Model, Found] = {}
+def with_advice(report: GateReport, options: Options = Options(), jobs: int | None = None) -> GateReport:
+    """The report with the smallest verified fix for each violated service (each distinct setup searched once).
+
+    The searches for distinct setups run over `jobs` processes (default: one per core), at most
+    MAX_FIX_SEARCHES of them, and none starts after FIX_SEARCH_SECONDS.
+    """
+    wanted: dict[Model, None] = {}
+    for row in report.rows:
+        if row.result is not None and violated(row) and len(wanted) < MAX_FIX_SEARCHES:
+            wanted.setdefault(replace(row.result.model, name=""))
+    setups = list(wanted)
+    answers = map_setups(partial(find_fixes, timeout_ms=options.timeout_ms), setups, jobs, FIX_SEARCH_SECONDS)
+    found: dict[Model, Found] = {setup: answer for setup, answer in zip(setups, answers, strict=True)
+                                 if answer is not None}
     rows = []
-    started = time.monotonic()
     for row in report.rows:
         if row.result is None or not violated(row):
             rows.append(row)
             continue
         setup = replace(row.result.model, name="")
         if setup not in found:
-            if len(found) >= MAX_FIX_SEARCHES or time.monotonic() - started > FIX_SEARCH_SECONDS:
-                rows.append(replace(row, advice=Advice((), f"no fix searched: the gate searches fixes for at most "
-                                                           f"{MAX_FIX_SEARCHES} distinct setups and "
-                                                           f"{FIX_SEARCH_SECONDS} s per run; run the reproduce "
-                                                           "command with 'rollproof suggest'")))
-                continue
-            found[setup] = find_fixes(row.result.model, options.timeout_ms)
+            rows.append(replace(row, advice=Advice((), f"no fix searched: the gate searches fixes for at most "
+                                                       f"{MAX_FIX_SEARCHES} distinct setups and "
+                                                       f"{FIX_SEARCH_SECONDS} s per run; run the reproduce "
+                                                       "command with 'rollproof suggest'")))
+            continue
         rows.append(replace(row, advice=advice_for(row.spec, row.result.model, found[setup])))
     return replace(report, rows=tuple(rows))
 

@@ -166,7 +166,7 @@ def run_gate(args: argparse.Namespace) -> int:
         sys.stderr.write("\r\033[K")
     if args.service is not None and not report.rows and not report.errors:
         raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
-    report = with_advice(report, options)  # every format shows the same verified fixes
+    report = with_advice(report, options, args.jobs)  # every format shows the same verified fixes
     code = ExitCode(report.exit_code)
     if args.fail_on_unanalysed and unanalysed(report) and code in (ExitCode.HOLDS, ExitCode.INCONCLUSIVE):
         code = ExitCode.VIOLATED
