@@ -12,8 +12,9 @@ holding a shell expansion (`$X`, `${X}`, `$(...)`, backticks) is unknown.
   already has: the script does not state it, so the call is listed as not analysed
   (the configuration is checked where the service is defined).
 * `--cli-input-json file://x.json` is read with the ECS JSON reader, relative to the script.
-* A command the tokenizer cannot split (an unbalanced quote) is left out with a note
-  in the result's `notes`; a script is never an error.
+* An unbalanced quote runs to the end of the script, as in the shell: the calls before
+  it are read, the rest is left out with a note in `notes`; a script is never an error.
+* A call inside `$(...)` or backquotes is not read; a heredoc's lines are read as commands.
 """
 
 from __future__ import annotations
@@ -102,12 +103,11 @@ def commands(text: str, notes: list[str] | None = None) -> list[list[Word]]:
         try:
             i, expanded = _part(text, i, chars)
         except _Unbalanced as problem:
+            # As in the shell, the open quote runs to the end of the script: nothing after it is a command
+            # (and scanning again from each later line would take time quadratic in the script's size).
             if notes is not None:
-                notes.append(f"line {_line_of(text, command_start)}: {problem}; the command is not read")
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-            words, chars, dynamic = [], None, False
-            continue
+                notes.append(f"line {_line_of(text, command_start)}: {problem}; the rest of the script is not read")
+            return found
         dynamic = dynamic or expanded
     flush(n)
     if words:
@@ -252,10 +252,10 @@ def _service(path: Path, text: str, where: _Where, command: str, at: Word, optio
     input_json = options.get("--cli-input-json")
     if input_json:
         return _from_input_json(path, line, input_json[0])
-    name_word = (options.get("--service-name") or options.get("--service") or [None])[0]
+    name_word = _first(options, "--service-name") or _first(options, "--service")
     named = name_word is not None and not name_word.dynamic and name_word.text
     name = name_word.text if named and name_word else f"{path.name}:{line}"
-    cluster_word = (options.get("--cluster") or [None])[0]
+    cluster_word = _first(options, "--cluster")
     cluster = cluster_word.text.rsplit("/", 1)[-1] if cluster_word and not cluster_word.dynamic else None
     base = ServiceBase(file=source, kind="aws-cli", name=name, line=line, cluster=cluster or None,
                        fargate=_fargate(options))
