@@ -37,6 +37,7 @@ from verifier.ingest import (
     discover,
     read_infra_text,
 )
+from verifier.ingest.aws_cli import SCRIPT_SUFFIXES, looks_like_script, read_script
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.discovery import Exclude, may_hold_a_service, peek, templated_line, without_json_comments
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
@@ -98,6 +99,8 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
     source = str(path)
     if path.suffix == ".tf":
         return read_module(path.parent) or None
+    if path.suffix in SCRIPT_SUFFIXES:  # a script without an `aws ecs` service call is not a service file
+        return read_script(path, text) or None if looks_like_script(path, text) else None
     if "AWSTemplateFormatVersion" in text or "AWS::ECS::Service" in text:
         specs = read_template(text, source)
         if specs or "AWS::ECS::Service" not in text:

@@ -121,7 +121,7 @@ def _file_models(args: argparse.Namespace,
     return models
 
 
-INFRA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".tf")
+INFRA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".tf", ".sh", ".bash")
 
 
 def infra_models(paths: list[Path], service: str | None, policy: Policy,

@@ -29,7 +29,7 @@ from pathlib import Path
 import pathspec
 
 SKIPPED_FOLDERS = frozenset({".git", ".venv", "node_modules", ".terraform"})
-SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".tf"})
+SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template", ".tf", ".sh", ".bash"})
 GIT_SECONDS = 60
 PEEK_BYTES = 65_536  # how much of an unreadable file (too large, not UTF-8) is searched for ECS words
 

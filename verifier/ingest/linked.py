@@ -8,11 +8,13 @@ else is read file by file with the caller's reader.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from verifier.ingest import IngestError, ServiceSpec, read_infra_text
+from verifier.ingest.aws_cli import input_files
 from verifier.ingest.cdk_source import unsynthesized_services
 from verifier.ingest.cfn_stacks import (
     MapUrl,
@@ -31,6 +33,7 @@ from verifier.ingest.terraform_project import MapSource, TerraformProject
 ReadOne = Callable[[Path], "list[ServiceSpec] | None"]
 Found = tuple[Path, "list[ServiceSpec] | None", "IngestError | None"]
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+_SCRIPT_SUFFIXES = (".sh", ".bash")
 
 
 def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = None,
@@ -40,6 +43,10 @@ def read_linked(files: list[Path], read_one: ReadOne, map_url: MapUrl | None = N
     parameters: dict[Path, Path] = {}  # template -> its parameter file
     consumed: set[Path] = set()        # parameter files given to their templates
     for path in files:
+        if path.suffix in _SCRIPT_SUFFIXES:  # `--cli-input-json file://x.json`: x.json is read through the script
+            with contextlib.suppress(IngestError):
+                included.update(child.resolve() for child in input_files(path, read_infra_text(path)))
+            continue
         if path.suffix not in _TEMPLATE_SUFFIXES:
             continue
         try:
