@@ -5,7 +5,8 @@ import pytest
 from verifier.ingest.hcl_expr import Unknown, evaluate
 from verifier.ingest.hcl_types import convert
 
-VALUES = {"on": True, "off": False, "two": "2", "services": {"web": {"count": 3}}, "empty": {}}
+VALUES = {"on": True, "off": False, "two": "2", "services": {"web": {"count": 3}}, "empty": {},
+          "partly": {"web": {"count": Unknown("module.x.count")}}}
 
 
 def resolve(root, name):
@@ -31,6 +32,9 @@ def resolve(root, name):
     ("service/${var.two}/web", "service/2/web"),
     ("${var.on ? null : \"EC2\"}", None),
     ("${min(4, var.two)}", 2),
+    # A map is not null even when a value in it is only known at apply time.
+    ("${var.partly != null ? 1 : 0}", 1),
+    ("${var.partly == null}", False),
 ])
 def test_values_terraform_would_compute(text, expected):
     assert evaluate(text, resolve) == expected

@@ -336,6 +336,12 @@ def _apply(op: str, left: Any, right: Any) -> Any:
         if left is True or right is True:
             return True
         return plain(left) if isinstance(left, Unknown) else plain(right) if isinstance(right, Unknown) else right
+    if op in ("==", "!=") and (left is None or right is None) and not isinstance(left, Unknown) \
+            and not isinstance(right, Unknown):
+        # A map or list is never null, whatever unknown values it holds: `var.services != null`
+        # is decided by the map being there, not by what its entries hold.
+        same = left is None and right is None
+        return same if op == "==" else not same
     for side in (left, right):
         unknown = unknown_in(side)
         if unknown is not None:
