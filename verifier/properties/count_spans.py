@@ -169,16 +169,7 @@ def flagged_spans(model: Model, low: int, high: int, flagged: Callable[[Bounds],
             _block(start, a - 1, at, counts, patterns)
         counts += [d for d in range(a, b + 1) if at(d)]
         start = b + 1
-    spans = merged(counts)
-    wholes = [s for s in patterns if s.whole]
-    flat = sorted([(s.low, s.high) for s in spans] + [(s.low, s.high) for s in wholes])
-    joined: list[Span] = []
-    for a, b in flat:
-        if joined and a <= joined[-1].high + 1:
-            joined[-1] = Span(joined[-1].low, max(b, joined[-1].high))
-        else:
-            joined.append(Span(a, b))
-    return sorted(joined + [s for s in patterns if not s.whole], key=lambda s: (s.low, s.high))
+    return _joined(merged(counts), patterns)
 
 
 def union(spans: list[Span]) -> list[Span]:
