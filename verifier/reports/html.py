@@ -20,6 +20,7 @@ from verifier.model.reproduce import reproduce_command
 from verifier.reports.html_parts import MARK, badge, page, trace_table
 from verifier.reports.svg_chart import Required, timeline
 from verifier.results import Status
+from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import StepPlan, shown_trace
 from verifier.semantics import Action, Bounds, RepeatStep, State
 from verifier.untrusted import html_text as escape
@@ -107,12 +108,8 @@ def _ecs_section(result: Result) -> list[str]:
         body.append(f"<p>fastest possible: {escape(duration(optimal.makespan_seconds))}"
                     + ("; ECS's own run is that fast, so this chart is the fastest schedule too" if same else "")
                     + "</p>")
-    elif optimal.skipped:
-        body.append("<p>fastest possible: not searched: the state space is beyond the budget</p>")
-    elif not optimal.complete:
-        body.append(f"<p>fastest possible: unknown: the search stopped at {optimal.states:,} timed states</p>")
     else:
-        body.append("<p>fastest possible: none: no schedule finishes the deployment</p>")
+        body.append(f"<p>fastest possible: {escape(no_makespan_text(optimal))}</p>")
     stuck = "" if ecs.completes or ecs.exhausted else "stuck: never finishes"
     body.append(chart(ecs.trace, "ecs-timeline", "tasks by state over time in ECS's own run", result.bounds, stuck,
                       result.model.requirements))

@@ -19,6 +19,7 @@ from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
 from verifier.results import Status
+from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
 
@@ -124,12 +125,8 @@ def _schedules(result: Result) -> list[str]:
     if optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
-    elif optimal.skipped:
-        lines.append("    optimal timed    not searched: the state space is beyond the budget")
-    elif not optimal.complete:
-        lines.append(f"    optimal timed    unknown: the search stopped at {optimal.states:,} timed states")
     else:
-        lines.append("    optimal timed    none: no schedule finishes the deployment")
+        lines.append(f"    optimal timed    {no_makespan_text(optimal)}")
     return lines
 
 

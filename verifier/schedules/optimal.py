@@ -66,6 +66,15 @@ class OptimalSchedule:
     reason: str = ""        # why the optimum is unknown, when it is
 
 
+def no_makespan_text(optimal: OptimalSchedule) -> str:
+    """What a report says of an optimal schedule without a makespan, in every format."""
+    if optimal.skipped:
+        return "not searched: the state space is beyond the budget"
+    if not optimal.complete:
+        return f"unknown: the search stopped at {optimal.states:,} timed states"
+    return "none: no schedule finishes the deployment"
+
+
 def optimal_schedule(deployment: Deployment, max_states: int, upper_bound_seconds: int | None = None,
                      max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB, ecs: EcsRun | None = None,
                      timeout_ms: int = DEFAULT_TIMEOUT_MS) -> OptimalSchedule:
