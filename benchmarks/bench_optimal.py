@@ -62,7 +62,7 @@ def main() -> None:
     print(f"{'D':>3} {'optimal':>8} {'seconds':>8} {'target':>7}  {'event search':<26} tick search (no bound)")
     for desired in range(1, 21):
         dep = deployment(desired, 50, 150, desired + 1, 7, 13)
-        optimal, seconds = timed(lambda dep=dep: optimal_schedule(dep, 0))
+        optimal, seconds = timed(lambda dep=dep: optimal_schedule(dep))
         exact, exact_seconds = timed(lambda dep=dep: search(dep, EVENT_STATES))
         agree = "=" if exact.complete and exact.makespan_seconds == optimal.makespan_seconds else "!="
         event = f"{agree} {exact.makespan_seconds} in {exact_seconds:.2f} s, {exact.states:,} st"
@@ -74,7 +74,7 @@ def main() -> None:
     for desired, min_pct, max_pct, capacity in [(100, 50, 200, None), (100, 50, 200, 102), (1000, 100, 200, 1001),
                                                 (10**6, 50, 200, None), (10**6, 100, 200, 10**6 + 1)]:
         dep = deployment(desired, min_pct, max_pct, capacity, 150, 300)
-        optimal, seconds = timed(lambda dep=dep: optimal_schedule(dep, 0))
+        optimal, seconds = timed(lambda dep=dep: optimal_schedule(dep))
         figure = optimal.makespan_seconds if optimal.complete else f"unknown: {optimal.reason}"
         print(f"  D = {desired:>9,} min {min_pct:>3} max {max_pct} capacity {capacity!s:>9}: "
               f"{figure!s:>12} s in {seconds:.2f} s")

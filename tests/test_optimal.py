@@ -110,7 +110,7 @@ def test_event_search_agrees_with_tick_search(dep):
 def test_ecs_run_is_optimal_and_its_schedule_replays(dep):
     exact = search(dep, 300_000)
     assert exact.complete
-    optimal = optimal_schedule(dep, 0)
+    optimal = optimal_schedule(dep)
     assert optimal.complete and optimal.makespan_seconds == exact.makespan_seconds
     if optimal.makespan_seconds is not None:
         assert _finish_time(dep, _schedule(optimal)) == optimal.makespan_seconds
@@ -189,7 +189,7 @@ def test_optimal_at_7_13_is_computed_quickly(desired):
     model = make_model(desired, 50, 150, desired + 1, health_check_seconds=7, drain_seconds=13)
     dep = deployment_of(model.settings)
     started = time.perf_counter()
-    optimal = optimal_schedule(dep, 0)
+    optimal = optimal_schedule(dep)
     assert time.perf_counter() - started < 5    # about 0.01 s; a busy machine gets room
     exact = search(dep, 2_000_000)
     assert exact.complete and exact.makespan_seconds == optimal.makespan_seconds
@@ -248,7 +248,7 @@ def test_a_million_tasks_with_one_free_slot_take_450_million_seconds():
 
 def test_stuck_deployment_has_no_schedule():
     # Both 100: U = D leaves no room to launch and L = D none to stop: nothing ever moves.
-    result = optimal_schedule(deployment(6, 100, 100, 8), 0)
+    result = optimal_schedule(deployment(6, 100, 100, 8))
     assert result.complete and result.makespan_seconds is None
 
 
@@ -290,7 +290,7 @@ def test_optimal_matches_the_cumulative_recurrences_at_larger_sizes(desired, min
                                                                    knob, spare):
     # Long runs here jump over repeated periods in ECS's simulator; the recurrences do not.
     dep = deployment(desired, min_pct, max_pct, None if spare is None else desired + spare, knob, health, drain)
-    optimal = optimal_schedule(dep, 0)
+    optimal = optimal_schedule(dep)
     assume(optimal.complete)
     assert optimal.makespan_seconds == _cumulative_greedy(dep)
 

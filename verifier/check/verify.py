@@ -130,13 +130,13 @@ def verify(model: Model, options: Options = Options()) -> Result:
                          if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
-    optimal = _optimal(deployment, options, ecs, step_plan, goal_unreachable, say, model.name)
+    optimal = _optimal(deployment, options, ecs, goal_unreachable, say, model.name)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants)
 
 
-def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, step_plan: StepPlan,
-             goal_unreachable: bool, say: Callable[[str], None], name: str) -> OptimalSchedule:
+def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, goal_unreachable: bool,
+             say: Callable[[str], None], name: str) -> OptimalSchedule:
     """The optimal timed schedule, or why there is none: the one place that decides.
 
     ECS's own run is an optimal timed schedule (see `verifier.schedules.optimal`), so
@@ -147,9 +147,7 @@ def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, step_plan: S
         # known and no path to the goal, there is no schedule to search for.
         return OptimalSchedule(None, (), True, 0, 0)
     say(f"{name}: working out the optimal timed schedule")
-    known = [t for t in (ecs.makespan_seconds, step_plan.sequential_seconds) if t is not None]
-    return optimal_schedule(deployment, options.max_states, min(known) if known else None,
-                            options.max_memory_mb, ecs=ecs)
+    return optimal_schedule(deployment, ecs=ecs, timeout_ms=options.timeout_ms)
 
 
 def check_model(model: Model, options: Options = Options()) -> Result | RangeResult:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT_MS
+from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.schedules.ecs_controller import EcsRun, simulate
 from verifier.semantics import GONE, READY, Action, Deployment, RepeatStep
 
@@ -75,16 +75,13 @@ def no_makespan_text(optimal: OptimalSchedule) -> str:
     return "none: no schedule finishes the deployment"
 
 
-def optimal_schedule(deployment: Deployment, max_states: int, upper_bound_seconds: int | None = None,
-                     max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB, ecs: EcsRun | None = None,
+def optimal_schedule(deployment: Deployment, ecs: EcsRun | None = None,
                      timeout_ms: int = DEFAULT_TIMEOUT_MS) -> OptimalSchedule:
     """The least makespan and a schedule that reaches it: ECS's run (see the module docstring).
 
-    `ecs` is ECS's run when the caller has it already (else it is simulated here).
-    `max_states`, `upper_bound_seconds` and `max_memory_mb` are kept for callers of
-    the earlier search; the run's own budget bounds the work.
+    `ecs` is ECS's run when the caller has it already (else it is simulated here); the
+    run's own budget bounds the work.
     """
-    del max_states, upper_bound_seconds, max_memory_mb
     run = ecs if ecs is not None else simulate(deployment, timeout_ms)
     tick = math.gcd(deployment.health_check_seconds, deployment.drain_seconds)
     states = len(run.trace.states)
