@@ -41,7 +41,7 @@ from typing import Any, TypedDict
 
 from verifier.ci.policy_sources import SOURCE_KEYS, SourceMaps, load_sources
 from verifier.ingest.discovery import Exclude, git_top
-from verifier.model.loading import _count, _mapping, _range, _task_count, _text
+from verifier.model.fields import count, mapping, range_of, task_count, text
 from verifier.model.records import Requirements, TaskCount
 from verifier.model.textfile import POLICY_FILE
 from verifier.model.yamlsource import DocPath, Document, read_yaml
@@ -168,25 +168,25 @@ def find_policy(here: Path, paths: Iterable[Path] = ()) -> Path | None:
 
 def load_policy(path: Path) -> Policy:
     doc = read_yaml(path, kind=POLICY_FILE)
-    top = _mapping(doc, (), {"defaults", "clusters", "services", "waivers", "exclude"} | SOURCE_KEYS)
+    top = mapping(doc, (), {"defaults", "clusters", "services", "waivers", "exclude"} | SOURCE_KEYS)
     defaults = _overrides(doc, ("defaults",)) if "defaults" in top else Overrides()
     clusters: dict[str, Overrides] = {}
     if "clusters" in top:
         named = top["clusters"]
         if named is not None and not isinstance(named, dict):
             raise doc.error(("clusters",), f"clusters must be a mapping of cluster names to settings, not {named!r}")
-        for name in _mapping(doc, ("clusters",), set(named or {}), optional=True):
+        for name in mapping(doc, ("clusters",), set(named or {}), optional=True):
             clusters[str(name)] = _overrides(doc, ("clusters", name))
     services: list[tuple[str, Overrides]] = []
     for index, _ in enumerate(_list(doc, ("services",), top.get("services"))):
         where = ("services", index)
-        section = _mapping(doc, where, SETTING_KEYS | {"match"})
+        section = mapping(doc, where, SETTING_KEYS | {"match"})
         if "match" not in section:
             raise doc.error(where, "a services entry needs 'match': a logical id, service name or glob")
-        services.append((_text(doc, where + ("match",), section["match"]), _overrides(doc, where, extra={"match"})))
+        services.append((text(doc, where + ("match",), section["match"]), _overrides(doc, where, extra={"match"})))
     waivers = tuple(_waiver(doc, ("waivers", i)) for i, _ in enumerate(_list(doc, ("waivers",), top.get("waivers"))))
     # Patterns are written for the policy's folder (the repository root), wherever the gate runs.
-    exclude = tuple(Exclude(_text(doc, ("exclude", i), pattern), path.parent)
+    exclude = tuple(Exclude(text(doc, ("exclude", i), pattern), path.parent)
                     for i, pattern in enumerate(_list(doc, ("exclude",), top.get("exclude"))))
     lines = {f"clusters.{name}": doc.line_of(("clusters", name)) for name in clusters}
     lines |= {f"services[{index}]": doc.line_of(("services", index)) for index in range(len(services))}
@@ -203,31 +203,31 @@ def _list(doc: Document, path: DocPath, value: Any) -> list[Any]:
 
 
 def _overrides(doc: Document, path: DocPath, extra: Set[str] = frozenset()) -> Overrides:
-    section = _mapping(doc, path, SETTING_KEYS | set(extra), optional=True)
+    section = mapping(doc, path, SETTING_KEYS | set(extra), optional=True)
     if "capacityTasks" in section and "capacityHeadroomTasks" in section:
         raise doc.error(path + ("capacityHeadroomTasks",), "give capacityTasks or capacityHeadroomTasks, not both")
-    capacity = _count(doc, path + ("capacityTasks",), section["capacityTasks"]) if "capacityTasks" in section else None
-    headroom = (_count(doc, path + ("capacityHeadroomTasks",), section["capacityHeadroomTasks"])
+    capacity = count(doc, path + ("capacityTasks",), section["capacityTasks"]) if "capacityTasks" in section else None
+    headroom = (count(doc, path + ("capacityHeadroomTasks",), section["capacityHeadroomTasks"])
                 if "capacityHeadroomTasks" in section else None)
-    desired = _range(doc, path + ("desiredRange",), section["desiredRange"]) if "desiredRange" in section else None
+    desired = range_of(doc, path + ("desiredRange",), section["desiredRange"]) if "desiredRange" in section else None
     requirements = RequirementValues()
     if "requirements" in section:
         here = path + ("requirements",)
-        wanted = _mapping(doc, here, REQUIREMENT_KEYS)
+        wanted = mapping(doc, here, REQUIREMENT_KEYS)
         if "minHealthy" in wanted:
-            requirements["min_healthy"] = _task_count(doc, here + ("minHealthy",), wanted["minHealthy"])
+            requirements["min_healthy"] = task_count(doc, here + ("minHealthy",), wanted["minHealthy"])
         if "maxTasks" in wanted:
-            requirements["max_tasks"] = _task_count(doc, here + ("maxTasks",), wanted["maxTasks"])
+            requirements["max_tasks"] = task_count(doc, here + ("maxTasks",), wanted["maxTasks"])
         if "maxDeployMinutes" in wanted:
-            requirements["max_deploy_seconds"] = 60 * _count(doc, here + ("maxDeployMinutes",),
+            requirements["max_deploy_seconds"] = 60 * count(doc, here + ("maxDeployMinutes",),
                                                              wanted["maxDeployMinutes"])
         if "maxSteps" in wanted:
-            requirements["max_steps"] = _count(doc, here + ("maxSteps",), wanted["maxSteps"])
+            requirements["max_steps"] = count(doc, here + ("maxSteps",), wanted["maxSteps"])
     return Overrides(capacity, headroom, desired, requirements)
 
 
 def _waiver(doc: Document, path: DocPath) -> Waiver:
-    section = _mapping(doc, path, {"match", "property", "reason", "expires"})
+    section = mapping(doc, path, {"match", "property", "reason", "expires"})
     for key in ("match", "reason", "expires"):
         if key not in section:
             raise doc.error(path, f"a waiver needs '{key}' (match, reason and expires are required)")
@@ -239,7 +239,7 @@ def _waiver(doc: Document, path: DocPath) -> Waiver:
         shown = expires.isoformat(" ") if isinstance(expires, datetime.datetime) else repr(expires)
         raise doc.error(path + ("expires",), f"expires={shown} must be a date such as 2026-12-31, "
                         "without a time of day")
-    reason = _text(doc, path + ("reason",), section["reason"])
+    reason = text(doc, path + ("reason",), section["reason"])
     if not reason.strip():
         raise doc.error(path + ("reason",), "a waiver needs a reason")
-    return Waiver(_text(doc, path + ("match",), section["match"]), prop, reason, expires, doc.line_of(path))
+    return Waiver(text(doc, path + ("match",), section["match"]), prop, reason, expires, doc.line_of(path))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier.model.loading import _mapping, _text
+from verifier.model.fields import mapping, text
 from verifier.model.yamlsource import Document
 
 SOURCE_KEYS = {"modules", "templateUrls"}
@@ -79,10 +79,10 @@ def load_sources(doc: Document, top: dict[str, Any], folder: Path) -> SourceMaps
     found: dict[str, list[tuple[str, Path]]] = {"modules": [], "templateUrls": []}
     lines: dict[str, int | None] = {}
     for section in SOURCE_KEYS & set(top):
-        entries = _mapping(doc, (section,), set(top[section] or {}), optional=True)
+        entries = mapping(doc, (section,), set(top[section] or {}), optional=True)
         for key, value in entries.items():
             where = (section, key)
-            target = folder / _text(doc, where, value)
+            target = folder / text(doc, where, value)
             url = str(key)
             if not url.strip():
                 raise doc.error(where, f"a {section} entry needs a source to map")

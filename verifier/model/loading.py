@@ -7,28 +7,24 @@ Command-line models go through the same builder, so they get the same checks.
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from verifier.model.faults import Faults
+from verifier.model.faults_loading import alarms_of, breaker_of, faults_of
+from verifier.model.fields import count, mapping, range_of, suggest, task_count, text
 from verifier.model.records import (
     Expectation,
     Model,
     PlanStep,
     Requirements,
     Settings,
-    TaskCount,
 )
 from verifier.model.sources import ModelFile, ModelSource
-from verifier.model.yamlsource import DocPath, Document, read_yaml
+from verifier.model.yamlsource import Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
 VERDICTS = ("proved", "violated", "inconclusive")
-_PERCENT = re.compile(r"^\s*([0-9]+)\s*%\s*$")
-# Text that YAML 1.1 would have read as a number (0x10, 0o17, 010, 1_000, 1:30): said so, since it looks like one.
-_NUMBER_LIKE = re.compile(r"^[-+]?[0-9][0-9a-fA-FxXoObB_:.]*$")
 
 
 def load_model(path: Path, shown_as: str | None = None) -> Model:
@@ -38,10 +34,10 @@ def load_model(path: Path, shown_as: str | None = None) -> Model:
 
 def model_from_document(doc: Document, default_name: str = "model", source: ModelSource | None = None) -> Model:
     """The model `doc` describes; `source` says where it came from (default: the file `doc` was read from)."""
-    top = _mapping(doc, (), {"name", "description", "service", "cluster", "timing",
-                             "requirements", "plan", "expect"})
-    name = _text(doc, ("name",), top.get("name", default_name))
-    description = _text(doc, ("description",), top.get("description", ""))
+    top = mapping(doc, (), {"name", "description", "service", "cluster", "timing",
+                            "requirements", "plan", "expect", "faults"})
+    name = text(doc, ("name",), top.get("name", default_name))
+    description = text(doc, ("description",), top.get("description", ""))
     settings, desired_range, headroom = _settings(doc, top)
     plan = _plan(doc, top["plan"]) if "plan" in top else None
     if desired_range is not None and plan is not None:
@@ -55,6 +51,7 @@ def model_from_document(doc: Document, default_name: str = "model", source: Mode
         requirements=_requirements(doc, top.get("requirements")),
         plan=plan,
         expect=_expect(doc, top["expect"]) if "expect" in top else None,
+        faults=faults_of(doc, top["faults"]) if "faults" in top else Faults(),
         source=source if source is not None else ModelFile(doc.source),
         lines=dict(doc.lines),
     )
@@ -64,24 +61,25 @@ def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, 
     """The settings, plus the desired range and capacity headroom when the model gives them."""
     if "service" not in top:
         raise doc.error((), "missing required key 'service' (with 'desiredCount' or 'desiredRange')")
-    service = _mapping(doc, ("service",), {"desiredCount", "desiredRange", "deploymentConfiguration"})
+    service = mapping(doc, ("service",), {"desiredCount", "desiredRange", "deploymentConfiguration"})
     if ("desiredCount" in service) == ("desiredRange" in service):
         raise doc.error(("service",), "service needs exactly one of 'desiredCount' (the number of tasks) "
                         "or 'desiredRange' ([lowest, highest])")
-    deployment = _mapping(doc, ("service", "deploymentConfiguration"),
-                          {"minimumHealthyPercent", "maximumPercent"}, optional=True)
-    cluster = _mapping(doc, ("cluster",), {"capacityTasks", "capacityHeadroomTasks"}, optional=True)
+    deployment = mapping(doc, ("service", "deploymentConfiguration"),
+                         {"minimumHealthyPercent", "maximumPercent", "deploymentCircuitBreaker", "alarms"},
+                         optional=True)
+    cluster = mapping(doc, ("cluster",), {"capacityTasks", "capacityHeadroomTasks"}, optional=True)
     if "capacityTasks" in cluster and "capacityHeadroomTasks" in cluster:
         raise doc.error(("cluster", "capacityHeadroomTasks"), "give capacityTasks (fixed slots) or "
                         "capacityHeadroomTasks (slots above desiredCount), not both")
-    timing = _mapping(doc, ("timing",), {"healthCheckSeconds", "drainSeconds",
+    timing = mapping(doc, ("timing",), {"healthCheckSeconds", "drainSeconds",
                                          "stoppingCountsTowardMax"}, optional=True)
     desired_range = None
     if "desiredRange" in service:
-        desired_range = _range(doc, ("service", "desiredRange"), service["desiredRange"])
+        desired_range = range_of(doc, ("service", "desiredRange"), service["desiredRange"])
         desired = desired_range[0]
     else:
-        desired = _count(doc, ("service", "desiredCount"), service["desiredCount"])
+        desired = count(doc, ("service", "desiredCount"), service["desiredCount"])
     values: dict[str, Any] = {"desired": desired}
     optional_counts = (
         ("min_healthy_percent", deployment, ("service", "deploymentConfiguration", "minimumHealthyPercent")),
@@ -92,10 +90,10 @@ def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, 
     )
     for field_name, section, path in optional_counts:
         if path[-1] in section and not (field_name == "capacity" and section[path[-1]] is None):
-            values[field_name] = _count(doc, path, section[path[-1]])
+            values[field_name] = count(doc, path, section[path[-1]])
     headroom = None
     if "capacityHeadroomTasks" in cluster:
-        headroom = _count(doc, ("cluster", "capacityHeadroomTasks"), cluster["capacityHeadroomTasks"])
+        headroom = count(doc, ("cluster", "capacityHeadroomTasks"), cluster["capacityHeadroomTasks"])
         values["capacity"] = desired + headroom
     if "stoppingCountsTowardMax" in timing:
         flag = timing["stoppingCountsTowardMax"]
@@ -103,32 +101,25 @@ def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, 
             raise doc.error(("timing", "stoppingCountsTowardMax"),
                             f"stoppingCountsTowardMax={flag!r} must be true or false")
         values["stopping_counts_toward_max"] = flag
+    values["breaker"] = breaker_of(doc, deployment)
+    values["alarms"] = alarms_of(doc, deployment)
     return Settings(**values), desired_range, headroom
-
-
-def _range(doc: Document, path: DocPath, value: Any) -> tuple[int, int]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise doc.error(path, f"desiredRange={value!r} must be [lowest, highest], such as [1, 5000]")
-    low, high = (_count(doc, path + (i,), v) for i, v in enumerate(value))
-    if low > high:
-        raise doc.error(path, f"desiredRange=[{low}, {high}] is empty: the lowest count comes first")
-    return low, high
 
 
 def _requirements(doc: Document, raw: Any) -> Requirements:
     if raw is None:
         return Requirements()
-    section = _mapping(doc, ("requirements",), {"minHealthy", "maxTasks", "maxDeploySeconds", "maxSteps"})
+    section = mapping(doc, ("requirements",), {"minHealthy", "maxTasks", "maxDeploySeconds", "maxSteps"})
     values: dict[str, Any] = {}
     if "minHealthy" in section:
-        values["min_healthy"] = _task_count(doc, ("requirements", "minHealthy"), section["minHealthy"])
+        values["min_healthy"] = task_count(doc, ("requirements", "minHealthy"), section["minHealthy"])
     if "maxTasks" in section:
-        values["max_tasks"] = _task_count(doc, ("requirements", "maxTasks"), section["maxTasks"])
+        values["max_tasks"] = task_count(doc, ("requirements", "maxTasks"), section["maxTasks"])
     if "maxDeploySeconds" in section:
-        values["max_deploy_seconds"] = _count(doc, ("requirements", "maxDeploySeconds"),
+        values["max_deploy_seconds"] = count(doc, ("requirements", "maxDeploySeconds"),
                                               section["maxDeploySeconds"])
     if "maxSteps" in section:
-        values["max_steps"] = _count(doc, ("requirements", "maxSteps"), section["maxSteps"])
+        values["max_steps"] = count(doc, ("requirements", "maxSteps"), section["maxSteps"])
     return Requirements(**values)
 
 
@@ -142,9 +133,9 @@ def _plan(doc: Document, raw: Any) -> tuple[PlanStep, ...]:
             raise doc.error(path, f"plan step {index + 1} must be one 'stop: N' or 'launch: N', got {item!r}")
         (action, amount), = item.items()
         if action not in ("stop", "launch"):
-            raise doc.error(path + (action,), f"unknown plan action '{action}'{_suggest(action, ('stop', 'launch'))}; "
+            raise doc.error(path + (action,), f"unknown plan action '{action}'{suggest(action, ('stop', 'launch'))}; "
                             "a step is 'stop: N' or 'launch: N'")
-        value = _count(doc, path + (action,), amount)
+        value = count(doc, path + (action,), amount)
         if value < 1:
             raise doc.error(path + (action,), f"{action}: {value} must be at least 1")
         steps.append(PlanStep(action, value, doc.line_of(path)))
@@ -152,7 +143,7 @@ def _plan(doc: Document, raw: Any) -> tuple[PlanStep, ...]:
 
 
 def _expect(doc: Document, raw: Any) -> Expectation:
-    section = _mapping(doc, ("expect",), {"verdict", "violated"})
+    section = mapping(doc, ("expect",), {"verdict", "violated"})
     verdict = section.get("verdict")
     if verdict not in VERDICTS:
         raise doc.error(("expect", "verdict"), f"expect.verdict={verdict!r} must be one of {', '.join(VERDICTS)}")
@@ -162,62 +153,8 @@ def _expect(doc: Document, raw: Any) -> Expectation:
     for index, prop in enumerate(violated):
         if prop not in PROPERTY_IDS:
             raise doc.error(("expect", "violated", index),
-                            f"unknown property id '{prop}'{_suggest(prop, PROPERTY_IDS)}; "
+                            f"unknown property id '{prop}'{suggest(prop, PROPERTY_IDS)}; "
                             f"known ids: {', '.join(PROPERTY_IDS)}")
     return Expectation(verdict, tuple(violated))
 
 
-def _mapping(doc: Document, path: DocPath, allowed: set[str], optional: bool = False) -> dict[str, Any]:
-    value = doc.data
-    for key in path:
-        if isinstance(value, dict):
-            value = value.get(key)
-        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
-            value = value[key]
-        else:
-            value = None
-    if value is None and optional:
-        return {}
-    where = ".".join(map(str, path)) or "the document"
-    if not isinstance(value, dict):
-        shown = "empty" if value is None else type(value).__name__
-        raise doc.error(path, f"{where} must be a mapping of keys to values, not {shown}")
-    for key in value:
-        if key not in allowed:
-            place = f"in {where}" if path else "at the top level"
-            raise doc.error(path + (key,), f"unknown key '{key}' {place}{_suggest(key, allowed)}; "
-                            f"allowed: {', '.join(sorted(allowed))}")
-    return value
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _count(doc: Document, path: DocPath, value: Any) -> int:
-    """A non-negative whole number; bools, floats and strings are refused, not coerced."""
-    name = str(path[-1])
-    if isinstance(value, bool) or not isinstance(value, int):
-        hint = " (a whole number, no decimals)" if isinstance(value, float) else ""
-        if isinstance(value, str) and _NUMBER_LIKE.match(value):
-            hint = " written in plain decimal digits (hex, octal, base-60 and '_' forms are not read as numbers)"
-        raise doc.error(path, f"{name}={value!r} must be a whole number{hint}")
-    if value < 0:
-        raise doc.error(path, f"{name}={value} must not be negative")
-    return value
-
-
-def _task_count(doc: Document, path: DocPath, value: Any) -> TaskCount:
-    if isinstance(value, str):
-        match = _PERCENT.match(value)
-        if not match:
-            raise doc.error(path, f"{path[-1]}={value!r} must be a number of tasks or a percentage such as \"67%\"")
-        return TaskCount(int(match.group(1)), percent=True)
-    return TaskCount(_count(doc, path, value))
-
-
-def _text(doc: Document, path: DocPath, value: Any) -> str:
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise doc.error(path, f"{path[-1]} must be text, got {value!r}")
-    return str(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from verifier.model.faults import Alarms, Breaker, Faults
 from verifier.model.sources import CommandLine, ModelSource
 from verifier.rounding import rounded_percent
 
@@ -25,6 +26,8 @@ class Settings:
     health_check_seconds: int = DEFAULT_HEALTH_CHECK_SECONDS
     drain_seconds: int = DEFAULT_DRAIN_SECONDS
     stopping_counts_toward_max: bool = False
+    breaker: Breaker | None = None   # deploymentCircuitBreaker, when enabled
+    alarms: Alarms | None = None     # deploymentConfiguration.alarms, when enabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,7 @@ class Model:
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
     desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
     capacity_headroom: int | None = None          # capacity = desiredCount + headroom
+    faults: Faults = Faults()                     # what the release does; healthy by default
 
     def at(self, desired: int) -> Model:
         """This model with one desired count (capacity follows it when given as headroom)."""
