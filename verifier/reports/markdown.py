@@ -8,12 +8,15 @@ heading or load an image in the comment that reports on it.
 from __future__ import annotations
 
 from verifier.check.verify import Result
-from verifier.ci.gate import GateReport, unanalysed
-from verifier.format import duration
+from verifier.ci.gate import GateReport, GateRow, unanalysed, violated
+from verifier.format import duration, plural
 from verifier.model.reproduce import reproduce_command
+from verifier.reports.rules import labelled
+from verifier.reports.summary import gate_summary
 from verifier.reports.text import MARKS, finding_lines, fix_lines, gate_message, gate_verdict, service_assumptions
+from verifier.results import Status
 from verifier.schedules.step_plan import fewest_steps_text
-from verifier.untrusted import markdown_code, markdown_text
+from verifier.untrusted import html_text, markdown_code, markdown_text
 
 
 def render_markdown(result: Result) -> str:
@@ -32,41 +35,66 @@ def render_markdown(result: Result) -> str:
     return "\n".join(lines)
 
 
+ICONS = {"proved": "✅", "violated": "❌", "inconclusive": "⚠️", "not analysed": "➖"}  # status marks only
+
+
 def gate_markdown(report: GateReport, exit_code: int | None = None) -> str:
-    """A summary sized for a pull-request comment.
+    """A pull-request comment: the summary, a table of every service, then each service's details folded.
 
     `exit_code` is what the process exits with; by default the report's own (no --base comparison).
+    The `<summary>` of a folded block is HTML, not Markdown (GitHub reads the line as an HTML block),
+    so the names there are escaped for HTML; the block's body, after a blank line, is Markdown again.
     """
-    icon = {"proved": "✅", "violated": "❌", "inconclusive": "⚠️", "not analysed": "➖"}
-    lines = ["### rollproof", "", "| service | verdict | details |", "|---|---|---|"]
+    lines = ["### rollproof", "", f"**{markdown_text(gate_summary(report))}**", "",
+             "| service | verdict | failing properties |", "|---|---|---|"]
     for row in report.rows:
         where = markdown_text(f"{row.spec.file}:{row.spec.line or 1}")
-        details = "; ".join([gate_message(row)] + service_assumptions(row))
         lines.append(f"| {markdown_code(row.spec.name, in_table=True)} ({where}) | "
-                     f"{icon[gate_verdict(row)]} {gate_verdict(row)} | {markdown_text(details)} |")
+                     f"{ICONS[gate_verdict(row)]} {gate_verdict(row)} | {markdown_text(_failing(row))} |")
     if not report.rows:
         lines.append("| (none) | | no ECS service found |")
     for row in report.rows:
-        found = finding_lines(row)
-        if not found:
-            continue
-        lines += ["", f"**{markdown_text(row.spec.name)}**", ""]
-        for location, finding, why in found:
-            lines += [f"* {markdown_text(location)}: {markdown_text(finding)}",
-                      f"  * cause: {markdown_text(why)}"]
-        lines += [f"* {markdown_text(line)}" for line in fix_lines(row)]
-        if row.result is not None:
-            lines.append(f"* reproduce: {markdown_code(reproduce_command(row.result.model))}")
+        lines += _service_details(row)
     skipped = unanalysed(report)
     if skipped:
-        lines += ["", f"{len(skipped)} service(s) exist but are not analysed (see the table); "
+        lines += ["", f"{plural(len(skipped), 'service')} {'exists' if len(skipped) == 1 else 'exist'} but "
+                      f"{'is' if len(skipped) == 1 else 'are'} not analysed (see the table); "
                       "`--fail-on-unanalysed` makes them fail the run."]
     for error in report.errors:
         lines.append(f"\n> ❌ {markdown_text(error)}")
     if report.skipped:
-        lines.append(f"\n{len(report.skipped):,} file(s) skipped (they do not parse and hold no ECS service, or "
-                     "hold template placeholders); `rollproof gate --verbose` lists them.")
+        lines.append(f"\n{plural(len(report.skipped), 'file')} skipped (they do not parse and hold no ECS service, "
+                     "or hold template placeholders); `rollproof gate --verbose` lists them.")
     code = report.exit_code if exit_code is None else int(exit_code)
     lines += ["", f"Exit code {code}. Each finding's reproduce command shows its counterexample; "
-                  "`rollproof suggest FILE --service NAME` searches fixes as above."]
+                  "`rollproof suggest FILE --service NAME` searches fixes as above. "
+                  "Rule codes (RP001...) are explained in docs/rules.md."]
     return "\n".join(lines)
+
+
+def _failing(row: GateRow) -> str:
+    """The table's last column: the properties that fail (or are unknown), each with its code."""
+    if row.result is None:
+        return "none checked" if row.verdict is None else "unknown: the service could not be read in full"
+    bad = violated(row)
+    if bad:
+        return ", ".join(labelled(f.property_id) for f in bad)
+    unknown = [labelled(f.property_id) for f in row.result.findings if f.status is Status.UNKNOWN]
+    return f"unknown: {', '.join(unknown)}" if unknown else "none"
+
+
+def _service_details(row: GateRow) -> list[str]:
+    """One folded block: what was checked and assumed, each finding with its cause, the fixes, reproduce."""
+    where = f"{row.spec.file}:{row.spec.line or 1}"
+    lines = ["", f"<details><summary>{ICONS[gate_verdict(row)]} {html_text(row.spec.name)} "
+                 f"({html_text(where)}): {gate_verdict(row)}</summary>", ""]
+    if not violated(row) or row.waived or row.notes:  # else the findings below say it, with their places
+        lines.append(f"* {markdown_text(gate_message(row))}")
+    lines += [f"* {markdown_text(line)}" for line in service_assumptions(row)]
+    for location, finding, why in finding_lines(row):
+        lines += [f"* {markdown_text(location)}: {markdown_text(finding)}",
+                  f"  * cause: {markdown_text(why)}"]
+    lines += [f"* {markdown_text(line)}" for line in fix_lines(row)]
+    if violated(row) and row.result is not None:
+        lines.append(f"* reproduce: {markdown_code(reproduce_command(row.result.model))}")
+    return lines + ["", "</details>"]
