@@ -16,7 +16,7 @@ from verifier.reports.summary import gate_summary
 from verifier.reports.text import MARKS, finding_lines, fix_lines, gate_message, gate_verdict, service_assumptions
 from verifier.results import Status
 from verifier.schedules.step_plan import fewest_steps_text
-from verifier.untrusted import html_text, markdown_code, markdown_text
+from verifier.untrusted import html_in_markdown, markdown_code, markdown_text
 
 
 def render_markdown(result: Result) -> str:
@@ -86,8 +86,8 @@ def _failing(row: GateRow) -> str:
 def _service_details(row: GateRow) -> list[str]:
     """One folded block: what was checked and assumed, each finding with its cause, the fixes, reproduce."""
     where = f"{row.spec.file}:{row.spec.line or 1}"
-    lines = ["", f"<details><summary>{ICONS[gate_verdict(row)]} {html_text(row.spec.name)} "
-                 f"({html_text(where)}): {gate_verdict(row)}</summary>", ""]
+    lines = ["", f"<details><summary>{ICONS[gate_verdict(row)]} {html_in_markdown(row.spec.name)} "
+                 f"({html_in_markdown(where)}): {gate_verdict(row)}</summary>", ""]
     if not violated(row) or row.waived or row.notes:  # else the findings below say it, with their places
         lines.append(f"* {markdown_text(gate_message(row))}")
     lines += [f"* {markdown_text(line)}" for line in service_assumptions(row)]
