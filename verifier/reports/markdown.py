@@ -1,4 +1,4 @@
-"""Markdown: a model's summary for reports/, and the gate's table sized for a pull-request comment.
+"""Markdown: a model's or a desired range's result for reports/, and the gate's comment for a pull request.
 
 Every name, path, description and message goes through `markdown_text` or
 `markdown_code`: text from a pull request must not close a table row, add a
@@ -7,32 +7,82 @@ heading or load an image in the comment that reports on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from verifier.check.ranges import RangeFinding, RangeResult
 from verifier.check.verify import Result
 from verifier.ci.gate import GateReport, GateRow, unanalysed, violated
+from verifier.findings import Finding
 from verifier.format import duration, plural
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.rules import labelled
-from verifier.reports.summary import gate_summary
-from verifier.reports.text import MARKS, finding_lines, fix_lines, gate_message, gate_verdict, service_assumptions
+from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
+from verifier.reports.text import finding_lines, fix_lines, gate_message, gate_verdict, service_assumptions, trace_table
 from verifier.results import Status
 from verifier.schedules.step_plan import fewest_steps_text
-from verifier.untrusted import html_in_markdown, markdown_code, markdown_text
+from verifier.untrusted import html_in_markdown, markdown_block, markdown_code, markdown_text, terminal
+
+STATUS_ICONS = {Status.HOLDS: "✅", Status.VIOLATED: "❌", Status.UNKNOWN: "⚠️"}  # status marks only
+MAX_EXAMPLES = 3  # failing intervals shown per property of a range (JSON has them all)
 
 
 def render_markdown(result: Result) -> str:
+    """A model's result: the summary, a table of the properties, each counterexample folded."""
     model = result.model
-    lines = [f"# {markdown_text(model.name)}: {result.verdict.value}", ""]
-    if model.description:
-        lines += [markdown_text(model.description), ""]
-    lines += ["| property | status | finding |", "|---|---|---|"]
-    for f in result.findings:
-        lines.append(f"| {f.property_id} | {MARKS[f.status]} {f.status.value} | {markdown_text(f.message)} |")
+    lines = _heading(result)
+    lines += _property_table(result.findings)
     ecs = result.ecs
     run = ("finishes in " + duration(ecs.makespan_seconds) if ecs.completes
            else "unknown (its simulation stopped at its budget)" if ecs.exhausted else "never finishes")
-    lines += ["", f"ECS: {run}; fewest steps: {fewest_steps_text(result.step_plan)}.", "",
-              f"Reproduce: {markdown_code(reproduce_command(model))}", ""]
+    lines += ["", f"ECS: {run}; fewest steps: {fewest_steps_text(result.step_plan)}."]
+    for finding in result.findings:
+        if finding.counterexample is not None and finding.status is Status.VIOLATED:
+            steps = plural(len(finding.counterexample.actions), "step")
+            lines += _folded(f"{labelled(finding.property_id)}: counterexample ({steps})",
+                             trace_table(finding.counterexample, indent=""))
+    lines += ["", f"Reproduce: {markdown_code(reproduce_command(model))}", ""]
     return "\n".join(lines)
+
+
+def render_range_markdown(result: RangeResult) -> str:
+    """A desired range's result: the summary, a table of the properties, failing intervals folded."""
+    lines = _heading(result)
+    lines += _property_table(result.findings)
+    for finding in result.findings:
+        for interval in finding.failing[:MAX_EXAMPLES]:
+            counts = f"{interval.low}..{interval.high}" if interval.high != interval.low else str(interval.low)
+            lines += _folded(f"{labelled(finding.property_id)}: fails at desiredCount {counts} "
+                             f"(counterexample at {interval.example})",
+                             list(interval.why) + trace_table(interval.counterexample, indent=""))
+        if len(finding.failing) > MAX_EXAMPLES:
+            lines += ["", f"{plural(len(finding.failing) - MAX_EXAMPLES, 'more interval')} of "
+                          f"{labelled(finding.property_id)} fail (`--format json` lists them all)."]
+    lines += ["", f"Reproduce: {markdown_code(reproduce_command(result.model))}", ""]
+    return "\n".join(lines)
+
+
+def _heading(result: Result | RangeResult) -> list[str]:
+    model = result.model
+    lines = [f"# {markdown_text(model.name)}: {result.verdict.value}", "",
+             f"**{markdown_text(result_summary(result))}**", ""]
+    if model.description:
+        lines += [markdown_text(model.description), ""]
+    return lines + [f"Capacity {markdown_text(capacity_text(model, model.settings))}; "
+                    f"{markdown_text(timing_text(model.settings))}.", ""]
+
+
+def _property_table(findings: Sequence[Finding | RangeFinding]) -> list[str]:
+    lines = ["| property | status | finding |", "|---|---|---|"]
+    for f in findings:
+        lines.append(f"| {labelled(f.property_id)} | {STATUS_ICONS[f.status]} {f.status.value} | "
+                     f"{markdown_text(f.message)} |")
+    return lines
+
+
+def _folded(summary: str, body: list[str]) -> list[str]:
+    """A collapsed block: `summary` (escaped for HTML inside Markdown) and `body` as a code block."""
+    return ["", f"<details><summary>{html_in_markdown(summary)}</summary>", "",
+            markdown_block("\n".join(terminal(line) for line in body)), "", "</details>"]
 
 
 ICONS = {"proved": "✅", "violated": "❌", "inconclusive": "⚠️", "not analysed": "➖"}  # status marks only
