@@ -161,6 +161,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_gate(args: argparse.Namespace) -> int:
     from verifier.ci.gate import gate, unanalysed, with_advice
+    from verifier.reports.html_pages import gate_index
     from verifier.reports.json_output import gate_json
     from verifier.reports.junit import gate_junit
     from verifier.reports.markdown import gate_markdown
@@ -198,7 +199,8 @@ def run_gate(args: argparse.Namespace) -> int:
         "text": lambda r: render_gate(r, verbose=args.verbose, quiet=args.quiet), "junit": gate_junit,
         "markdown": lambda r: gate_markdown(r, exit_code=code),
         "json": lambda r: json.dumps(gate_json(r, exit_code=code), indent=2),
-        "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
+        "sarif": lambda r: json.dumps(gate_sarif(r), indent=2),
+        "html": lambda r: gate_index(r, {}).rstrip("\n")}  # one page: `rollproof report` writes each service's
     text = writers[args.format](report)
     if changes is not None:  # in the report, in its format: a CI step reads stdout or --output, not stderr
         from verifier.reports.comparison import with_comparison

@@ -117,9 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "and folders, verify each, and exit 0 (all hold), 1 (a violation), 2 (a file could not "
                     "be read) or 3 (inconclusive).")
     gate_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to search")
-    gate_cmd.add_argument("--format", choices=("text", "json", "sarif", "junit", "markdown"), default="text",
+    gate_cmd.add_argument("--format", choices=("text", "json", "sarif", "junit", "markdown", "html"), default="text",
                           help="text (default), json (rollproof/gate/v2), sarif (SARIF 2.1.0), junit (JUnit "
-                               "XML) or markdown (for a pull-request comment)")
+                               "XML), markdown (for a pull-request comment) or html (an index page of every "
+                               "service, sortable; 'rollproof report' writes a page per service)")
     gate_cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     gate_cmd.add_argument("--service", metavar="NAME",
                           help="check only the services with this name (the resource's logical id or its "

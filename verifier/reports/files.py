@@ -130,7 +130,6 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
                          f"name {wanted}; this one is {stem}")
         first_of.setdefault(wanted.casefold(), model.name)
         if isinstance(result, RangeResult):
-            # The summary is plain text: a code block keeps Markdown from reading names as syntax.
             page, summary = range_page(result), render_range_markdown(result)
         else:
             page, summary = render_html(result), render_markdown(result)

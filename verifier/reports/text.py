@@ -7,6 +7,8 @@ and newlines escaped, so no input can add a line or send the terminal a command.
 
 from __future__ import annotations
 
+import re
+
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
@@ -376,5 +378,11 @@ def render_changes(changes: list[Change]) -> str:
     lines = []
     for label, change in zip(labels, changes, strict=True):
         lines.append(f"{label:<{width}}  {change.verdict}")
-        lines += [f"{'':<{width}}    {detail}" for detail in change.details]
+        for detail in change.details:  # a figure that changed: before as `-`, after as `+`, as diff(1) shows them
+            figure = _BEFORE_AFTER.match(detail)
+            lines += ([f"  - {figure['what']}: {figure['old']}", f"  + {figure['what']}: {figure['new']}"]
+                      if figure else [f"    {detail}"])
     return terminal_lines(lines)
+
+
+_BEFORE_AFTER = re.compile(r"(?P<what>[^:]+): (?P<old>.+) -> (?P<new>.+)")
