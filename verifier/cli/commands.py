@@ -176,13 +176,13 @@ def run_gate(args: argparse.Namespace) -> int:
     progress = progress_printer()
     options = _options(args, progress)
     report = gate(existing(args.paths), options, policy, service=args.service, jobs=args.jobs)
+    clear_progress(progress)  # before any warning, which would otherwise share the status line
     # With --service every other entry matches nothing by design; a file that could not be read
     # may hold the service an entry names.
     if args.service is None and not report.errors:
         for warning in policy.unmatched((row.spec.names, row.spec.cluster, row.spec.cluster_ref)
                                         for row in report.rows):
             print(terminal(warning), file=sys.stderr)
-    clear_progress(progress)
     if args.service is not None and not report.rows and not report.errors:
         raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
     report = with_advice(report, options, args.jobs)  # every format shows the same verified fixes
