@@ -37,7 +37,7 @@ def test_violation_exits_1_with_counterexample():
 def test_text_report_has_ticks_crosses_and_reproduce():
     code, out, _ = run("verify", "models/both100.yaml", "models/min50-room8.yaml")
     assert code == 1  # worst of violated and proved
-    assert "✗ progress" in out and "✓ availability" in out
+    assert "✗ RP001 progress" in out and "✓ RP002 availability" in out
     assert "starting one would make 7 tasks, above the 6 that maximumPercent 100 allows" in out
     assert "reproduce: rollproof verify models/min50-room8.yaml" in out
     assert "750 s (12 min 30 s)" in out

@@ -10,6 +10,7 @@ never obeyed:
 * `terminal`: control characters, newlines, bidi overrides and lone surrogates as
   visible escapes (`\\x1b`, `\\n`, `\\u202e`), and no workflow command at a line's start;
 * `markdown_text` and `markdown_code`: the same, then Markdown syntax escaped;
+* `html_in_markdown`: the same, then markup and Markdown syntax as numeric character references;
 * `html_text`, `xml_text`: the same, then markup escaped (XML 1.0 forbids most
   control characters even as character references, so they are shown escaped);
 * `uri`: a path percent-encoded as a URI reference (SARIF's artifact locations).
@@ -37,6 +38,8 @@ _OLD_COMMAND = "##["
 # Markdown syntax anywhere in a line: escapes, code, emphasis, links and images, HTML and
 # entities, table cells, strikethrough, issue references, math.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>!|#~&$])")
+# What HTML inside Markdown writes as a character reference: markup, quotes and Markdown syntax.
+_HTML_OR_MARKDOWN = re.compile(r"""[\\`*_\[\]<>!|#~&$"'(){}+=:-]""")
 # ...and what only counts at the start of a line: list items, quotes, breaks, ordered lists.
 _MARKDOWN_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)]))")
 
@@ -96,6 +99,15 @@ def markdown_block(text: str) -> str:
 def html_text(text: object) -> str:
     """`text` for HTML content or a quoted attribute value."""
     return html.escape(terminal(text))
+
+
+def html_in_markdown(text: object) -> str:
+    """`text` for HTML inside Markdown (a `<summary>` line): markup and Markdown syntax as character references.
+
+    GitHub reads such a line as raw HTML, other renderers as Markdown; a numeric reference such as
+    `&#91;` shows its character in both and is syntax in neither.
+    """
+    return _HTML_OR_MARKDOWN.sub(lambda m: f"&#{ord(m.group())};", terminal(text))
 
 
 def xml_text(text: object) -> str:

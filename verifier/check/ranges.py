@@ -9,6 +9,7 @@ only sets up the scan, asks the properties, and folds their answers.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from verifier.defaults import DEFAULT_TIMEOUT_MS
@@ -39,9 +40,11 @@ class RangeResult:
     open_ended: bool = False     # every count from `low` up; `high` is only where listing stops
 
 
-def verify_range(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> RangeResult:
+def verify_range(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 progress: Callable[[str], None] | None = None) -> RangeResult:
+    """`progress` receives a status line as each property's scan starts (a terminal shows it)."""
     assert model.desired_range is not None, "verify_range needs a model with a desiredRange"
-    return _verify(model, *model.desired_range, timeout_ms, open_ended=False)
+    return _verify(model, *model.desired_range, timeout_ms, open_ended=False, progress=progress)
 
 
 def verify_every_count_from(model: Model, low: int, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> RangeResult:
@@ -54,13 +57,19 @@ def verify_every_count_from(model: Model, low: int, timeout_ms: int = DEFAULT_TI
     return _verify(model, low, horizon(model, low), timeout_ms, open_ended=True)
 
 
-def _verify(model: Model, low: int, high: int, timeout_ms: int, open_ended: bool) -> RangeResult:
+def _verify(model: Model, low: int, high: int, timeout_ms: int, open_ended: bool,
+            progress: Callable[[str], None] | None = None) -> RangeResult:
     started = time.perf_counter()
     model = replace(model, desired_range=(low, high), settings=model.at(low).settings) \
         if model.desired_range != (low, high) else model
     scan = RangeScan(model, low, high, timeout_ms, open_ended)
     written = tuple(c.text for c in invariant(scan.symbolic, state_vars("shown")))
-    findings = tuple(prop.check_range(scan) for prop in RANGE_PROPERTIES if prop.applies(model))
+    applying = [prop for prop in RANGE_PROPERTIES if prop.applies(model)]
+    say = progress or (lambda line: None)
+    findings = []
+    for number, prop in enumerate(applying, 1):
+        say(f"{model.name}: desiredCount {low}..{high}: [{number}/{len(applying)}] {prop.ID}")
+        findings.append(prop.check_range(scan))
     verdict = verdict_of_statuses(f.status for f in findings)
-    return RangeResult(model, low, high, verdict, findings, written, time.perf_counter() - started,
+    return RangeResult(model, low, high, verdict, tuple(findings), written, time.perf_counter() - started,
                        open_ended=open_ended)

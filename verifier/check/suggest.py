@@ -19,6 +19,7 @@ never block an action, so the least capacity is found by bisection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -240,18 +241,24 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
                high - given)
 
 
-def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Suggestion:
+def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+            progress: Callable[[str], None] | None = None) -> Suggestion:
+    """`progress` receives a status line as each stage of the search starts (a terminal shows it)."""
+    say = progress or (lambda line: None)
     # "Already holds" is the model's full verification, every property: a hand-written plan too.
+    say(f"{model.name}: [1/3] verifying the settings as they are")
     if _check(model, timeout_ms) is Verdict.PROVED:
         return Suggestion(model, True, None, None, Verdict.PROVED)
     # The closed forms the search uses do not see a hand-written plan: search without it, then
     # keep the least change only if the plan holds with it too. The capacity bisection runs the
     # full verification, so it sees the plan as it is.
+    say(f"{model.name}: [2/3] searching the least change of the percentages")
     fix, note = _percentages(replace(model, plan=None), timeout_ms)
     if fix is not None and model.plan is not None and \
             _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) is not Verdict.PROVED:
         fix, note = None, ("the least change of the percentages still leaves the hand-written plan violated "
                            "(property plan): change the plan ('rollproof verify' shows the step that fails)")
+    say(f"{model.name}: [3/3] searching the least capacity")
     capacity_fix = _capacity(model, timeout_ms)
     after = _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) if fix else None
     return Suggestion(model, False, fix, capacity_fix, after, note)

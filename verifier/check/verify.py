@@ -154,7 +154,7 @@ def check_model(model: Model, options: Options = Options()) -> Result | RangeRes
     """A Result for one desired count, or a RangeResult for a model with a desiredRange."""
     if model.desired_range is not None:
         from verifier.check.ranges import verify_range
-        return verify_range(model, options.timeout_ms)
+        return verify_range(model, options.timeout_ms, options.progress)
     return verify(model, options)
 
 

@@ -275,8 +275,13 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 say(f"gate: {fleet.checked:,} distinct service setups found, {len(rows):,} services so far")
             rows.append((spec, answer))
     with fleet:
-        written = tuple(row if isinstance(row, GateRow) else _row(*row, policy, today) for row in rows)
-    return GateReport(written, tuple(unrecognised), tuple(errors), tuple(skipped))
+        written = []
+        for number, row in enumerate(rows, 1):
+            if not isinstance(row, GateRow):
+                say(f"gate: [{number}/{len(rows)}] {row[0].name}")
+                row = _row(*row, policy, today)
+            written.append(row)
+    return GateReport(tuple(written), tuple(unrecognised), tuple(errors), tuple(skipped))
 
 
 def _row(spec: ServiceSpec, answer: Answer, policy: Policy, today: datetime.date) -> GateRow:

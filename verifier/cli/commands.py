@@ -11,11 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from verifier.cli.colour import colour_wanted
 from verifier.cli.inputs import existing, models_and_specs, models_of, policy_of
-from verifier.cli.output import emit, progress_printer
+from verifier.cli.output import clear_progress, emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
 from verifier.results import DiffVerdict, ExitCode, Status, worst_of
@@ -56,30 +58,43 @@ def run_verify(args: argparse.Namespace) -> int:
                        max_memory_mb=args.max_memory_mb)
     flags = answer_flags(args.engine, args.max_states, options.timeout_ms, args.max_memory_mb)
     results = []
-    for model in models_of(args):
+    models = models_of(args)
+    for number, model in enumerate(models, 1):
         if model.desired_range is not None and args.engine == "explicit":
             raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
                              "--engine explicit checks one desiredCount (drop --engine, or give --desired)")
+        if progress and len(models) > 1:
+            progress(f"[{number}/{len(models)}] {model.name}")
+            options = replace(options, progress=_numbered(progress, number, len(models)))
         results.append(check_model(with_check_flags(model, flags), options))
-        if progress:
-            sys.stderr.write("\r\033[K")
+    clear_progress(progress)
+    colour = colour_wanted(args.color, sys.stdout)
     if args.check_labels:
         rows = [_label_row(result) for result in results]
-        emit(render_labels(rows))
+        emit(render_labels(rows), colour)
         return ExitCode.HOLDS if all(ok for *_, ok in rows) else ExitCode.VIOLATED
     if args.format == "json":
         documents = [range_json(r) if isinstance(r, RangeResult) else result_json(r) for r in results]
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     else:
-        emit("\n\n".join(render_range(r) if isinstance(r, RangeResult) else render(r) for r in results))
+        quiet = args.quiet
+        emit("\n\n".join(render_range(r, quiet=quiet) if isinstance(r, RangeResult) else render(r, quiet=quiet)
+                          for r in results), colour)
     return worst_of(result.verdict for result in results).exit_code
+
+
+def _numbered(progress: Callable[[str], None], number: int, total: int) -> Callable[[str], None]:
+    """`progress` with each line prefixed by which of `total` models it is about."""
+    return lambda line: progress(f"[{number}/{total}] {line}")
 
 
 def run_suggest(args: argparse.Namespace) -> int:
     from verifier.check.suggest import suggest
     from verifier.reports.json_output import suggestion_json
     from verifier.reports.text import render_suggestion
-    pairs = [(suggest(model, args.solver_timeout * 1000), spec) for model, spec in models_and_specs(args)]
+    progress = progress_printer()
+    pairs = [(suggest(model, args.solver_timeout * 1000, progress), spec) for model, spec in models_and_specs(args)]
+    clear_progress(progress)
     results = [result for result, _ in pairs]
     if args.format == "json":
         documents = [suggestion_json(result) for result in results]
@@ -88,15 +103,19 @@ def run_suggest(args: argparse.Namespace) -> int:
         from verifier.reports.html_pages import suggestion_page
         emit(suggestion_page(results).rstrip("\n"))
     else:
-        emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs))
+        emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs),
+             colour_wanted(args.color, sys.stdout))
     helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
     return ExitCode.HOLDS if helped else ExitCode.VIOLATED
 
 
-def _print_changes(changes: list[Change], form: str) -> None:
+def _print_changes(changes: list[Change], form: str, colour: bool = False) -> None:
     from verifier.reports.json_output import diff_json
     from verifier.reports.text import render_changes
-    emit(json.dumps(diff_json(changes), indent=2) if form == "json" else render_changes(changes))
+    if form == "json":
+        emit(json.dumps(diff_json(changes), indent=2))
+    else:
+        emit(render_changes(changes), colour)
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -110,7 +129,7 @@ def run_diff(args: argparse.Namespace) -> int:
         from verifier.reports.files import diff_report
         emit(diff_report(args.old, args.new, changes, policy, options).rstrip("\n"))
     else:
-        _print_changes(changes, args.format)
+        _print_changes(changes, args.format, colour_wanted(args.color, sys.stdout))
     less_safe = any(c.verdict is DiffVerdict.LESS_SAFE for c in changes)
     return ExitCode.VIOLATED if args.fail_on_less_safe and less_safe else ExitCode.HOLDS
 
@@ -142,6 +161,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_gate(args: argparse.Namespace) -> int:
     from verifier.ci.gate import gate, unanalysed, with_advice
+    from verifier.reports.html_pages import gate_index
     from verifier.reports.json_output import gate_json
     from verifier.reports.junit import gate_junit
     from verifier.reports.markdown import gate_markdown
@@ -156,14 +176,13 @@ def run_gate(args: argparse.Namespace) -> int:
     progress = progress_printer()
     options = _options(args, progress)
     report = gate(existing(args.paths), options, policy, service=args.service, jobs=args.jobs)
+    clear_progress(progress)  # before any warning, which would otherwise share the status line
     # With --service every other entry matches nothing by design; a file that could not be read
     # may hold the service an entry names.
     if args.service is None and not report.errors:
         for warning in policy.unmatched((row.spec.names, row.spec.cluster, row.spec.cluster_ref)
                                         for row in report.rows):
             print(terminal(warning), file=sys.stderr)
-    if progress:
-        sys.stderr.write("\r\033[K")
     if args.service is not None and not report.rows and not report.errors:
         raise UsageError(f"no ECS service named {args.service!r} in {', '.join(map(str, args.paths))}")
     report = with_advice(report, options, args.jobs)  # every format shows the same verified fixes
@@ -177,10 +196,11 @@ def run_gate(args: argparse.Namespace) -> int:
         if args.fail_on_less_safe and less_safe and code == ExitCode.HOLDS:
             code = ExitCode.VIOLATED
     writers: dict[str, Callable[[GateReport], str]] = {
-        "text": lambda r: render_gate(r, verbose=args.verbose), "junit": gate_junit,
+        "text": lambda r: render_gate(r, verbose=args.verbose, quiet=args.quiet), "junit": gate_junit,
         "markdown": lambda r: gate_markdown(r, exit_code=code),
         "json": lambda r: json.dumps(gate_json(r, exit_code=code), indent=2),
-        "sarif": lambda r: json.dumps(gate_sarif(r), indent=2)}
+        "sarif": lambda r: json.dumps(gate_sarif(r), indent=2),
+        "html": lambda r: gate_index(r, {}).rstrip("\n")}  # one page: `rollproof report` writes each service's
     text = writers[args.format](report)
     if changes is not None:  # in the report, in its format: a CI step reads stdout or --output, not stderr
         from verifier.reports.comparison import with_comparison
@@ -190,14 +210,12 @@ def run_gate(args: argparse.Namespace) -> int:
         for problem in report.errors:
             print(problem, file=sys.stderr)
     else:
-        emit(text)
+        emit(text, args.format == "text" and colour_wanted(args.color, sys.stdout))
     return code
 
 
 def _with_exclusions(policy: Policy, args: argparse.Namespace) -> Policy:
     """The policy with the --exclude patterns added; they are relative to the current folder."""
-    from dataclasses import replace
-
     from verifier.ingest.discovery import Exclude
     given = tuple(Exclude(pattern, Path.cwd()) for pattern in getattr(args, "exclude", None) or ())
     return replace(policy, exclude=policy.exclude + given) if given else policy

@@ -17,14 +17,19 @@ import os
 import sys
 from collections.abc import Callable
 
+from verifier.cli.colour import coloured
 from verifier.errors import UsageError
 from verifier.untrusted import terminal, terminal_lines
 
 
-def emit(text: str) -> None:
-    """Print `text` and a newline to stdout; a closed pipe ends the output, not the command."""
+def emit(text: str, colour: bool = False) -> None:
+    """Print `text` and a newline to stdout; a closed pipe ends the output, not the command.
+
+    `colour`: verdict marks in colour (verifier.cli.colour), added after the text is made safe.
+    """
+    safe = terminal_lines(text.split("\n"))
     try:
-        sys.stdout.write(terminal_lines(text.split("\n")) + "\n")
+        sys.stdout.write((coloured(safe) if colour else safe) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
@@ -45,7 +50,11 @@ def silence_stdout() -> None:
 
 
 def progress_printer() -> Callable[[str], None] | None:
-    """A function that shows one status line on a terminal; None when stderr is not one."""
+    """A function that shows one status line on a terminal; None when stderr is not one.
+
+    Each line replaces the last (`\\r` and erase-line); `clear_progress` removes the last one.
+    Nothing is written when stderr is piped or a file, so logs and JSON stay clean.
+    """
     if not sys.stderr.isatty():
         return None
 
@@ -53,3 +62,10 @@ def progress_printer() -> Callable[[str], None] | None:
         sys.stderr.write(f"\r\033[K{terminal(line)}")
         sys.stderr.flush()
     return show
+
+
+def clear_progress(progress: Callable[[str], None] | None) -> None:
+    """Erase the status line `progress_printer` left, if it made one."""
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()

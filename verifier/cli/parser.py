@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="explicit: search every state (exact, small services); smt: Z3 proofs "
                                  "(any size); auto (default): explicit when the states surely fit the budget")
     _timeout_argument(verify_cmd)
+    _text_arguments(verify_cmd, quiet="print only the summary line, and what fails under it")
     verify_cmd.add_argument("--check-labels", action="store_true",
                             help="compare each model's verdict with its expect: label; "
                                  "exit 0 when all match, 1 otherwise")
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="text (default), json (schema rollproof/suggestion/v2), or html (a page: "
                                   "ECS's run before and after each change, side by side)")
     _timeout_argument(suggest_cmd)
+    _text_arguments(suggest_cmd)
     gate_cmd = commands.add_parser(
         "gate", help="verify every ECS service in CloudFormation templates and ECS JSON files",
         description="Find every AWS::ECS::Service (CloudFormation YAML or JSON) and every ECS service in "
@@ -115,9 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "and folders, verify each, and exit 0 (all hold), 1 (a violation), 2 (a file could not "
                     "be read) or 3 (inconclusive).")
     gate_cmd.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to search")
-    gate_cmd.add_argument("--format", choices=("text", "json", "sarif", "junit", "markdown"), default="text",
+    gate_cmd.add_argument("--format", choices=("text", "json", "sarif", "junit", "markdown", "html"), default="text",
                           help="text (default), json (rollproof/gate/v2), sarif (SARIF 2.1.0), junit (JUnit "
-                               "XML) or markdown (for a pull-request comment)")
+                               "XML), markdown (for a pull-request comment) or html (an index page of every "
+                               "service, sortable; 'rollproof report' writes a page per service)")
     gate_cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     gate_cmd.add_argument("--service", metavar="NAME",
                           help="check only the services with this name (the resource's logical id or its "
@@ -140,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="exit 1 when a service exists that rollproof does not analyse (DAEMON, "
                                "blue/green, external controllers); by default they are listed and pass")
     _timeout_argument(gate_cmd)
+    _text_arguments(gate_cmd, quiet="print the summary line and only the services that fail or are inconclusive")
     report_cmd = commands.add_parser(
         "report", help="write an HTML page and a Markdown summary per model or service",
         description="For each model file, or each ECS service in infrastructure code, write a self-contained "
@@ -149,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder to write into")
     report_cmd.add_argument("--policy", type=Path, metavar="FILE", help="policy file, as for gate")
     _timeout_argument(report_cmd)
+    _text_arguments(report_cmd)
     diff_cmd = commands.add_parser(
         "diff", help="compare the ECS services of two files or folders: safer, less safe, mixed, unchanged",
         description="Per service: what the change does to the lowest healthy count, the peak task count, "
@@ -163,7 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
     _exclude_argument(diff_cmd)
     diff_cmd.add_argument("--fail-on-less-safe", action="store_true", help="exit 1 when a service becomes less safe")
     _timeout_argument(diff_cmd)
+    _text_arguments(diff_cmd)
     return parser
+
+
+def _text_arguments(command: argparse.ArgumentParser, quiet: str | None = None) -> None:
+    """--color for every command that prints text, and --quiet where there is something to leave out."""
+    command.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                         help="colour the verdict marks: auto (default) when stdout is a terminal and NO_COLOR is "
+                              "not set, always (even piped or under NO_COLOR), never")
+    if quiet is not None:
+        command.add_argument("--quiet", "-q", action="store_true", help=quiet)
 
 
 def _exclude_argument(command: argparse.ArgumentParser) -> None:
@@ -212,9 +227,10 @@ def _model_arguments(command: argparse.ArgumentParser) -> None:
                          help="minimumHealthyPercent (default 100)")
     numbers.add_argument("--max-percent", type=_non_negative, metavar="X", help="maximumPercent (default 200)")
     numbers.add_argument("--capacity", type=_non_negative, metavar="C",
-                         help="free task slots in the cluster (default: unlimited)")
+                         help="task slots the service may occupy in the cluster, in total: its old tasks' "
+                              "slots included (default: unlimited, as on Fargate)")
     numbers.add_argument("--capacity-headroom", type=_non_negative, metavar="H",
-                         help="free task slots as desiredCount + H (follows the desired count)")
+                         help="capacity as desiredCount + H task slots in total (follows the desired count)")
     numbers.add_argument("--health-check-seconds", type=_non_negative, metavar="S",
                          help="seconds for a new task to become healthy (default 150)")
     numbers.add_argument("--drain-seconds", type=_non_negative, metavar="S",

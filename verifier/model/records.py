@@ -22,7 +22,7 @@ class Settings:
     desired: int
     min_healthy_percent: int = DEFAULT_MIN_HEALTHY_PERCENT
     max_percent: int = DEFAULT_MAX_PERCENT
-    capacity: int | None = None  # free task slots in total; None is unlimited (Fargate)
+    capacity: int | None = None  # task slots in total (old tasks included); None is unlimited (Fargate)
     health_check_seconds: int = DEFAULT_HEALTH_CHECK_SECONDS
     drain_seconds: int = DEFAULT_DRAIN_SECONDS
     stopping_counts_toward_max: bool = False

@@ -1,7 +1,7 @@
 """`gate --base REF`: the comparison with the base revision, inside the report the gate writes.
 
 The comparison is part of the answer (with --fail-on-less-safe it decides the exit code),
-so it goes where the findings go, in their format: a section of the text and Markdown,
+so it goes where the findings go, in their format: a section of the text, Markdown and HTML,
 a `comparison` member of the JSON, a property bag of the SARIF run, a test suite of the
 JUnit XML. Names and details come from the pull request and are escaped for each format.
 """
@@ -16,7 +16,7 @@ from verifier.ci.diff import Change
 from verifier.reports.json_output import diff_json
 from verifier.reports.text import render_changes
 from verifier.results import DiffVerdict
-from verifier.untrusted import markdown_code, markdown_text, terminal, xml_text
+from verifier.untrusted import html_text, markdown_code, markdown_text, terminal, xml_text
 
 
 def with_comparison(report: str, form: str, base: str, changes: list[Change], fail_on_less_safe: bool) -> str:
@@ -25,6 +25,8 @@ def with_comparison(report: str, form: str, base: str, changes: list[Change], fa
         return f"{report}\n\ncompared with {terminal(base)}:\n{render_changes(changes)}"
     if form == "markdown":
         return f"{report}\n\n{_markdown(base, changes)}"
+    if form == "html":  # a section at the end of the page's body
+        return report.replace("</body></html>", f"{_html(base, changes)}</body></html>", 1)
     if form == "json":
         document = json.loads(report)
         document["comparison"] = {"base": base, "services": diff_json(changes)["services"]}
@@ -36,6 +38,14 @@ def with_comparison(report: str, form: str, base: str, changes: list[Change], fa
             "base": base, "services": diff_json(changes)["services"]}
         return json.dumps(document, indent=2)
     return _junit(report, base, changes, fail_on_less_safe)
+
+
+def _html(base: str, changes: list[Change]) -> str:
+    rows = "".join(f'<tr><td class="text">{html_text(c.name)}</td><td class="text">{html_text(c.file)}</td>'
+                   f'<td class="text">{html_text(c.verdict)}</td><td class="text">{html_text("; ".join(c.details))}'
+                   "</td></tr>" for c in changes)
+    return (f"<h2>Compared with {html_text(base)}</h2><table><thead><tr><th>service</th><th>file</th>"
+            f"<th>change</th><th>details</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _markdown(base: str, changes: list[Change]) -> str:

@@ -28,12 +28,10 @@ from verifier.model.reproduce import with_check_flags
 from verifier.model.yamlsource import read_yaml
 from verifier.reports.html import render_html
 from verifier.reports.html_pages import DiffRun, IndexEntry, diff_page, findings_message, index_page, range_page
-from verifier.reports.markdown import render_markdown
-from verifier.reports.text import render_range
+from verifier.reports.markdown import render_markdown, render_range_markdown
 from verifier.results import Verdict
 from verifier.schedules.ecs_controller import simulate
 from verifier.semantics import deployment_of
-from verifier.untrusted import markdown_block
 
 MAX_STEM_BYTES = 200   # a file name has at most 255 bytes; room for a suffix, "-2" and ".html"
 HASH_CHARACTERS = 12
@@ -132,8 +130,7 @@ def write_reports(paths: list[Path], output: Path, options: Options = Options(),
                          f"name {wanted}; this one is {stem}")
         first_of.setdefault(wanted.casefold(), model.name)
         if isinstance(result, RangeResult):
-            # The summary is plain text: a code block keeps Markdown from reading names as syntax.
-            page, summary = range_page(result), markdown_block(render_range(result, timing=False)) + "\n"
+            page, summary = range_page(result), render_range_markdown(result)
         else:
             page, summary = render_html(result), render_markdown(result)
         for suffix, text in ((".html", page), (".md", summary)):

@@ -22,9 +22,8 @@ from verifier.model.loading import load_model
 from verifier.reports.html import render_html
 from verifier.reports.html_pages import range_page
 from verifier.reports.json_output import range_json, result_json
-from verifier.reports.markdown import render_markdown
+from verifier.reports.markdown import render_markdown, render_range_markdown
 from verifier.reports.text import render, render_range
-from verifier.untrusted import markdown_block
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_SUFFIXES = (".txt", ".json", ".html", ".md")
@@ -44,7 +43,7 @@ def expected_reports(models_dir: Path, checked: Mapping[str, Result | RangeResul
             result = check_model(load_model(path, shown_as=f"{models_dir.name}/{path.name}"))
         if isinstance(result, RangeResult):
             text, data = render_range(result, timing=False), range_json(result, timing=False)
-            page, summary = range_page(result), markdown_block(text) + "\n"  # as files.py writes it
+            page, summary = range_page(result), render_range_markdown(result)
         else:
             text, data = render(result, timing=False), result_json(result, timing=False)
             page, summary = render_html(result), render_markdown(result)

@@ -12,6 +12,7 @@ from verifier import __version__
 from verifier.ci.answers import zero_tasks_note
 from verifier.ci.gate import GateReport, GateRow, location_for, violated
 from verifier.properties import PROPERTIES
+from verifier.reports.rules import RULES, rule_code, rule_uri
 from verifier.reports.text import finding_lines, fix_lines, gate_message, gate_verdict, service_assumptions
 from verifier.results import Verdict
 from verifier.untrusted import markdown_text, uri
@@ -22,33 +23,17 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 
 
 def gate_sarif(report: GateReport) -> dict[str, Any]:
-    rules = [{
-        "id": prop.ID,
-        "name": prop.ID.capitalize(),
-        "shortDescription": {"text": prop.DESCRIPTION},
-        "fullDescription": {"text": prop.DESCRIPTION},
-        "helpUri": prop.SOURCE,
-        "help": {"text": f"{prop.DESCRIPTION}. Run `rollproof verify FILE --service NAME` for the counterexample, "
-                         f"and `rollproof suggest FILE --service NAME` for the smallest settings change. "
-                         f"See {prop.SOURCE}."},
-        "defaultConfiguration": {"level": "error"},
-    } for prop in PROPERTIES]
-    rules.append({
-        "id": NOT_ANALYSED, "name": "NotAnalysed",
-        "shortDescription": {"text": "an ECS service rollproof does not analyse"},
-        "fullDescription": {"text": "A service exists but is outside the rolling-update model (DAEMON, blue/green, "
-                                    "an external controller); rollproof gate --fail-on-unanalysed fails on it."},
-        "help": {"text": "The result's message says why the service was not analysed."},
-        "defaultConfiguration": {"level": "note"},
-    })
-    rules.append({
-        "id": ZERO_TASKS, "name": "ZeroTasks",
-        "shortDescription": {"text": "a service proved only because it has no task"},
-        "fullDescription": {"text": "At desiredCount 0 there is nothing to deploy, so every property holds and the "
-                                    "answer says nothing about the counts the service will run at."},
-        "help": {"text": "Set the desired count, or desiredRange in rollproof.yaml, to check real counts."},
-        "defaultConfiguration": {"level": "note"},
-    })
+    rules = [_rule(prop.ID, prop.ID.capitalize(), prop.DESCRIPTION, prop.DESCRIPTION, "error",
+                   "Run `rollproof verify FILE --service NAME` for the counterexample, and `rollproof suggest "
+                   f"FILE --service NAME` for the smallest settings change. ECS's documentation: {prop.SOURCE}")
+             for prop in PROPERTIES]
+    rules.append(_rule(NOT_ANALYSED, "NotAnalysed", "an ECS service rollproof does not analyse",
+                       "A service exists but is outside the rolling-update model (DAEMON, blue/green, an external "
+                       "controller); rollproof gate --fail-on-unanalysed fails on it.", "note",
+                       "The result's message says why the service was not analysed."))
+    rules.append(_rule(ZERO_TASKS, "ZeroTasks", "a service proved only because it has no task",
+                       "At desiredCount 0 there is nothing to deploy, so every property holds and the answer says "
+                       "nothing about the counts the service will run at.", "note", ""))
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
     for row in report.rows:
@@ -106,6 +91,19 @@ def gate_sarif(report: GateReport) -> dict[str, Any]:
             } for row in report.rows]},
         }],
     }
+
+
+def _rule(rule_id: str, name: str, short: str, full: str, level: str, more: str) -> dict[str, Any]:
+    """A SARIF rule: its code, its section of docs/rules.md (helpUri) and the same advice as help text."""
+    code, where = rule_code(rule_id), rule_uri(rule_id)
+    fix = f"How to fix it: {RULES[rule_id].fix}." if rule_id in RULES else ""
+    said = full.rstrip(".") + "."
+    text = " ".join(part for part in (f"{code} {rule_id}: {said}", fix, more, f"See {where}.") if part)
+    markdown = "\n\n".join(part for part in (f"**{code} {rule_id}**: {said}", fix, more,
+                                              f"[{code} in docs/rules.md]({where})") if part)
+    return {"id": rule_id, "name": name, "shortDescription": {"text": short}, "fullDescription": {"text": full},
+            "helpUri": where, "help": {"text": text, "markdown": markdown},
+            "defaultConfiguration": {"level": level}, "properties": {"code": code}}
 
 
 def _fixes(row: GateRow) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ and newlines escaped, so no input can add a line or send the terminal a command.
 
 from __future__ import annotations
 
+import re
+
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
@@ -18,7 +20,9 @@ from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
-from verifier.results import Status
+from verifier.reports.rules import labelled
+from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
+from verifier.results import Status, Verdict
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
@@ -28,23 +32,29 @@ MAX_TRACE_ROWS = 40  # a longer trace keeps its first and last rows
 MAX_EXAMPLES = 3  # counterexamples printed per property in a range report (JSON has one per interval)
 
 
-def render(result: Result, timing: bool = True) -> str:
-    """The report; `timing=False` leaves out the wall time, for reports kept in the repository."""
+def render(result: Result, timing: bool = True, quiet: bool = False) -> str:
+    """The report; `timing=False` leaves out the wall time, for reports kept in the repository.
+
+    `quiet`: the summary, and only for a result that does not hold, its failing findings.
+    """
     model, bounds = result.model, result.bounds
-    lines = [f"{model.name}" + (f"  ({model.source.shown})" if model.source.shown else "")]
+    if quiet:
+        return _quiet(result)
+    lines = [result_summary(result), "",
+             f"{model.name}" + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
-    capacity = "unlimited" if bounds.capacity is None else plural(bounds.capacity, 'task slot')
     lines += [
         f"  desiredCount {bounds.desired}: at least {bounds.min_healthy} healthy "
         f"(minimumHealthyPercent {bounds.min_healthy_percent}), at most {plural(bounds.max_tasks, 'task')} "
-        f"(maximumPercent {bounds.max_percent}), capacity {capacity}",
+        f"(maximumPercent {bounds.max_percent}), capacity {capacity_text(model, model.settings)}",
+        f"  {timing_text(model.settings)}",
         "",
     ]
-    width = max(len(f.property_id) for f in result.findings)
+    width = max(len(labelled(f.property_id)) for f in result.findings)
     said: set[str] = set()  # advice shared by several findings is printed once
     for finding in result.findings:
-        lines.append(f"  {MARKS[finding.status]} {finding.property_id:<{width}}  {finding.message}")
+        lines.append(f"  {MARKS[finding.status]} {labelled(finding.property_id):<{width}}  {finding.message}")
         lines += [f"      {detail}" for detail in finding.details if detail not in said]
         said.update(finding.details)
         if finding.counterexample is not None and finding.status is Status.VIOLATED:
@@ -57,6 +67,16 @@ def render(result: Result, timing: bool = True) -> str:
     searched = f"{result.states:,} state{'s' * (result.states != 1)}, " if result.engine == "explicit" else ""
     lines += ["", f"  verdict: {result.verdict.value.upper()}   ({searched}{spent}{result.engine} engine)",
               f"  reproduce: {reproduce_command(model)}"]
+    return terminal_lines(lines)
+
+
+def _quiet(result: Result | RangeResult) -> str:
+    """`--quiet`: the summary; under it, for a result that does not hold, what fails and how to see it again."""
+    lines = [result_summary(result)]
+    bad = [f for f in result.findings if f.status is not Status.HOLDS]
+    if bad:
+        lines += [f"  {MARKS[f.status]} {labelled(f.property_id)}  {f.message}" for f in bad]
+        lines.append(f"  reproduce: {reproduce_command(result.model)}")
     return terminal_lines(lines)
 
 
@@ -140,20 +160,19 @@ def render_labels(rows: list[tuple[str, str, str, bool]]) -> str:
     return terminal_lines(lines)
 
 
-def render_range(result: RangeResult, timing: bool = True) -> str:
+def render_range(result: RangeResult, timing: bool = True, quiet: bool = False) -> str:
     model, settings = result.model, result.model.settings
-    lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
+    if quiet:
+        return _quiet(result)
+    lines = [result_summary(result), "", model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if model.description:
         lines.append(f"  {model.description}")
-    if model.capacity_headroom is not None:
-        capacity = f"desiredCount + {model.capacity_headroom} task slots"
-    else:
-        capacity = "unlimited" if settings.capacity is None else f"{settings.capacity} task slots"
     lines += [f"  desiredCount {result.low}..{result.high}: minimumHealthyPercent {settings.min_healthy_percent}, "
-              f"maximumPercent {settings.max_percent}, capacity {capacity}", ""]
-    width = max(len(f.property_id) for f in result.findings)
+              f"maximumPercent {settings.max_percent}, capacity {capacity_text(model, settings)}",
+              f"  {timing_text(settings)}", ""]
+    width = max(len(labelled(f.property_id)) for f in result.findings)
     for finding in result.findings:
-        lines.append(f"  {MARKS[finding.status]} {finding.property_id:<{width}}  {finding.message}")
+        lines.append(f"  {MARKS[finding.status]} {labelled(finding.property_id):<{width}}  {finding.message}")
         lines += [f"      {detail}" for detail in finding.details]
         for interval in finding.failing[:MAX_EXAMPLES]:
             lines.append(f"      e.g. desiredCount {interval.example}:")
@@ -258,11 +277,11 @@ def gate_message(row: GateRow) -> str:
 def _findings_message(row: GateRow) -> str:
     bad = violated(row)
     if bad:
-        return "; ".join(f"{f.property_id}: {f.message}" for f in bad)
+        return "; ".join(f"{labelled(f.property_id)}: {f.message}" for f in bad)
     assert row.result is not None  # gate_message answers for a row without a result
     unknown = [f for f in row.result.findings if f.status is Status.UNKNOWN]
     holds = "every other property holds" if row.waived else "every property holds"
-    return "; ".join(f"{f.property_id}: {f.message}" for f in unknown) or holds
+    return "; ".join(f"{labelled(f.property_id)}: {f.message}" for f in unknown) or holds
 
 
 def service_assumptions(row: GateRow) -> list[str]:
@@ -294,17 +313,21 @@ def finding_lines(row: GateRow) -> list[tuple[str, str, str]]:
     found = []
     for finding in violated(row):
         line, column = location_for(row.spec, finding.property_id)
-        found.append((f"{row.spec.file}:{line}:{column}", f"{finding.property_id}: {finding.message}",
+        found.append((f"{row.spec.file}:{line}:{column}", f"{labelled(finding.property_id)}: {finding.message}",
                       cause(row.result.model, finding) if row.result is not None else ""))
     return found
 
 
-def render_gate(report: GateReport, verbose: bool = False) -> str:
-    lines = list(report.errors)
-    if report.rows:
-        name_width = max(len(terminal(f"{r.spec.file}:{r.spec.line or 1} {r.spec.name}")) for r in report.rows)
+def render_gate(report: GateReport, verbose: bool = False, quiet: bool = False) -> str:
+    """The gate's table under its summary line; `quiet` keeps only the services that fail or are inconclusive."""
+    lines = [gate_summary(report)] + list(report.errors)
+    shown = [r for r in report.rows if r.verdict in (Verdict.VIOLATED, Verdict.INCONCLUSIVE)] if quiet else report.rows
+    if quiet and not shown:
+        return terminal_lines(lines)
+    if shown:
+        name_width = max(len(terminal(f"{r.spec.file}:{r.spec.line or 1} {r.spec.name}")) for r in shown)
         lines.append(f"{'service':<{name_width}}  {'verdict':<12}  details")
-        for row in report.rows:
+        for row in shown:
             where = terminal(f"{row.spec.file}:{row.spec.line or 1} {row.spec.name}")
             lines.append(f"{where:<{name_width}}  {gate_verdict(row):<12}  {gate_message(row)}")
             lines += [f"  {line}" for line in service_assumptions(row)]
@@ -313,8 +336,8 @@ def render_gate(report: GateReport, verbose: bool = False) -> str:
             lines += [f"  {line}" for line in fix_lines(row)]
             if violated(row) and row.result is not None:
                 lines.append(f"  reproduce: {reproduce_command(row.result.model)}")
-    else:
-        lines.append("no ECS service found")
+    if quiet:
+        return terminal_lines(lines)
     lines += gate_file_summary(report, verbose)
     skipped = unanalysed(report)
     if skipped:
@@ -355,5 +378,11 @@ def render_changes(changes: list[Change]) -> str:
     lines = []
     for label, change in zip(labels, changes, strict=True):
         lines.append(f"{label:<{width}}  {change.verdict}")
-        lines += [f"{'':<{width}}    {detail}" for detail in change.details]
+        for detail in change.details:  # a figure that changed: before as `-`, after as `+`, as diff(1) shows them
+            figure = _BEFORE_AFTER.match(detail)
+            lines += ([f"  - {figure['what']}: {figure['old']}", f"  + {figure['what']}: {figure['new']}"]
+                      if figure else [f"    {detail}"])
     return terminal_lines(lines)
+
+
+_BEFORE_AFTER = re.compile(r"(?P<what>[^:]+): (?P<old>.+) -> (?P<new>.+)")
