@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result
+from verifier.check.what_if import relabelled, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
 from verifier.ci.policy import Policy, Waiver
 from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
-from verifier.findings import Finding
+from verifier.findings import Finding, verdict_of
 from verifier.ingest import (
     ANALYSABLE,
     INCONCLUSIVE,
@@ -202,7 +203,7 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
         capacity = headroom = None
     if headroom is not None:
         capacity = desired + headroom
-    settings = Settings(desired, minimum, maximum, capacity)
+    settings = Settings(desired, minimum, maximum, capacity, breaker=spec.breaker, alarms=spec.alarms)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
                  source=InfraService(spec.entry or spec.file, spec.name, policy.source,  # entry: a nested stack's root
                                      answer_flags(timeout_ms=options.timeout_ms)),
@@ -242,7 +243,7 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
     """
     today = today or datetime.date.today()
     # A row is written, or waits for its service's answer (a spec and the call that gives it).
-    rows: list[GateRow | tuple[ServiceSpec, Answer]] = []
+    rows: list[GateRow | tuple[ServiceSpec, Answer, Answer | str | None]] = []
     unrecognised, errors = [], []
     skipped: list[Skipped] = []
     # A large template repeats a few setups many times: each distinct model is checked once,
@@ -273,20 +274,51 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 continue
             if fleet.checked > checked and fleet.checked % 100 == 0:
                 say(f"gate: {fleet.checked:,} distinct service setups found, {len(rows):,} services so far")
-            rows.append((spec, answer))
+            rows.append((spec, answer, _bad_release(spec, model, policy, fleet)))
     with fleet:
         written = tuple(row if isinstance(row, GateRow) else _row(*row, policy, today) for row in rows)
     return GateReport(written, tuple(unrecognised), tuple(errors), tuple(skipped))
 
 
-def _row(spec: ServiceSpec, answer: Answer, policy: Policy, today: datetime.date) -> GateRow:
+def _bad_release(spec: ServiceSpec, model: Model, policy: Policy, fleet: FleetChecker) -> Answer | str | None:
+    """The check under the policy's `faults:` release (None when it asks for none), or why it cannot be made."""
+    check = policy.for_service(spec.names, spec.cluster, spec.cluster_ref).faults
+    if check is None:
+        return None
+    label = release_label(check.faults)
+    if spec.faults_unknown:
+        return f"not checked during a bad release ({label}): {spec.faults_unknown}"
+    if model.desired_range is not None:
+        return (f"not checked during a bad release ({label}): that check needs one desired count; "
+                "give the template a DesiredCount, or the policy a desiredRange of one count")
+    overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
+    answer = fleet.submit(under_release(model, check.faults, policy.fault_requirements_for(overrides)))
+    return answer if answer is not None else f"not checked during a bad release ({label}): too many setups"
+
+
+def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, policy: Policy,
+         today: datetime.date) -> GateRow:
     result = answer()
+    unchecked: tuple[str, ...] = ()
+    if isinstance(bad_release, str):
+        unchecked = (bad_release,)
+    elif bad_release is not None and isinstance(result, Result):
+        # The release's findings join the row's, told apart by their prefix: waivers and reports
+        # treat them as the service's own, and the row's reproduce command checks both again.
+        under = bad_release()
+        if isinstance(under, Result):  # one desired count, so never a range (see _bad_release)
+            findings = result.findings + relabelled(under.findings, under.model.faults)
+            result = replace(result, findings=findings, verdict=verdict_of(findings))
     verdict, waived, notes = _waive(spec, result, policy, today)
-    return GateRow(spec, verdict, result, waived, notes)
+    if unchecked:
+        verdict = worst_of((verdict, Verdict.INCONCLUSIVE))
+    return GateRow(spec, verdict, result, waived, notes + unchecked)
 
 
 def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:
     """The line and column of the setting a finding asks to change."""
+    if property_id == "rollback" and spec.breaker_line is not None:  # the breaker decides whether ECS rolls back
+        return (spec.breaker_line, 1)
     setting: Setting = {"availability": spec.min_healthy_percent, "progress": spec.min_healthy_percent,
                         "surge": spec.max_percent}.get(property_id, spec.desired)
     if setting.line is None and property_id in ("availability", "progress", "surge"):
