@@ -56,6 +56,8 @@ def run_verify(args: argparse.Namespace) -> int:
                        max_memory_mb=args.max_memory_mb)
     flags = answer_flags(args.engine, args.max_states, options.timeout_ms, args.max_memory_mb)
     results = []
+    if args.what_if:
+        return _verify_what_if(args, options, flags)
     for model in models_of(args):
         if model.desired_range is not None and args.engine == "explicit":
             raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
@@ -73,6 +75,33 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         emit("\n\n".join(render_range(r) if isinstance(r, RangeResult) else render(r) for r in results))
     return worst_of(result.verdict for result in results).exit_code
+
+
+def _verify_what_if(args: argparse.Namespace, options: Options, flags: tuple[str, ...]) -> int:
+    """`verify --what-if RELEASE`: each model as written and under the release; the exit code is the worse."""
+    from verifier.check.verify import verify
+    from verifier.check.what_if import WhatIf, faults_for, under_release
+    from verifier.model.reproduce import with_check_flags
+    from verifier.reports.what_if import render_what_if, what_if_json
+    if args.check_labels:
+        raise UsageError("--what-if checks a second release, which no expect: label describes; "
+                         "give --check-labels or --what-if, not both")
+    pairs = []
+    for model in models_of(args):
+        if model.desired_range is not None:
+            raise UsageError(f"{model.name}: --what-if checks one desired count (the bad release is worked out "
+                             "for a known desiredCount); give --desired, or a model without desiredRange")
+        as_written = with_check_flags(model, flags)
+        # The second answer's reproduce command must check the release again, so it carries the option.
+        broken = with_check_flags(under_release(model, faults_for(model, args.what_if)),
+                                  flags + ("--what-if", args.what_if))
+        pairs.append(WhatIf(verify(as_written, options), verify(broken, options)))
+    if args.format == "json":
+        documents = [what_if_json(pair) for pair in pairs]
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    else:
+        emit("\n\n".join(render_what_if(pair) for pair in pairs))
+    return worst_of(pair.verdict for pair in pairs).exit_code
 
 
 def run_suggest(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ examples:
   rollproof verify --desired 6 --min-healthy-percent 50 --max-percent 200 --capacity 8
   rollproof verify models/*.yaml --format json > results.json
   rollproof verify --check-labels models/*.yaml
+  rollproof verify models/min50-room8.yaml --what-if broken
   rollproof verify --desired-range 1..5000 --min-healthy-percent 50 --max-percent 150
   rollproof suggest models/both100.yaml
 """
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="explicit: search every state (exact, small services); smt: Z3 proofs "
                                  "(any size); auto (default): explicit when the states surely fit the budget")
     _timeout_argument(verify_cmd)
+    verify_cmd.add_argument("--what-if", choices=("broken", "failsToStart"), metavar="RELEASE",
+                            help="also check each model under a bad release: broken (every new task fails its "
+                                 "health checks) or failsToStart; prints both answers, exits with the worse")
     verify_cmd.add_argument("--check-labels", action="store_true",
                             help="compare each model's verdict with its expect: label; "
                                  "exit 0 when all match, 1 otherwise")
