@@ -118,7 +118,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         emit(suggestion_page(results).rstrip("\n"))
     else:
         emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs))
-    helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
+    helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None or r.breaker_fix is not None
+                 for r in results)
     return ExitCode.HOLDS if helped else ExitCode.VIOLATED
 
 

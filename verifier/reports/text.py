@@ -18,7 +18,7 @@ from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
-from verifier.results import Status
+from verifier.results import Status, Verdict
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
@@ -220,6 +220,11 @@ def render_suggestion(result: Suggestion, spec: ServiceSpec | None = None) -> st
     lines = [model.name + (f"  ({model.source.shown})" if model.source.shown else "")]
     if result.already_holds:
         lines.append("  every property already holds: nothing to change")
+        return terminal_lines(lines)
+    if result.breaker_fix is not None:  # a bad release: the breaker and the minimum, not the percentages' search
+        lines.append(f"  smallest change under the bad release ({result.model.faults.new_revision}), verified: "
+                     f"{'every property holds' if result.verdict_after is Verdict.PROVED else 'not proved'}:")
+        lines += [f"    {change}" for change in result.breaker_fix.changes]
         return terminal_lines(lines)
     if result.fix is not None:
         lines.append(f"  smallest change to the percentages ({result.fix.total_change} percentage points, "
