@@ -15,7 +15,7 @@ from verifier.check.verify import Options, Result, verify
 from verifier.findings import Finding
 from verifier.model.faults import FAILS_HEALTH_CHECKS, FAILS_TO_START, FLAKY, Faults
 from verifier.model.records import Model, Requirements
-from verifier.results import Verdict, worst_of
+from verifier.results import Status, Verdict, worst_of
 
 BROKEN = "broken"   # --what-if broken: every new task fails its health checks
 WHAT_IFS = {BROKEN: FAILS_HEALTH_CHECKS, FAILS_TO_START: FAILS_TO_START}
@@ -63,6 +63,20 @@ def relabelled(findings: tuple[Finding, ...], faults: Faults) -> tuple[Finding, 
     """The findings of a check under `faults`, each message saying which release it is about."""
     label = release_label(faults)
     return tuple(replace(f, message=f"during a bad release ({label}): {f.message}") for f in findings)
+
+
+def findings_under_release(result: Result) -> tuple[Finding, ...]:
+    """`result`'s findings relabelled; a violated availability also gives ECS's own figure under the release.
+
+    The counterexample is the shortest way below the requirement; how low ECS itself goes (and so what
+    users would see) is the run's lowest healthy count, which is the number the choice is made on.
+    """
+    lowest, desired = result.ecs.min_healthy_seen, result.model.settings.desired
+    shown = tuple(replace(f, message=f"{f.message}; ECS's own run under this release goes down to {lowest} "
+                                     f"healthy of {desired}")
+                  if f.property_id == "availability" and f.status is Status.VIOLATED and lowest is not None else f
+                  for f in result.findings)
+    return relabelled(shown, result.model.faults)
 
 
 def verify_what_if(model: Model, what_if: str, options: Options = Options()) -> WhatIf:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result
-from verifier.check.what_if import relabelled, release_label, under_release
+from verifier.check.what_if import findings_under_release, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
 from verifier.ci.policy import Policy, Waiver
@@ -307,7 +307,7 @@ def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, po
         # treat them as the service's own, and the row's reproduce command checks both again.
         under = bad_release()
         if isinstance(under, Result):  # one desired count, so never a range (see _bad_release)
-            findings = result.findings + relabelled(under.findings, under.model.faults)
+            findings = result.findings + findings_under_release(under)
             result = replace(result, findings=findings, verdict=verdict_of(findings))
     verdict, waived, notes = _waive(spec, result, policy, today)
     if unchecked:
