@@ -161,3 +161,19 @@ def test_suggest_needs_both_without_breaker_and_min50():
     found = breaker_fix(broken_min50(), 10_000)
     assert found is not None and found.breaker == Breaker(rollback=True) and found.min_healthy_percent == 67
     assert len(found.changes) == 2
+
+
+@pytest.mark.parametrize("mode, rollback", [("rollback", True), ("no-rollback", False)])
+def test_circuit_breaker_flag_reaches_the_model_and_its_reproduce_command(mode, rollback):
+    import argparse
+
+    from verifier.cli.inputs import models_of
+    from verifier.cli.parser import build_parser
+    from verifier.model.reproduce import reproduce_command
+    args = build_parser().parse_args(["verify", *D6_MIN50, "--circuit-breaker", mode])
+    assert isinstance(args, argparse.Namespace)
+    model, = models_of(args)
+    assert model.settings.breaker == Breaker(rollback=rollback)
+    assert reproduce_command(model).endswith(f"--circuit-breaker {mode}")
+    again, = models_of(build_parser().parse_args(reproduce_command(model).split()[1:]))
+    assert again.settings == model.settings

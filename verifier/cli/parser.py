@@ -225,3 +225,5 @@ def _model_arguments(command: argparse.ArgumentParser) -> None:
                          help="seconds for a stopping task to be gone (default 300)")
     numbers.add_argument("--stopping-counts-toward-max", action="store_true",
                          help="count stopping tasks toward maximumPercent")
+    numbers.add_argument("--circuit-breaker", choices=("rollback", "no-rollback"), metavar="MODE",
+                         help="enable the deployment circuit breaker, rolling back (rollback) or not (no-rollback)")
