@@ -75,6 +75,15 @@ def test_terraform_plan_after_and_after_unknown():
     assert "after apply" in specs["aws_ecs_service.later"].faults_unknown
 
 
+def test_aws_cli_script_shorthand_json_and_shell_values():
+    specs = by_name(FIXTURES / "deploy.sh")
+    # shorthand: deploymentCircuitBreaker={enable=true,rollback=true}, alarms={alarmNames=[a5xx,p99],...}
+    assert specs["web"].breaker == Breaker(rollback=True)
+    assert specs["web"].alarms == Alarms(("a5xx", "p99"), rollback=False)
+    assert specs["api"].breaker == Breaker(rollback=False)            # JSON, rollback false
+    assert specs["job"].breaker is None and "$ROLLBACK" in specs["job"].faults_unknown
+
+
 def test_breaker_reaches_the_gate_model():
     from verifier.ci.gate import model_of
     web = by_name(FIXTURES / "breaker.yaml")["Web"]

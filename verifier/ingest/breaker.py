@@ -16,7 +16,8 @@ carry thresholdConfiguration and resetOnHealthyTask (the ECS API fields).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from verifier.model.faults import (
@@ -95,3 +96,39 @@ def alarms_from(names: Any, enable: Any, rollback: Any, what: str) -> Alarms | N
             raise NotKnown(f"{what} alarm name is {name.why}")
         shown.append(str(name))
     return Alarms(tuple(shown), bool(back))
+
+
+def cli_breaker(spec: Any, fields: dict[str, Any], parse: Callable[[str], dict[str, Any]],
+                line: int | None) -> Any:
+    """`aws ecs create-service --deployment-configuration`'s breaker and alarms, JSON or shorthand
+    (`deploymentCircuitBreaker={enable=true,rollback=true}`); `parse` reads one object of either form.
+
+    A shell value (`$ROLLBACK`) is known only when the script runs: it goes to `faults_unknown`.
+    """
+    def section(key: str) -> dict[str, Any] | None:
+        value = fields.get(key)
+        if value is None or isinstance(value, dict):
+            return value
+        text = str(value).strip()
+        if "$" in text:
+            raise NotKnown(f"{key} is {text}, a shell value known only when the script runs")
+        found = parse(text) or (parse(text[1:-1]) if text.startswith("{") and text.endswith("}") else {})
+        if not found:
+            raise NotKnown(f"{key} is {text}, neither key=value shorthand nor a JSON object")
+        return found
+
+    def names(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+            return [name.strip() for name in value[1:-1].split(",") if name.strip()]
+        return value
+
+    try:
+        breaker_node, alarms_node = section("deploymentCircuitBreaker"), section("alarms")
+        breaker = breaker_from(breaker_node.get("enable"), breaker_node.get("rollback"), "deploymentCircuitBreaker",
+                               breaker_node.get("thresholdConfiguration"),
+                               breaker_node.get("resetOnHealthyTask")) if breaker_node else None
+        alarms = alarms_from(names(alarms_node.get("alarmNames")), alarms_node.get("enable"),
+                             alarms_node.get("rollback"), "alarms") if alarms_node else None
+    except NotKnown as unknown:
+        return replace(spec, faults_unknown=str(unknown), breaker_line=line)
+    return replace(spec, breaker=breaker, alarms=alarms, breaker_line=line if breaker or alarms else None)
