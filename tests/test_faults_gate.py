@@ -193,3 +193,43 @@ def test_fleet_memo_tells_releases_apart():
     from dataclasses import replace
     broken = replace(healthy, faults=Faults(new_revision=FAILS_HEALTH_CHECKS))
     assert setup_of(healthy) != setup_of(broken)
+
+
+FAULTS_POLICY = """\
+    services:
+      - match: Web
+        faults:
+          newRevision: failsHealthChecks
+          requirements: {minHealthy: "75%"}
+    """
+
+
+def test_gate_fix_for_a_bad_release_is_searched_under_it(tmp_path):
+    """The fix of the finding above: L must reach 5 of 6, and the least m with ceil(6*m/100) >= 5 is 67
+    (ceil(4.02) = 5; 66 gives ceil(3.96) = 4). Searched on the service as written it would find nothing
+    to change (it holds)."""
+    from verifier.ci.gate import with_advice
+    policy = load_policy(write_policy(tmp_path, FAULTS_POLICY))
+    report = with_advice(gate([FIXTURES / "breaker.yaml"], policy=policy, today=TODAY, service="Web", jobs=1),
+                         jobs=1)
+    remedy, = report.rows[0].advice.remedies
+    assert [edit.text for edit in remedy.edits] == ["MinimumHealthyPercent: 50 -> 67"]
+    assert "during the bad release" in remedy.holds_for
+
+
+def test_breaker_change_becomes_an_edit_at_the_breaker_line():
+    from verifier.ci.answers import Found, advice_for
+    from verifier.ci.gate import model_of
+    web = by_name(FIXTURES / "breaker.yaml")["Web"]
+    advice = advice_for(web, model_of(web), Found((), "", "turn on the circuit breaker's rollback"))
+    edit, = advice.remedies[0].edits
+    assert (edit.line, edit.text) == (24, "turn on the circuit breaker's rollback")
+
+
+def test_verify_service_reproduces_the_gate_check_under_the_policy_release(tmp_path):
+    from conftest import run_in_process
+    policy = write_policy(tmp_path, FAULTS_POLICY)
+    run = run_in_process("verify", FIXTURES / "breaker.yaml", "--service", "Web", "--policy", policy)
+    assert run.code == 1   # holds as written, violated under the release: the worse
+    assert "What if the release is bad (newRevision: failsHealthChecks)" in run.out
+    assert run.out.rstrip().endswith("proved as written, violated during a bad release: violated over both")

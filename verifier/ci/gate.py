@@ -70,6 +70,7 @@ class GateRow:
     waived: tuple[tuple[str, Waiver], ...] = ()  # (property id, waiver) for violations a policy waiver accepts
     notes: tuple[str, ...] = ()    # e.g. an expired waiver
     advice: Advice | None = None   # for a violated service: the smallest verified fix (see `with_advice`)
+    bad_release: Model | None = None  # the service under its policy's `faults:` release, where it was checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +300,7 @@ def _bad_release(spec: ServiceSpec, model: Model, policy: Policy, fleet: FleetCh
 def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, policy: Policy,
          today: datetime.date) -> GateRow:
     result = answer()
+    under_release: Model | None = None
     unchecked: tuple[str, ...] = ()
     if isinstance(bad_release, str):
         unchecked = (bad_release,)
@@ -307,12 +309,13 @@ def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, po
         # treat them as the service's own, and the row's reproduce command checks both again.
         under = bad_release()
         if isinstance(under, Result):  # one desired count, so never a range (see _bad_release)
+            under_release = under.model
             findings = result.findings + findings_under_release(under)
             result = replace(result, findings=findings, verdict=verdict_of(findings))
     verdict, waived, notes = _waive(spec, result, policy, today)
     if unchecked:
         verdict = worst_of((verdict, Verdict.INCONCLUSIVE))
-    return GateRow(spec, verdict, result, waived, notes + unchecked)
+    return GateRow(spec, verdict, result, waived, notes + unchecked, bad_release=under_release)
 
 
 def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:
@@ -343,7 +346,7 @@ def with_advice(report: GateReport, options: Options = Options(), jobs: int | No
     wanted: dict[Model, None] = {}
     for row in report.rows:
         if row.result is not None and violated(row) and len(wanted) < MAX_FIX_SEARCHES:
-            wanted.setdefault(replace(row.result.model, name=""))
+            wanted.setdefault(replace(_fixed_model(row), name=""))
     setups = list(wanted)
     answers = map_setups(partial(find_fixes, timeout_ms=options.timeout_ms), setups, jobs, FIX_SEARCH_SECONDS)
     found: dict[Model, Found] = {setup: answer for setup, answer in zip(setups, answers, strict=True)
@@ -353,15 +356,24 @@ def with_advice(report: GateReport, options: Options = Options(), jobs: int | No
         if row.result is None or not violated(row):
             rows.append(row)
             continue
-        setup = replace(row.result.model, name="")
+        setup = replace(_fixed_model(row), name="")
         if setup not in found:
             rows.append(replace(row, advice=Advice((), f"no fix searched: the gate searches fixes for at most "
                                                        f"{MAX_FIX_SEARCHES} distinct setups and "
                                                        f"{FIX_SEARCH_SECONDS} s per run; run the reproduce "
                                                        "command with 'rollproof suggest'")))
             continue
-        rows.append(replace(row, advice=advice_for(row.spec, row.result.model, found[setup])))
+        rows.append(replace(row, advice=advice_for(row.spec, _fixed_model(row), found[setup])))
     return replace(report, rows=tuple(rows))
+
+
+def _fixed_model(row: GateRow) -> Model:
+    """The model a fix is searched for: the service under its bad release when a finding there is violated
+    (its fix, verified under the release, is what the policy asks for), else the service as written."""
+    assert row.result is not None
+    if row.bad_release is not None and any(f.message.startswith("during a bad release") for f in violated(row)):
+        return row.bad_release
+    return row.result.model
 
 
 def unanalysed(report: GateReport) -> list[GateRow]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # imported inside the commands at run time (see above)
     from verifier.ci.diff import Change
     from verifier.ci.gate import GateReport
     from verifier.ci.policy import Policy
+    from verifier.model.records import Model
 
 
 def _label_row(result: Result | RangeResult) -> tuple[str, str, str, bool]:
@@ -55,9 +56,12 @@ def run_verify(args: argparse.Namespace) -> int:
     options = _options(args, progress, max_states=args.max_states, engine=args.engine,
                        max_memory_mb=args.max_memory_mb)
     flags = answer_flags(args.engine, args.max_states, options.timeout_ms, args.max_memory_mb)
-    results = []
     if args.what_if:
         return _verify_what_if(args, options, flags)
+    releases = _policy_releases(args)
+    if releases:
+        return _verify_what_if(args, options, flags, releases)
+    results = []
     for model in models_of(args):
         if model.desired_range is not None and args.engine == "explicit":
             raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
@@ -77,8 +81,30 @@ def run_verify(args: argparse.Namespace) -> int:
     return worst_of(result.verdict for result in results).exit_code
 
 
-def _verify_what_if(args: argparse.Namespace, options: Options, flags: tuple[str, ...]) -> int:
-    """`verify --what-if RELEASE`: each model as written and under the release; the exit code is the worse."""
+def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]]:
+    """For `verify FILE --service NAME` (what a gate row's reproduce line runs): the service as written and
+    under its policy's `faults:` release, so the line checks both as the gate did; [] when the policy asks
+    for none (or for a model that is not one service of one desired count)."""
+    from verifier.check.what_if import under_release
+    if not args.models or args.service is None or args.check_labels:
+        return []
+    pairs = models_and_specs(args)
+    policy = policy_of(args)
+    releases = []
+    for model, spec in pairs:
+        overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref) if spec is not None else None
+        if overrides is None or overrides.faults is None or model.desired_range is not None \
+                or spec is None or spec.faults_unknown:
+            return []
+        releases.append((model, under_release(model, overrides.faults.faults,
+                                              policy.fault_requirements_for(overrides))))
+    return releases
+
+
+def _verify_what_if(args: argparse.Namespace, options: Options, flags: tuple[str, ...],
+                    releases: list[tuple[Model, Model]] | None = None) -> int:
+    """Each model as written and under a bad release (`--what-if RELEASE`, or `releases` from the policy);
+    the exit code is the worse."""
     from verifier.check.verify import verify
     from verifier.check.what_if import WhatIf, faults_for, under_release
     from verifier.model.reproduce import with_check_flags
@@ -86,16 +112,23 @@ def _verify_what_if(args: argparse.Namespace, options: Options, flags: tuple[str
     if args.check_labels:
         raise UsageError("--what-if checks a second release, which no expect: label describes; "
                          "give --check-labels or --what-if, not both")
+    if releases is None:
+        releases = []
+        for model in models_of(args):
+            if model.desired_range is not None:
+                raise UsageError(f"{model.name}: --what-if checks one desired count (the bad release is worked "
+                                 "out for a known desiredCount); give --desired, or a model without desiredRange")
+            # The second answer's reproduce command must check the release again, so it carries the option.
+            releases.append((model, with_check_flags(under_release(model, faults_for(model, args.what_if)),
+                                                     flags + ("--what-if", args.what_if))))
+        flags_for_release = None
+    else:
+        flags_for_release = flags
     pairs = []
-    for model in models_of(args):
-        if model.desired_range is not None:
-            raise UsageError(f"{model.name}: --what-if checks one desired count (the bad release is worked out "
-                             "for a known desiredCount); give --desired, or a model without desiredRange")
-        as_written = with_check_flags(model, flags)
-        # The second answer's reproduce command must check the release again, so it carries the option.
-        broken = with_check_flags(under_release(model, faults_for(model, args.what_if)),
-                                  flags + ("--what-if", args.what_if))
-        pairs.append(WhatIf(verify(as_written, options), verify(broken, options)))
+    for model, broken in releases:
+        if flags_for_release is not None:
+            broken = with_check_flags(broken, flags_for_release)
+        pairs.append(WhatIf(verify(with_check_flags(model, flags), options), verify(broken, options)))
     if args.format == "json":
         documents = [what_if_json(pair) for pair in pairs]
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
