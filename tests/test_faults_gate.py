@@ -233,3 +233,10 @@ def test_verify_service_reproduces_the_gate_check_under_the_policy_release(tmp_p
     assert run.code == 1   # holds as written, violated under the release: the worse
     assert "What if the release is bad (newRevision: failsHealthChecks)" in run.out
     assert run.out.rstrip().endswith("proved as written, violated during a bad release: violated over both")
+
+
+def test_verify_service_with_an_unknown_breaker_is_inconclusive_as_in_the_gate(tmp_path):
+    from conftest import run_in_process
+    policy = write_policy(tmp_path, "defaults:\n  faults: {newRevision: failsHealthChecks}\n")
+    run = run_in_process("verify", FIXTURES / "breaker.yaml", "--service", "Api", "--policy", policy)
+    assert run.code == 3 and "BreakerOn" in run.err and "not checked during a bad release" in run.err

@@ -18,7 +18,7 @@ from verifier.cli.inputs import existing, models_and_specs, models_of, policy_of
 from verifier.cli.output import emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
-from verifier.results import DiffVerdict, ExitCode, Status, worst_of
+from verifier.results import DiffVerdict, ExitCode, Status, Verdict, worst_of
 from verifier.untrusted import terminal
 
 if TYPE_CHECKING:  # imported inside the commands at run time (see above)
@@ -59,7 +59,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.what_if:
         return _verify_what_if(args, options, flags)
     releases = _policy_releases(args)
-    if releases:
+    if releases and not isinstance(releases, str):
         return _verify_what_if(args, options, flags, releases)
     results = []
     for model in models_of(args):
@@ -78,14 +78,17 @@ def run_verify(args: argparse.Namespace) -> int:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     else:
         emit("\n\n".join(render_range(r) if isinstance(r, RangeResult) else render(r) for r in results))
+    if isinstance(releases, str):  # the gate's check under the policy's release could not be made either
+        sys.stderr.write(f"rollproof: {terminal(releases)}\n")
+        return worst_of([*(result.verdict for result in results), Verdict.INCONCLUSIVE]).exit_code
     return worst_of(result.verdict for result in results).exit_code
 
 
-def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]]:
+def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]] | str:
     """For `verify FILE --service NAME` (what a gate row's reproduce line runs): the service as written and
     under its policy's `faults:` release, so the line checks both as the gate did; [] when the policy asks
-    for none (or for a model that is not one service of one desired count)."""
-    from verifier.check.what_if import under_release
+    for none; why not, where the gate found that check inconclusive (an unknown breaker or count)."""
+    from verifier.check.what_if import release_label, under_release
     if not args.models or args.service is None or args.check_labels:
         return []
     pairs = models_and_specs(args)
@@ -93,9 +96,13 @@ def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]]:
     releases = []
     for model, spec in pairs:
         overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref) if spec is not None else None
-        if overrides is None or overrides.faults is None or model.desired_range is not None \
-                or spec is None or spec.faults_unknown:
+        if overrides is None or overrides.faults is None or spec is None:
             return []
+        label = release_label(overrides.faults.faults)
+        if spec.faults_unknown:
+            return f"{spec.name}: not checked during a bad release ({label}): {spec.faults_unknown}"
+        if model.desired_range is not None:
+            return f"{spec.name}: not checked during a bad release ({label}): that check needs one desired count"
         releases.append((model, under_release(model, overrides.faults.faults,
                                               policy.fault_requirements_for(overrides))))
     return releases
