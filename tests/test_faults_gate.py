@@ -240,3 +240,15 @@ def test_verify_service_with_an_unknown_breaker_is_inconclusive_as_in_the_gate(t
     policy = write_policy(tmp_path, "defaults:\n  faults: {newRevision: failsHealthChecks}\n")
     run = run_in_process("verify", FIXTURES / "breaker.yaml", "--service", "Api", "--policy", policy)
     assert run.code == 3 and "BreakerOn" in run.err and "not checked during a bad release" in run.err
+
+
+def test_gate_desired_range_of_one_count_checks_the_release_there(tmp_path):
+    template = tmp_path / "t.yaml"
+    template.write_text("Resources:\n  Svc:\n    Type: AWS::ECS::Service\n    Properties: {LaunchType: FARGATE}\n")
+    policy = load_policy(write_policy(tmp_path, "defaults:\n  desiredRange: [6, 6]\n"
+                                                "  faults: {newRevision: failsToStart}\n"))
+    row, = gate([template], policy=policy, today=TODAY, jobs=1).rows
+    assert row.result.model.settings.desired == 6 and row.result.model.desired_range is None
+    assert any(f.message.startswith("during a bad release (newRevision: failsToStart)")
+               for f in row.result.findings)
+    assert row.bad_release is not None and row.bad_release.faults.new_revision == "failsToStart"

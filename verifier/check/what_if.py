@@ -39,6 +39,15 @@ def under_release(model: Model, faults: Faults, requirements: Requirements | Non
     return replace(model, faults=faults, requirements=model.requirements if requirements is None else requirements)
 
 
+def at_one_count(model: Model) -> Model | None:
+    """`model` at its one desired count (a desiredRange of one count too); None for a wider range,
+    where a bad release is not worked out."""
+    if model.desired_range is None:
+        return model
+    low, high = model.desired_range
+    return model.at(low) if low == high else None
+
+
 def faults_for(model: Model, what_if: str) -> Faults:
     """The model's own `faults:` with its new revision replaced by the one `--what-if` names.
 

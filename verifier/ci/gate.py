@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result
-from verifier.check.what_if import findings_under_release, release_label, under_release
+from verifier.check.what_if import at_one_count, findings_under_release, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
 from verifier.ci.policy import Policy, Waiver
@@ -266,6 +266,8 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 rows.append(GateRow(spec, verdict, None))
                 continue
             model = model_of(spec, policy, options)
+            if policy.for_service(spec.names, spec.cluster, spec.cluster_ref).faults is not None:
+                model = at_one_count(model) or model  # a range of one count: both checks at that count
             checked = fleet.checked
             answer = fleet.submit(model)
             if answer is None:
@@ -289,11 +291,12 @@ def _bad_release(spec: ServiceSpec, model: Model, policy: Policy, fleet: FleetCh
     label = release_label(check.faults)
     if spec.faults_unknown:
         return f"not checked during a bad release ({label}): {spec.faults_unknown}"
-    if model.desired_range is not None:
+    one = at_one_count(model)
+    if one is None:
         return (f"not checked during a bad release ({label}): that check needs one desired count; "
                 "give the template a DesiredCount, or the policy a desiredRange of one count")
     overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
-    answer = fleet.submit(under_release(model, check.faults, policy.fault_requirements_for(overrides)))
+    answer = fleet.submit(under_release(one, check.faults, policy.fault_requirements_for(overrides)))
     return answer if answer is not None else f"not checked during a bad release ({label}): too many setups"
 
 
@@ -304,14 +307,16 @@ def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, po
     unchecked: tuple[str, ...] = ()
     if isinstance(bad_release, str):
         unchecked = (bad_release,)
-    elif bad_release is not None and isinstance(result, Result):
+    elif bad_release is not None:
         # The release's findings join the row's, told apart by their prefix: waivers and reports
         # treat them as the service's own, and the row's reproduce command checks both again.
         under = bad_release()
-        if isinstance(under, Result):  # one desired count, so never a range (see _bad_release)
+        if isinstance(under, Result) and isinstance(result, Result):  # one desired count (see gate)
             under_release = under.model
             findings = result.findings + findings_under_release(under)
             result = replace(result, findings=findings, verdict=verdict_of(findings))
+        else:
+            unchecked = ("not checked during a bad release: that check needs one desired count",)
     verdict, waived, notes = _waive(spec, result, policy, today)
     if unchecked:
         verdict = worst_of((verdict, Verdict.INCONCLUSIVE))

@@ -88,7 +88,7 @@ def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]] | st
     """For `verify FILE --service NAME` (what a gate row's reproduce line runs): the service as written and
     under its policy's `faults:` release, so the line checks both as the gate did; [] when the policy asks
     for none; why not, where the gate found that check inconclusive (an unknown breaker or count)."""
-    from verifier.check.what_if import release_label, under_release
+    from verifier.check.what_if import at_one_count, release_label, under_release
     if not args.models or args.service is None or args.check_labels:
         return []
     pairs = models_and_specs(args)
@@ -101,10 +101,10 @@ def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]] | st
         label = release_label(overrides.faults.faults)
         if spec.faults_unknown:
             return f"{spec.name}: not checked during a bad release ({label}): {spec.faults_unknown}"
-        if model.desired_range is not None:
+        one = at_one_count(model)
+        if one is None:
             return f"{spec.name}: not checked during a bad release ({label}): that check needs one desired count"
-        releases.append((model, under_release(model, overrides.faults.faults,
-                                              policy.fault_requirements_for(overrides))))
+        releases.append((one, under_release(one, overrides.faults.faults, policy.fault_requirements_for(overrides))))
     return releases
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from verifier.ingest import ServiceSpec
 from verifier.model.faults import (
     BOUNDED_PERCENT,
     DEFAULT_THRESHOLD_PERCENT,
@@ -98,8 +99,8 @@ def alarms_from(names: Any, enable: Any, rollback: Any, what: str) -> Alarms | N
     return Alarms(tuple(shown), bool(back))
 
 
-def cli_breaker(spec: Any, fields: dict[str, Any], parse: Callable[[str], dict[str, Any]],
-                line: int | None) -> Any:
+def cli_breaker(spec: ServiceSpec, fields: dict[str, Any], parse: Callable[[str], dict[str, Any]],
+                line: int | None) -> ServiceSpec:
     """`aws ecs create-service --deployment-configuration`'s breaker and alarms, JSON or shorthand
     (`deploymentCircuitBreaker={enable=true,rollback=true}`); `parse` reads one object of either form.
 
