@@ -252,3 +252,41 @@ def test_gate_desired_range_of_one_count_checks_the_release_there(tmp_path):
     assert any(f.message.startswith("during a bad release (newRevision: failsToStart)")
                for f in row.result.findings)
     assert row.bad_release is not None and row.bad_release.faults.new_revision == "failsToStart"
+
+
+def test_describe_services_output_and_a_bad_threshold(tmp_path):
+    path = tmp_path / "describe.json"
+    path.write_text("""{"services": [
+  {"serviceName": "a", "desiredCount": 2,
+   "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": false}}},
+  {"serviceName": "b", "desiredCount": 2,
+   "deploymentConfiguration": {"deploymentCircuitBreaker":
+     {"enable": true, "rollback": true, "thresholdConfiguration": {"type": "SOMETIMES", "value": 2}}}}
+]}""")
+    specs = by_name(path)
+    assert specs["a"].breaker == Breaker(rollback=False) and specs["a"].breaker_line == 3
+    assert specs["b"].breaker is None and "SOMETIMES" in specs["b"].faults_unknown
+
+
+def test_terraform_dynamic_breaker_block(tmp_path):
+    (tmp_path / "main.tf").write_text("""\
+variable "breakers" {
+  default = [{ rollback = true }]
+}
+
+resource "aws_ecs_service" "svc" {
+  name          = "svc"
+  launch_type   = "FARGATE"
+  desired_count = 3
+
+  dynamic "deployment_circuit_breaker" {
+    for_each = var.breakers
+    content {
+      enable   = true
+      rollback = deployment_circuit_breaker.value.rollback
+    }
+  }
+}
+""")
+    svc = by_name(tmp_path / "main.tf")["svc"]
+    assert svc.breaker == Breaker(rollback=True) and svc.faults_unknown == ""
