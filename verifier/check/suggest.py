@@ -15,6 +15,9 @@ without one minimumHealthyPercent never goes down.
 
 The alternative changes only the capacity, keeping the percentages: more slots
 never block an action, so the least capacity is found by bisection.
+
+A model with a bad release (`faults:`) is answered by `breaker_fix` instead:
+the circuit breaker with rollback, a higher minimum, or both, each verified.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from typing import Any, cast
 
 import z3
 
+from verifier.check.breaker_fix import BreakerFix, breaker_fix
 from verifier.check.least_change import MAX_TIMED, by_change, closed_forms_allow, timing_allows
 from verifier.check.ranges import verify_range
-from verifier.check.verify import Options, check_model
+from verifier.check.verify import Options, check_model, verify
 from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.model.records import Model
 from verifier.results import Engine, Verdict
@@ -61,6 +65,7 @@ class Suggestion:
     capacity_fix: Fix | None      # capacity alone
     verdict_after: Verdict | None
     note: str = ""
+    breaker_fix: BreakerFix | None = None   # under a bad release: the breaker and the minimum (see breaker_fix)
 
 
 def _desired_counts(model: Model) -> range:
@@ -244,6 +249,8 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
 def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
             progress: Callable[[str], None] | None = None) -> Suggestion:
     """`progress` receives a status line as each stage of the search starts (a terminal shows it)."""
+    if model.faults.any:
+        return _under_bad_release(model, timeout_ms)
     say = progress or (lambda line: None)
     # "Already holds" is the model's full verification, every property: a hand-written plan too.
     say(f"{model.name}: [1/3] verifying the settings as they are")
@@ -262,3 +269,18 @@ def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
     capacity_fix = _capacity(model, timeout_ms)
     after = _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) if fix else None
     return Suggestion(model, False, fix, capacity_fix, after, note)
+
+
+def _under_bad_release(model: Model, timeout_ms: int) -> Suggestion:
+    """The smallest verified change for a model checked under its `faults:` (see `breaker_fix`)."""
+    if model.desired_range is not None:
+        return Suggestion(model, False, None, None, None,
+                          "a bad release is checked at one desired count: give desiredCount instead of desiredRange")
+    if verify(model, Options(timeout_ms=timeout_ms)).verdict is Verdict.PROVED:
+        return Suggestion(model, True, None, None, Verdict.PROVED)
+    found = breaker_fix(model, timeout_ms)
+    if found is None:
+        return Suggestion(model, False, None, None, None,
+                          "neither the circuit breaker with rollback nor any higher minimumHealthyPercent "
+                          "(with or without it) makes every property hold under this release")
+    return Suggestion(model, False, None, None, found.verdict_after, breaker_fix=found)

@@ -171,12 +171,13 @@ class Found:
 
     fixes: tuple[tuple[Fix, str, str], ...]   # (fix, the counts it holds for, the counts it leaves failing)
     note: str = ""
+    breaker_change: str = ""   # under a bad release: the circuit breaker change that goes with the fixes
 
 
 def find_fixes(model: Model, timeout_ms: int) -> Found:
     """The smallest verified change, and, where it holds at the current count only, one for every count up to it."""
     from verifier.check.ranges import describe_counts, verify_range
-    from verifier.check.suggest import suggest
+    from verifier.check.suggest import Fix, suggest
     from verifier.results import Status
     if model.requirements.max_deploy_seconds is not None or model.requirements.max_steps is not None \
             or model.plan is not None:
@@ -186,6 +187,14 @@ def find_fixes(model: Model, timeout_ms: int) -> Found:
     first = suggest(model, timeout_ms)
     if first.already_holds:
         return Found((), "every property already holds")
+    if first.breaker_fix is not None:  # a bad release: the breaker and the minimum, verified at this count
+        found, settings = first.breaker_fix, model.settings
+        change = found.min_healthy_percent - settings.min_healthy_percent
+        raised = Fix(found.min_healthy_percent, settings.max_percent, settings.capacity, model.capacity_headroom,
+                     None, change)
+        breaker = "; ".join(c for c in found.changes if "circuit breaker" in c)
+        where = f"desired count {settings.desired} during the bad release"
+        return Found(((raised, where, ""),) if change else (), "" if change or breaker else first.note, breaker)
     fix = _chosen(first)
     if fix is None:
         return Found((), first.note or "no change to the percentages or the capacity was found")
@@ -219,8 +228,13 @@ def find_fixes(model: Model, timeout_ms: int) -> Found:
 
 def advice_for(spec: ServiceSpec, model: Model, found: Found) -> Advice:
     """The fixes found for `model`, written as edits to `spec`'s file."""
-    return Advice(tuple(Remedy(edits_for(spec, model, fix), holds, leaves) for fix, holds, leaves in found.fixes),
-                  found.note)
+    remedies = tuple(Remedy(edits_for(spec, model, fix), holds, leaves) for fix, holds, leaves in found.fixes)
+    if found.breaker_change:  # the breaker goes with the first remedy (or is the remedy, alone)
+        breaker = Edit(spec.file, spec.breaker_line or spec.line or 1, found.breaker_change)
+        first = remedies[0] if remedies else Remedy((), f"desired count {model.settings.desired} during the "
+                                                        "bad release")
+        remedies = (replace(first, edits=(breaker,) + first.edits),) + remedies[1:]
+    return Advice(remedies, found.note)
 
 
 def cause(model: Model, finding: object) -> str:

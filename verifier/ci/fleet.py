@@ -37,7 +37,8 @@ def setup_of(model: Model) -> Hashable:
     The name, description, expectation and source (file, line, flags) only label
     the result; everything that decides it is here.
     """
-    return (model.settings, model.requirements, model.plan, model.desired_range, model.capacity_headroom)
+    return (model.settings, model.requirements, model.plan, model.desired_range, model.capacity_headroom,
+            model.faults)
 
 
 T = TypeVar("T")

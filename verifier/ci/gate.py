@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier.check.verify import Options, Result
+from verifier.check.what_if import at_one_count, findings_under_release, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
 from verifier.ci.policy import Policy, Waiver
 from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
 from verifier.errors import ModelError
-from verifier.findings import Finding
+from verifier.findings import Finding, verdict_of
 from verifier.ingest import (
     ANALYSABLE,
     INCONCLUSIVE,
@@ -69,6 +70,7 @@ class GateRow:
     waived: tuple[tuple[str, Waiver], ...] = ()  # (property id, waiver) for violations a policy waiver accepts
     notes: tuple[str, ...] = ()    # e.g. an expired waiver
     advice: Advice | None = None   # for a violated service: the smallest verified fix (see `with_advice`)
+    bad_release: Model | None = None  # the service under its policy's `faults:` release, where it was checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +204,7 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
         capacity = headroom = None
     if headroom is not None:
         capacity = desired + headroom
-    settings = Settings(desired, minimum, maximum, capacity)
+    settings = Settings(desired, minimum, maximum, capacity, breaker=spec.breaker, alarms=spec.alarms)
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
                  source=InfraService(spec.entry or spec.file, spec.name, policy.source,  # entry: a nested stack's root
                                      answer_flags(timeout_ms=options.timeout_ms)),
@@ -242,7 +244,7 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
     """
     today = today or datetime.date.today()
     # A row is written, or waits for its service's answer (a spec and the call that gives it).
-    rows: list[GateRow | tuple[ServiceSpec, Answer]] = []
+    rows: list[GateRow | tuple[ServiceSpec, Answer, Answer | str | None]] = []
     unrecognised, errors = [], []
     skipped: list[Skipped] = []
     # A large template repeats a few setups many times: each distinct model is checked once,
@@ -264,6 +266,8 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 rows.append(GateRow(spec, verdict, None))
                 continue
             model = model_of(spec, policy, options)
+            if policy.for_service(spec.names, spec.cluster, spec.cluster_ref).faults is not None:
+                model = at_one_count(model) or model  # a range of one count: both checks at that count
             checked = fleet.checked
             answer = fleet.submit(model)
             if answer is None:
@@ -273,7 +277,7 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 continue
             if fleet.checked > checked and fleet.checked % 100 == 0:
                 say(f"gate: {fleet.checked:,} distinct service setups found, {len(rows):,} services so far")
-            rows.append((spec, answer))
+            rows.append((spec, answer, _bad_release(spec, model, policy, fleet)))
     with fleet:
         written = []
         for number, row in enumerate(rows, 1):
@@ -284,14 +288,50 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
     return GateReport(tuple(written), tuple(unrecognised), tuple(errors), tuple(skipped))
 
 
-def _row(spec: ServiceSpec, answer: Answer, policy: Policy, today: datetime.date) -> GateRow:
+def _bad_release(spec: ServiceSpec, model: Model, policy: Policy, fleet: FleetChecker) -> Answer | str | None:
+    """The check under the policy's `faults:` release (None when it asks for none), or why it cannot be made."""
+    check = policy.for_service(spec.names, spec.cluster, spec.cluster_ref).faults
+    if check is None:
+        return None
+    label = release_label(check.faults)
+    if spec.faults_unknown:
+        return f"not checked during a bad release ({label}): {spec.faults_unknown}"
+    one = at_one_count(model)
+    if one is None:
+        return (f"not checked during a bad release ({label}): that check needs one desired count; "
+                "give the template a DesiredCount, or the policy a desiredRange of one count")
+    overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
+    answer = fleet.submit(under_release(one, check.faults, policy.fault_requirements_for(overrides)))
+    return answer if answer is not None else f"not checked during a bad release ({label}): too many setups"
+
+
+def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, policy: Policy,
+         today: datetime.date) -> GateRow:
     result = answer()
+    under_release: Model | None = None
+    unchecked: tuple[str, ...] = ()
+    if isinstance(bad_release, str):
+        unchecked = (bad_release,)
+    elif bad_release is not None:
+        # The release's findings join the row's, told apart by their prefix: waivers and reports
+        # treat them as the service's own, and the row's reproduce command checks both again.
+        under = bad_release()
+        if isinstance(under, Result) and isinstance(result, Result):  # one desired count (see gate)
+            under_release = under.model
+            findings = result.findings + findings_under_release(under)
+            result = replace(result, findings=findings, verdict=verdict_of(findings))
+        else:
+            unchecked = ("not checked during a bad release: that check needs one desired count",)
     verdict, waived, notes = _waive(spec, result, policy, today)
-    return GateRow(spec, verdict, result, waived, notes)
+    if unchecked:
+        verdict = worst_of((verdict, Verdict.INCONCLUSIVE))
+    return GateRow(spec, verdict, result, waived, notes + unchecked, bad_release=under_release)
 
 
 def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:
     """The line and column of the setting a finding asks to change."""
+    if property_id == "rollback" and spec.breaker_line is not None:  # the breaker decides whether ECS rolls back
+        return (spec.breaker_line, 1)
     setting: Setting = {"availability": spec.min_healthy_percent, "progress": spec.min_healthy_percent,
                         "surge": spec.max_percent}.get(property_id, spec.desired)
     if setting.line is None and property_id in ("availability", "progress", "surge"):
@@ -316,7 +356,7 @@ def with_advice(report: GateReport, options: Options = Options(), jobs: int | No
     wanted: dict[Model, None] = {}
     for row in report.rows:
         if row.result is not None and violated(row) and len(wanted) < MAX_FIX_SEARCHES:
-            wanted.setdefault(replace(row.result.model, name=""))
+            wanted.setdefault(replace(_fixed_model(row), name=""))
     setups = list(wanted)
     answers = map_setups(partial(find_fixes, timeout_ms=options.timeout_ms), setups, jobs, FIX_SEARCH_SECONDS)
     found: dict[Model, Found] = {setup: answer for setup, answer in zip(setups, answers, strict=True)
@@ -326,15 +366,24 @@ def with_advice(report: GateReport, options: Options = Options(), jobs: int | No
         if row.result is None or not violated(row):
             rows.append(row)
             continue
-        setup = replace(row.result.model, name="")
+        setup = replace(_fixed_model(row), name="")
         if setup not in found:
             rows.append(replace(row, advice=Advice((), f"no fix searched: the gate searches fixes for at most "
                                                        f"{MAX_FIX_SEARCHES} distinct setups and "
                                                        f"{FIX_SEARCH_SECONDS} s per run; run the reproduce "
                                                        "command with 'rollproof suggest'")))
             continue
-        rows.append(replace(row, advice=advice_for(row.spec, row.result.model, found[setup])))
+        rows.append(replace(row, advice=advice_for(row.spec, _fixed_model(row), found[setup])))
     return replace(report, rows=tuple(rows))
+
+
+def _fixed_model(row: GateRow) -> Model:
+    """The model a fix is searched for: the service under its bad release when a finding there is violated
+    (its fix, verified under the release, is what the policy asks for), else the service as written."""
+    assert row.result is not None
+    if row.bad_release is not None and any(f.message.startswith("during a bad release") for f in violated(row)):
+        return row.bad_release
+    return row.result.model
 
 
 def unanalysed(report: GateReport) -> list[GateRow]:

@@ -9,6 +9,9 @@
       - match: "Web*"
         desiredRange: [2, 40]
         requirements: {minHealthy: 3}
+        faults:                        # also check the service under a bad release (the model file's keys)
+          newRevision: failsHealthChecks
+          requirements: {minHealthy: "75%"}   # what must hold during it (else the section's requirements)
     waivers:                           # a violation that is known and accepted, until it expires
       - match: reports
         property: progress             # optional: every property when absent
@@ -41,13 +44,15 @@ from typing import Any, TypedDict
 
 from verifier.ci.policy_sources import SOURCE_KEYS, SourceMaps, load_sources
 from verifier.ingest.discovery import Exclude, git_top
+from verifier.model.faults import Faults
+from verifier.model.faults_loading import FAULT_KEYS, faults_of
 from verifier.model.fields import count, mapping, range_of, task_count, text
 from verifier.model.records import Requirements, TaskCount
 from verifier.model.textfile import POLICY_FILE
 from verifier.model.yamlsource import DocPath, Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
-SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements"}
+SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements", "faults"}
 POLICY_NAME = "rollproof.yaml"
 REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps"}
 
@@ -62,18 +67,31 @@ class RequirementValues(TypedDict, total=False):
 
 
 @dataclass(frozen=True, slots=True)
+class FaultCheck:
+    """A policy's `faults:`: the bad release each service is also checked under, and what must hold then.
+
+    `requirements` are the ones written inside `faults:`; the section's own requirements fill in the rest.
+    """
+
+    faults: Faults
+    requirements: RequirementValues = field(default_factory=RequirementValues)
+
+
+@dataclass(frozen=True, slots=True)
 class Overrides:
     capacity: int | None = None
     capacity_headroom: int | None = None
     desired_range: tuple[int, int] | None = None
     requirements: RequirementValues = field(default_factory=RequirementValues)
+    faults: FaultCheck | None = None   # a later section's faults: replaces an earlier one whole
 
     def then(self, later: Overrides) -> Overrides:
         capacity, headroom = self.capacity, self.capacity_headroom
         if later.capacity is not None or later.capacity_headroom is not None:
             capacity, headroom = later.capacity, later.capacity_headroom
         merged: RequirementValues = {**self.requirements, **later.requirements}
-        return Overrides(capacity, headroom, later.desired_range or self.desired_range, merged)
+        return Overrides(capacity, headroom, later.desired_range or self.desired_range, merged,
+                         later.faults or self.faults)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +133,12 @@ class Policy:
 
     def requirements_for(self, overrides: Overrides) -> Requirements:
         return Requirements(**overrides.requirements)
+
+    def fault_requirements_for(self, overrides: Overrides) -> Requirements:
+        """What must hold under the policy's bad release: its own requirements over the section's."""
+        merged: RequirementValues = {**overrides.requirements,
+                                     **(overrides.faults.requirements if overrides.faults else RequirementValues())}
+        return Requirements(**merged)
 
     def cluster_key(self, cluster: str | None, cluster_ref: str | None) -> str | None:
         for key in (cluster, cluster_ref):
@@ -210,20 +234,34 @@ def _overrides(doc: Document, path: DocPath, extra: Set[str] = frozenset()) -> O
     headroom = (count(doc, path + ("capacityHeadroomTasks",), section["capacityHeadroomTasks"])
                 if "capacityHeadroomTasks" in section else None)
     desired = range_of(doc, path + ("desiredRange",), section["desiredRange"]) if "desiredRange" in section else None
+    requirements = _requirements(doc, path + ("requirements",)) if "requirements" in section else RequirementValues()
+    fault_check = None
+    if "faults" in section:
+        where = path + ("faults",)
+        inner = mapping(doc, where, set(FAULT_KEYS) | {"requirements"})
+        fault_check = FaultCheck(faults_of(doc, inner, where, also={"requirements"}),
+                                 _requirements(doc, where + ("requirements",)) if "requirements" in inner
+                                 else RequirementValues())
+        if not fault_check.faults.any:
+            raise doc.error(where, "faults: with newRevision: healthy and no oldTaskCrashes checks nothing more; "
+                            "name a bad release (newRevision: failsHealthChecks, failsToStart or flaky)")
+    return Overrides(capacity, headroom, desired, requirements, fault_check)
+
+
+def _requirements(doc: Document, here: DocPath) -> RequirementValues:
+    """A `requirements:` mapping: the fields it sets (the others keep an earlier section's)."""
     requirements = RequirementValues()
-    if "requirements" in section:
-        here = path + ("requirements",)
-        wanted = mapping(doc, here, REQUIREMENT_KEYS)
-        if "minHealthy" in wanted:
-            requirements["min_healthy"] = task_count(doc, here + ("minHealthy",), wanted["minHealthy"])
-        if "maxTasks" in wanted:
-            requirements["max_tasks"] = task_count(doc, here + ("maxTasks",), wanted["maxTasks"])
-        if "maxDeployMinutes" in wanted:
-            requirements["max_deploy_seconds"] = 60 * count(doc, here + ("maxDeployMinutes",),
-                                                             wanted["maxDeployMinutes"])
-        if "maxSteps" in wanted:
-            requirements["max_steps"] = count(doc, here + ("maxSteps",), wanted["maxSteps"])
-    return Overrides(capacity, headroom, desired, requirements)
+    wanted = mapping(doc, here, REQUIREMENT_KEYS)
+    if "minHealthy" in wanted:
+        requirements["min_healthy"] = task_count(doc, here + ("minHealthy",), wanted["minHealthy"])
+    if "maxTasks" in wanted:
+        requirements["max_tasks"] = task_count(doc, here + ("maxTasks",), wanted["maxTasks"])
+    if "maxDeployMinutes" in wanted:
+        requirements["max_deploy_seconds"] = 60 * count(doc, here + ("maxDeployMinutes",),
+                                                         wanted["maxDeployMinutes"])
+    if "maxSteps" in wanted:
+        requirements["max_steps"] = count(doc, here + ("maxSteps",), wanted["maxSteps"])
+    return requirements
 
 
 def _waiver(doc: Document, path: DocPath) -> Waiver:

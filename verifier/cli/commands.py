@@ -20,7 +20,7 @@ from verifier.cli.inputs import existing, models_and_specs, models_of, policy_of
 from verifier.cli.output import clear_progress, emit, progress_printer
 from verifier.defaults import answer_flags
 from verifier.errors import UsageError
-from verifier.results import DiffVerdict, ExitCode, Status, worst_of
+from verifier.results import DiffVerdict, ExitCode, Status, Verdict, worst_of
 from verifier.untrusted import terminal
 
 if TYPE_CHECKING:  # imported inside the commands at run time (see above)
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported inside the commands at run time (see above)
     from verifier.ci.diff import Change
     from verifier.ci.gate import GateReport
     from verifier.ci.policy import Policy
+    from verifier.model.records import Model
 
 
 def _label_row(result: Result | RangeResult) -> tuple[str, str, str, bool]:
@@ -57,6 +58,11 @@ def run_verify(args: argparse.Namespace) -> int:
     options = _options(args, progress, max_states=args.max_states, engine=args.engine,
                        max_memory_mb=args.max_memory_mb)
     flags = answer_flags(args.engine, args.max_states, options.timeout_ms, args.max_memory_mb)
+    if args.what_if:
+        return _verify_what_if(args, options, flags)
+    releases = _policy_releases(args)
+    if releases and not isinstance(releases, str):
+        return _verify_what_if(args, options, flags, releases)
     results = []
     models = models_of(args)
     for number, model in enumerate(models, 1):
@@ -80,12 +86,75 @@ def run_verify(args: argparse.Namespace) -> int:
         quiet = args.quiet
         emit("\n\n".join(render_range(r, quiet=quiet) if isinstance(r, RangeResult) else render(r, quiet=quiet)
                           for r in results), colour)
+    if isinstance(releases, str):  # the gate's check under the policy's release could not be made either
+        sys.stderr.write(f"rollproof: {terminal(releases)}\n")
+        return worst_of([*(result.verdict for result in results), Verdict.INCONCLUSIVE]).exit_code
     return worst_of(result.verdict for result in results).exit_code
 
 
 def _numbered(progress: Callable[[str], None], number: int, total: int) -> Callable[[str], None]:
     """`progress` with each line prefixed by which of `total` models it is about."""
     return lambda line: progress(f"[{number}/{total}] {line}")
+
+
+def _policy_releases(args: argparse.Namespace) -> list[tuple[Model, Model]] | str:
+    """For `verify FILE --service NAME` (what a gate row's reproduce line runs): the service as written and
+    under its policy's `faults:` release, so the line checks both as the gate did; [] when the policy asks
+    for none; why not, where the gate found that check inconclusive (an unknown breaker or count)."""
+    from verifier.check.what_if import at_one_count, release_label, under_release
+    if not args.models or args.service is None or args.check_labels:
+        return []
+    pairs = models_and_specs(args)
+    policy = policy_of(args)
+    releases = []
+    for model, spec in pairs:
+        overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref) if spec is not None else None
+        if overrides is None or overrides.faults is None or spec is None:
+            return []
+        label = release_label(overrides.faults.faults)
+        if spec.faults_unknown:
+            return f"{spec.name}: not checked during a bad release ({label}): {spec.faults_unknown}"
+        one = at_one_count(model)
+        if one is None:
+            return f"{spec.name}: not checked during a bad release ({label}): that check needs one desired count"
+        releases.append((one, under_release(one, overrides.faults.faults, policy.fault_requirements_for(overrides))))
+    return releases
+
+
+def _verify_what_if(args: argparse.Namespace, options: Options, flags: tuple[str, ...],
+                    releases: list[tuple[Model, Model]] | None = None) -> int:
+    """Each model as written and under a bad release (`--what-if RELEASE`, or `releases` from the policy);
+    the exit code is the worse."""
+    from verifier.check.verify import verify
+    from verifier.check.what_if import WhatIf, faults_for, under_release
+    from verifier.model.reproduce import with_check_flags
+    from verifier.reports.what_if import render_what_if, what_if_json
+    if args.check_labels:
+        raise UsageError("--what-if checks a second release, which no expect: label describes; "
+                         "give --check-labels or --what-if, not both")
+    if releases is None:
+        releases = []
+        for model in models_of(args):
+            if model.desired_range is not None:
+                raise UsageError(f"{model.name}: --what-if checks one desired count (the bad release is worked "
+                                 "out for a known desiredCount); give --desired, or a model without desiredRange")
+            # The second answer's reproduce command must check the release again, so it carries the option.
+            releases.append((model, with_check_flags(under_release(model, faults_for(model, args.what_if)),
+                                                     flags + ("--what-if", args.what_if))))
+        flags_for_release = None
+    else:
+        flags_for_release = flags
+    pairs = []
+    for model, broken in releases:
+        if flags_for_release is not None:
+            broken = with_check_flags(broken, flags_for_release)
+        pairs.append(WhatIf(verify(with_check_flags(model, flags), options), verify(broken, options)))
+    if args.format == "json":
+        documents = [what_if_json(pair) for pair in pairs]
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    else:
+        emit("\n\n".join(render_what_if(pair) for pair in pairs), colour_wanted(args.color, sys.stdout))
+    return worst_of(pair.verdict for pair in pairs).exit_code
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -105,7 +174,8 @@ def run_suggest(args: argparse.Namespace) -> int:
     else:
         emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs),
              colour_wanted(args.color, sys.stdout))
-    helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None for r in results)
+    helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None or r.breaker_fix is not None
+                 for r in results)
     return ExitCode.HOLDS if helped else ExitCode.VIOLATED
 
 

@@ -29,6 +29,8 @@ def flag_model(args: argparse.Namespace) -> Model:
         deployment["minimumHealthyPercent"] = args.min_healthy_percent
     if args.max_percent is not None:
         deployment["maximumPercent"] = args.max_percent
+    if args.circuit_breaker is not None:
+        deployment["deploymentCircuitBreaker"] = {"enable": True, "rollback": args.circuit_breaker == "rollback"}
     service: dict[str, Any] = {"deploymentConfiguration": deployment}
     if args.desired_range is not None:
         service["desiredRange"] = list(args.desired_range)
@@ -56,6 +58,8 @@ def flag_model(args: argparse.Namespace) -> Model:
         name += f"-cap{args.capacity}"
     if args.capacity_headroom is not None:
         name += f"-headroom{args.capacity_headroom}"
+    if args.circuit_breaker is not None:
+        name += f"-breaker-{args.circuit_breaker}"
     return model_from_document(Document(data, "<command line>"), default_name=name, source=CommandLine())
 
 
@@ -72,7 +76,7 @@ def models_and_specs(args: argparse.Namespace) -> list[tuple[Model, ServiceSpec 
     from verifier.model.loading import load_model
     flags_given = any(getattr(args, name) is not None for name in (
         "desired", "desired_range", "min_healthy_percent", "max_percent", "capacity", "capacity_headroom",
-        "health_check_seconds", "drain_seconds"))
+        "health_check_seconds", "drain_seconds", "circuit_breaker"))
     flags_given = flags_given or args.stopping_counts_toward_max
     if args.models and flags_given:
         raise UsageError("give model files or model flags (--desired ...), not both")

@@ -30,6 +30,7 @@ examples:
   rollproof verify --desired 6 --min-healthy-percent 50 --max-percent 200 --capacity 8
   rollproof verify models/*.yaml --format json > results.json
   rollproof verify --check-labels models/*.yaml
+  rollproof verify models/min50-room8.yaml --what-if broken
   rollproof verify --desired-range 1..5000 --min-healthy-percent 50 --max-percent 150
   rollproof suggest models/both100.yaml
 """
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "(any size); auto (default): explicit when the states surely fit the budget")
     _timeout_argument(verify_cmd)
     _text_arguments(verify_cmd, quiet="print only the summary line, and what fails under it")
+    verify_cmd.add_argument("--what-if", choices=("broken", "failsToStart"), metavar="RELEASE",
+                            help="also check each model under a bad release: broken (every new task fails its "
+                                 "health checks) or failsToStart; prints both answers, exits with the worse")
     verify_cmd.add_argument("--check-labels", action="store_true",
                             help="compare each model's verdict with its expect: label; "
                                  "exit 0 when all match, 1 otherwise")
@@ -237,3 +241,5 @@ def _model_arguments(command: argparse.ArgumentParser) -> None:
                          help="seconds for a stopping task to be gone (default 300)")
     numbers.add_argument("--stopping-counts-toward-max", action="store_true",
                          help="count stopping tasks toward maximumPercent")
+    numbers.add_argument("--circuit-breaker", choices=("rollback", "no-rollback"), metavar="MODE",
+                         help="enable the deployment circuit breaker, rolling back (rollback) or not (no-rollback)")

@@ -18,6 +18,7 @@ from typing import NotRequired, TypedDict
 from verifier.errors import ModelError
 from verifier.ingest.discovery import Exclude
 from verifier.ingest.discovery import discover as discover_files
+from verifier.model.faults import Alarms, Breaker
 from verifier.model.textfile import INFRA_FILE, read_text
 
 ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED = "analysable", "inconclusive", "not analysed"
@@ -57,6 +58,13 @@ class ServiceSpec:
     # Why the desired count is not known ("" when it is): absent on update, a parameter without a Default,
     # computed, or owned by autoscaling. The gate then checks the autoscaling range, else every count from 1.
     desired_unknown: str = ""
+    # What ECS does about a bad release: the circuit breaker and deployment alarms (None: absent or
+    # disabled), the line the breaker is written on, and why they cannot be read statically ("" when they
+    # can): the gate's bad-release check is then inconclusive rather than assuming either answer.
+    breaker: Breaker | None = None
+    alarms: Alarms | None = None
+    breaker_line: int | None = None
+    faults_unknown: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from verifier.ingest import (
     on_fargate,
     read_infra_text,
 )
+from verifier.ingest.breaker import cli_breaker
 
 SCRIPT_SUFFIXES = (".sh", ".bash")
 _CALL = re.compile(r"\baws\b[^\n]*?\becs\b[\s\\]+(?:create|update)-service\b")
@@ -295,8 +296,9 @@ def _service(path: Path, text: str, where: _Where, command: str, at: Word, optio
     problem = bad_min or bad_max or problem
     if problem:
         return [ServiceSpec(**base, status=INCONCLUSIVE, reason=problem)]
-    return [ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
-                        max_percent=maximum, desired_unknown=unknown)]
+    return [cli_breaker(ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum,
+                                    max_percent=maximum, desired_unknown=unknown),
+                        config_fields, _fields, where(config.start)[0] if config is not None else None)]
 
 
 def _first(options: Options, name: str) -> Word | None:

@@ -38,6 +38,7 @@ from verifier.ingest import (
     check_nesting,
     on_fargate,
 )
+from verifier.ingest.cfn_breaker import with_breaker
 from verifier.ingest.cfn_conditions import Decided, created, is_function, resolve_ifs
 from verifier.ingest.cfn_targets import ServiceIndex
 
@@ -234,6 +235,7 @@ def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, li
                 continue
             spec = _service(str(logical_id), resolve_ifs(resource, conditions), parameters, ranges, source,
                             _line(logical_id)[0], odd_numbers, via)
+            spec = with_breaker(spec, resolve_ifs(resource, conditions), parameters)
             why = why or undecided.get(str(logical_id), "")
             if why and spec.status == ANALYSABLE:
                 spec = replace(spec, status=INCONCLUSIVE, reason=why)

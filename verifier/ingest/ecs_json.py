@@ -13,6 +13,7 @@ config that points at it, else by its file.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from verifier.ingest import (
     Setting,
     on_fargate,
 )
+from verifier.ingest.breaker import NotKnown, alarms_from, breaker_from
 from verifier.model.yamlsource import DocPath, Document
 
 # Keys only a service definition has (a task definition has containerDefinitions, a task set has no
@@ -125,8 +127,9 @@ def read_ecs_json(doc: Document) -> list[ServiceSpec]:
                 shown = "empty" if item is None else type(item).__name__
                 raise IngestError(f"services[{index}] is {shown}, not a service object", doc.source,
                                   doc.line_of(("services", index)))
-        return [_service(doc, ("services", i), item) for i, item in enumerate(data["services"])]
-    return [_service(doc, (), data)]
+        return [_with_breaker(doc, ("services", i), item, _service(doc, ("services", i), item))
+                for i, item in enumerate(data["services"])]
+    return [_with_breaker(doc, (), data, _service(doc, (), data))]
 
 
 def _setting(doc: Document, path: DocPath, value: Any, default: int | None) -> tuple[Setting, str | None]:
@@ -173,3 +176,29 @@ def _service(doc: Document, path: DocPath, data: dict[str, Any]) -> ServiceSpec:
     unknown = "" if desired.value is not None else "desiredCount is absent: an update keeps the running count"
     return ServiceSpec(**base, status=ANALYSABLE, desired=desired, min_healthy_percent=minimum, max_percent=maximum,
                        desired_unknown=unknown)
+
+
+def _with_breaker(doc: Document, path: DocPath, data: dict[str, Any], spec: ServiceSpec) -> ServiceSpec:
+    """The spec with deploymentConfiguration's deploymentCircuitBreaker (enable, rollback, and the ECS API's
+    thresholdConfiguration and resetOnHealthyTask where given) and alarms (alarmNames, enable, rollback)."""
+    config = data.get("deploymentConfiguration")
+    if spec.status != ANALYSABLE or not isinstance(config, dict):
+        return spec
+    here = path + ("deploymentConfiguration",)
+    breaker_node, alarms_node = config.get("deploymentCircuitBreaker"), config.get("alarms")
+    line = doc.lines.get(here + ("deploymentCircuitBreaker",))
+    try:
+        breaker = alarms = None
+        if breaker_node is not None:
+            if not isinstance(breaker_node, dict):
+                raise NotKnown(f"deploymentCircuitBreaker is {breaker_node!r}, not an object with enable and rollback")
+            breaker = breaker_from(breaker_node.get("enable"), breaker_node.get("rollback"), "deploymentCircuitBreaker",
+                                   breaker_node.get("thresholdConfiguration"), breaker_node.get("resetOnHealthyTask"))
+        if alarms_node is not None:
+            if not isinstance(alarms_node, dict):
+                raise NotKnown(f"alarms is {alarms_node!r}, not an object with alarmNames, enable and rollback")
+            alarms = alarms_from(alarms_node.get("alarmNames"), alarms_node.get("enable"), alarms_node.get("rollback"),
+                                 "alarms")
+    except NotKnown as unknown:
+        return replace(spec, faults_unknown=str(unknown), breaker_line=line or doc.lines.get(here + ("alarms",)))
+    return replace(spec, breaker=breaker, alarms=alarms, breaker_line=line)

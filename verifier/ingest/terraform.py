@@ -32,6 +32,7 @@ from verifier.ingest import (
 )
 from verifier.ingest.hcl_expr import Unknown
 from verifier.ingest.terraform_project import ParsedModule, Scope, TerraformProject
+from verifier.ingest.tf_breaker import plan_breaker, with_breaker
 from verifier.model.yamlsource import DocPath, Document
 
 _WHOLE = re.compile(r"^\s*-?[0-9]{1,4300}\s*$")  # ASCII digits: "²".isdigit() is true, int() refuses it
@@ -198,6 +199,8 @@ def services_of_module(module: ParsedModule, scope: Scope, prefix: str, via: tup
             for suffix, instance, why in scope.instances(body):
                 spec = _service(str(path), f"{prefix}{name}{suffix}", body, line, attributes, instance,
                                 ranges.get(name), named_ranges, via)
+                spec = with_breaker(spec, _nested(body, "deployment_circuit_breaker", instance),
+                                    _nested(body, "alarms", instance), text)
                 if why and "count" in body:
                     conditions = _conjuncts(body["count"])
                     twin = next((i for i, other in undecided if _exclusive(conditions, other)), None)
@@ -342,10 +345,10 @@ def read_plan(doc: Document) -> list[ServiceSpec]:
             specs.append(ServiceSpec(**base, status=NOT_ANALYSED, reason="DAEMON services run one task per instance"))
             continue
         try:
-            specs.append(ServiceSpec(
+            specs.append(plan_breaker(doc, path, after, planned.get("after_unknown"), ServiceSpec(
                 **base, status=ANALYSABLE, desired=_plan_setting(doc, path, after, "desired_count", 0),
                 min_healthy_percent=_plan_setting(doc, path, after, "deployment_minimum_healthy_percent", 100),
-                max_percent=_plan_setting(doc, path, after, "deployment_maximum_percent", 200)))
+                max_percent=_plan_setting(doc, path, after, "deployment_maximum_percent", 200))))
         except _Unresolved as unresolved:
             specs.append(ServiceSpec(**base, status=INCONCLUSIVE, reason=str(unresolved)))
     return specs

@@ -7,6 +7,7 @@ prints; docs/semantics.md#faults says what each one does.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from verifier.model.faults import (
@@ -22,15 +23,17 @@ from verifier.model.faults import (
     Faults,
 )
 from verifier.model.fields import choice, count, flag, mapping, text
-from verifier.model.yamlsource import Document
+from verifier.model.yamlsource import DocPath, Document
 
 DEPLOYMENT = ("service", "deploymentConfiguration")
 
 
-def faults_of(doc: Document, raw: Any) -> Faults:
-    path = ("faults",)
-    section = mapping(doc, path, {"newRevision", "flakyFailures", "failAfterSeconds", "oldTaskCrashes",
-                                  "alarmDetectionSeconds"})
+FAULT_KEYS = frozenset({"newRevision", "flakyFailures", "failAfterSeconds", "oldTaskCrashes", "alarmDetectionSeconds"})
+
+
+def faults_of(doc: Document, raw: Any, path: DocPath = ("faults",), also: AbstractSet[str] = frozenset()) -> Faults:
+    """The `faults:` block at `path`; `also` names keys a caller reads itself (a policy's requirements)."""
+    section = mapping(doc, path, set(FAULT_KEYS | also))
     revision = choice(doc, path + ("newRevision",), section.get("newRevision", HEALTHY), REVISIONS)
     flaky = count(doc, path + ("flakyFailures",), section.get("flakyFailures", 0))
     if revision == FLAKY and "flakyFailures" not in section:

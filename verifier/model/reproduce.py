@@ -48,6 +48,8 @@ def _flag_words(model: Model) -> list[str]:
         words += ["--drain-seconds", str(settings.drain_seconds)]
     if settings.stopping_counts_toward_max:
         words.append("--stopping-counts-toward-max")
+    if settings.breaker is not None:  # the flags give ECS's default threshold; a model file gives the rest
+        words += ["--circuit-breaker", "rollback" if settings.breaker.rollback else "no-rollback"]
     return words
 
 

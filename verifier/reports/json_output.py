@@ -197,13 +197,28 @@ def suggestion_json(result: Suggestion) -> dict[str, Any]:
         "file": model.source.shown,
         "already_holds": result.already_holds,
         "changes": {"min_healthy_percent": fix.min_healthy_percent, "max_percent": fix.max_percent} if fix else None,
-        "verified": result.already_holds or (fix is not None and result.verdict_after is not None
+        "verified": result.already_holds or ((fix is not None or result.breaker_fix is not None)
                                              and result.verdict_after is Verdict.PROVED),
         "total_change": fix.total_change if fix else None,
         "makespan_seconds": fix.worst_deploy_seconds if fix else None,
         "alternative": changes(result.capacity_fix),
         "note": result.note,
+        **_bad_release_fix(result),
     }
+
+
+def _bad_release_fix(result: Suggestion) -> dict[str, Any]:
+    """`bad_release_fix` for a model under a bad release: what to change, the minimum, the breaker to set."""
+    found = result.breaker_fix
+    if found is None:
+        return {}
+    breaker = found.breaker
+    return {"bad_release_fix": {
+        "changes": list(found.changes),
+        "min_healthy_percent": found.min_healthy_percent,
+        "circuit_breaker": None if breaker is None else {"enable": True, "rollback": breaker.rollback},
+        "verified": result.verdict_after is Verdict.PROVED,
+    }}
 
 
 def gate_json(report: GateReport, exit_code: int | None = None) -> dict[str, Any]:

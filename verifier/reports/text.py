@@ -240,6 +240,11 @@ def render_suggestion(result: Suggestion, spec: ServiceSpec | None = None) -> st
     if result.already_holds:
         lines.append("  every property already holds: nothing to change")
         return terminal_lines(lines)
+    if result.breaker_fix is not None:  # a bad release: the breaker and the minimum, not the percentages' search
+        lines.append(f"  smallest change under the bad release ({result.model.faults.new_revision}), verified: "
+                     f"{'every property holds' if result.verdict_after is Verdict.PROVED else 'not proved'}:")
+        lines += [f"    {change}" for change in result.breaker_fix.changes]
+        return terminal_lines(lines)
     if result.fix is not None:
         lines.append(f"  smallest change to the percentages ({result.fix.total_change} percentage points, "
                      "verified: every property holds):")
