@@ -17,6 +17,7 @@ from verifier.properties.context import CheckContext
 from verifier.results import Engine, Verdict
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.ecs_controller import EcsRun, simulate
+from verifier.schedules.ecs_faults import FaultRun, fault_run
 from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
 from verifier.schedules.step_plan import StepPlan, plan_steps
 from verifier.semantics import Bounds, Deployment, deployment_of, goal_state
@@ -80,6 +81,7 @@ class Result:
     seconds: float
     engine: Engine = Engine.EXPLICIT
     invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
+    fault_run: FaultRun | None = None  # ECS's run with the model's faults, breaker or alarms; None without
 
 
 def verify(model: Model, options: Options = Options()) -> Result:
@@ -104,6 +106,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     searched = not hopeless and (Engine(options.engine) is Engine.EXPLICIT
                                  or _fits(bounds, min(budget, AUTO_EXPLICIT_STATES)))
     ecs = simulate(deployment, options.timeout_ms)
+    faulty = _fault_run(model)
     if searched:
         step_plan = plan_steps(deployment, options.max_states, options.max_memory_mb)
     elif engine is Engine.SMT:
@@ -116,7 +119,8 @@ def verify(model: Model, options: Options = Options()) -> Result:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"),
                               max_memory_mb=options.max_memory_mb)
-        context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
+        context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate,
+                               fault_run=faulty)
         findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = exploration.states, ()
         goal_unreachable = exploration.complete and goal_state(bounds) not in exploration
@@ -124,7 +128,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     else:
         symbolic = concrete(model.settings)
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
-                               smt=symbolic, timeout_ms=options.timeout_ms)
+                               smt=symbolic, timeout_ms=options.timeout_ms, fault_run=faulty)
         context = replace(context, invariant_proved=_inductive(context))
         findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
                          if prop.applies(model))
@@ -132,7 +136,15 @@ def verify(model: Model, options: Options = Options()) -> Result:
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     optimal = _optimal(deployment, options, ecs, goal_unreachable, say, model.name)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
-                  states, time.perf_counter() - started, engine, invariants)
+                  states, time.perf_counter() - started, engine, invariants, fault_run=faulty)
+
+
+def _fault_run(model: Model) -> FaultRun | None:
+    """ECS's run with the release's faults, for a model that has any, or a breaker or alarms to show."""
+    settings = model.settings
+    if not (model.faults.any or settings.breaker is not None or settings.alarms is not None):
+        return None
+    return fault_run(settings, model.faults)
 
 
 def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, goal_unreachable: bool,
