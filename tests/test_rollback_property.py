@@ -104,3 +104,15 @@ def test_text_report_says_when_it_trips_and_how_low_it_goes(tmp_path: Path) -> N
             "lowest healthy 3 of 6, below 6 for 300 s (0 s - 300 s); peak 9") in text
     text = run_in_process("verify", model(tmp_path, breaker="", limit=None)).out
     assert "no circuit breaker, never completes" in text and "below 6 for ever (from 0 s on)" in text
+
+
+def test_a_desired_range_says_rollback_is_answered_per_count(tmp_path: Path) -> None:
+    # Not silently left out: unknown over the range (exit 3 where nothing is violated), with the
+    # lowest count's run (SPEC 11's min-50 row at D=6: rolled back at 300 s).
+    path = model(tmp_path)
+    path.write_text(path.read_text().replace("desiredCount: 6", "desiredRange: [6, 8]"))
+    done = run_in_process("verify", path, "--format", "json")
+    assert_valid_json_output(done.out)
+    finding = rollback_finding(done.out)
+    assert finding["status"] == "unknown" and done.code == 3
+    assert "rolled back at 300 s" in " ".join(finding.get("details", []))  # type: ignore[arg-type]

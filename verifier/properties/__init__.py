@@ -8,5 +8,5 @@ PROPERTIES = (availability, surge, capacity, progress, deadline, steps, plan, ro
 
 # Those that also answer for a range of desired counts (`check_range`); a
 # hand-written plan is for one count.
-RANGE_PROPERTIES = (availability, surge, capacity, progress, deadline, steps)
+RANGE_PROPERTIES = (availability, surge, capacity, progress, deadline, steps, rollback)
 

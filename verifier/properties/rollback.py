@@ -7,8 +7,16 @@ from verifier.format import duration
 from verifier.model.faults import FLAKY, HEALTHY
 from verifier.model.records import Model
 from verifier.properties.context import CheckContext
+from verifier.properties.range_scan import RangeFinding, RangeScan
 from verifier.results import PropertyId, Status
-from verifier.schedules.ecs_faults import COMPLETED, NEVER_COMPLETES, ROLLED_BACK, RUN_FAILED, describe_fault_run
+from verifier.schedules.ecs_faults import (
+    COMPLETED,
+    NEVER_COMPLETES,
+    ROLLED_BACK,
+    RUN_FAILED,
+    describe_fault_run,
+    fault_run,
+)
 
 ID = PropertyId.ROLLBACK
 DESCRIPTION = ("in ECS's own run a bad release is detected and rolled back (D healthy old tasks, no new "
@@ -66,3 +74,23 @@ def _advice(ctx: CheckContext) -> tuple[str, ...]:
             settings.alarms is None or not settings.alarms.rollback):
         return ("set rollback: true on deploymentCircuitBreaker (or alarms)",)
     return ()
+
+
+def check_range(scan: RangeScan) -> RangeFinding:
+    """Over a desired range: a healthy revision holds at every count; a bad release is answered per count only.
+
+    ECS's run with faults is simulated for one count at a time; rather than
+    leave the property out of a range's answer, the range says so, with the
+    run at its lowest count for a first figure.
+    """
+    limit = scan.model.requirements.max_rollback_seconds
+    assert limit is not None  # applies() only when maxRollbackSeconds is given
+    faults = scan.model.faults
+    if faults.new_revision == HEALTHY:
+        return RangeFinding(ID, Status.HOLDS, f"the new revision is healthy: there is nothing to roll back "
+                            f"for any desiredCount {scan.where()}")
+    lowest = fault_run(scan.model.at(scan.low).settings, faults)
+    return RangeFinding(ID, Status.UNKNOWN, "rollback is checked for one desiredCount at a time, not over a "
+                        "desiredRange", unknown=((scan.low, scan.high),),
+                        details=(f"at desiredCount {scan.low}: {describe_fault_run(lowest, faults)}",
+                                 "check the counts that matter with desiredCount"))
