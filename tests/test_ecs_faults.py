@@ -37,6 +37,7 @@ from verifier.schedules.ecs_faults import (
     FaultRun,
     fault_run,
 )
+from verifier.schedules.healthy_fault_run import healthy_fault_run
 from verifier.semantics import deployment_of
 
 BREAKER = Breaker(rollback=True)   # default threshold: BOUNDED_PERCENT 50, reset on a healthy task
@@ -269,3 +270,32 @@ def test_a_healthy_revision_gives_ecs_controller_figures(desired: int, min_healt
     assert run.max_counted_seen == healthy.max_counted_seen
     assert run.max_occupied_seen == healthy.max_occupied_seen
     assert run.tripped_at_seconds is None and run.breaker_threshold == (breaker.threshold(desired) if breaker else None)
+
+
+# --- a release without faults at any size: ECS's own run, with its repeats ------------------------
+
+@given(desired=st.integers(60, 300), min_healthy=st.integers(40, 100), max_percent=st.integers(100, 200),
+       headroom=st.integers(1, 2), health=st.integers(1, 200), drain=st.integers(1, 400))
+def test_the_time_below_desired_across_repeats_is_the_step_by_step_one(desired: int, min_healthy: int,
+                                                                        max_percent: int, headroom: int,
+                                                                        health: int, drain: int) -> None:
+    # Few free slots make long runs, which ECS's own run folds into repeated periods: the seconds
+    # below D worked out across those repeats equal the fault simulation's, which never jumps.
+    settings = Settings(desired, min_healthy, max_percent, desired + headroom, health, drain, breaker=BREAKER)
+    folded = healthy_fault_run(simulate(deployment_of(settings)), settings)
+    stepped = fault_run(settings, Faults())
+    assert (folded.outcome, folded.seconds_below_desired, folded.min_healthy_seen, folded.makespan_seconds) == (
+        stepped.outcome, stepped.seconds_below_desired, stepped.min_healthy_seen, stepped.makespan_seconds)
+
+
+def test_a_healthy_release_with_a_breaker_at_a_million_tasks_is_fast() -> None:
+    # One free slot, min 99 (L = 990,000): ECS stops 10,000 old at 0 s, so the service is below D
+    # from 0 s, and the run repeats a period of one launch at a time, which ECS's own run jumps
+    # over: the figures come at once. (The exact seconds are checked against the step-by-step
+    # simulation at smaller sizes above.)
+    settings = Settings(10**6, 99, 200, 10**6 + 1, breaker=BREAKER)
+    started = time.perf_counter()
+    run = healthy_fault_run(simulate(deployment_of(settings)), settings)
+    assert time.perf_counter() - started < 5.0
+    assert run.outcome == COMPLETED and run.breaker_threshold == 200
+    assert run.seconds_below_desired is not None and 0 < run.seconds_below_desired <= run.makespan_seconds

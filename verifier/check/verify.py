@@ -18,6 +18,7 @@ from verifier.results import Engine, Verdict
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.ecs_controller import EcsRun, simulate
 from verifier.schedules.ecs_faults import FaultRun, fault_run
+from verifier.schedules.healthy_fault_run import healthy_fault_run
 from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
 from verifier.schedules.step_plan import StepPlan, plan_steps
 from verifier.semantics import Bounds, Deployment, deployment_of, goal_state
@@ -106,7 +107,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     searched = not hopeless and (Engine(options.engine) is Engine.EXPLICIT
                                  or _fits(bounds, min(budget, AUTO_EXPLICIT_STATES)))
     ecs = simulate(deployment, options.timeout_ms)
-    faulty = _fault_run(model)
+    faulty = _fault_run(model, ecs)
     if searched:
         step_plan = plan_steps(deployment, options.max_states, options.max_memory_mb)
     elif engine is Engine.SMT:
@@ -139,11 +140,14 @@ def verify(model: Model, options: Options = Options()) -> Result:
                   states, time.perf_counter() - started, engine, invariants, fault_run=faulty)
 
 
-def _fault_run(model: Model) -> FaultRun | None:
-    """ECS's run with the release's faults, for a model that has any, or a breaker or alarms to show."""
+def _fault_run(model: Model, ecs: EcsRun) -> FaultRun | None:
+    """ECS's run with the release's faults, for a model that has any, or a breaker or alarms to show.
+
+    A release without faults runs as ECS's own run `ecs` does, which stays fast at any size.
+    """
     settings = model.settings
-    if not (model.faults.any or settings.breaker is not None or settings.alarms is not None):
-        return None
+    if not model.faults.any:
+        return healthy_fault_run(ecs, settings) if settings.breaker or settings.alarms else None
     return fault_run(settings, model.faults)
 
 
