@@ -35,6 +35,7 @@ from verifier.schedules.ecs_faults import (
     RUN_FAILED,
     STUCK,
     FaultRun,
+    describe_fault_run,
     fault_run,
 )
 from verifier.schedules.healthy_fault_run import healthy_fault_run
@@ -299,3 +300,12 @@ def test_a_healthy_release_with_a_breaker_at_a_million_tasks_is_fast() -> None:
     assert time.perf_counter() - started < 5.0
     assert run.outcome == COMPLETED and run.breaker_threshold == 200
     assert run.seconds_below_desired is not None and 0 < run.seconds_below_desired <= run.makespan_seconds
+
+
+def test_the_line_for_a_folded_run_gives_its_time_below_desired() -> None:
+    # The run above is below D for a positive time, folded over repeats (no spans listed): the
+    # line must say so, not "never below".
+    settings = Settings(10**6, 99, 200, 10**6 + 1, breaker=BREAKER)
+    run = healthy_fault_run(simulate(deployment_of(settings)), settings)
+    line = describe_fault_run(run, Faults())
+    assert f"below 1000000 for {run.seconds_below_desired} s;" in line and "never below" not in line

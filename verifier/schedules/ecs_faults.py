@@ -359,12 +359,12 @@ def _run_parts(run: FaultRun) -> list[str]:
         None: f"not settled within {MAX_FAULT_ROUNDS:,} rounds",
     }[run.outcome]
     desired = run.desired
-    if not run.below_desired:
+    if run.seconds_below_desired == 0:
         below = f"never below {desired}"
     else:
         spans = ", ".join(f"{start} s - {end} s" if end is not None else f"from {start} s on"
                           for start, end in run.below_desired)
         length = "for ever" if run.seconds_below_desired is None else f"for {run.seconds_below_desired} s"
-        below = f"below {desired} {length} ({spans})"
+        below = f"below {desired} {length}" + (f" ({spans})" if spans else "")
     return [f"{trip}, {ending}", f"lowest healthy {run.min_healthy_seen} of {desired}, {below}",
             f"peak {run.max_counted_seen}"]
