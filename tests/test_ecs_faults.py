@@ -249,9 +249,13 @@ def test_stuck_rollback_and_stuck_deployment() -> None:
 
 
 def test_a_budget_of_rounds_is_inconclusive_with_advice() -> None:
-    run = fault_run(Settings(6, capacity=7), Faults(), max_rounds=3)
-    assert run.exhausted and run.outcome is None
+    # Room for 7: one task at a time, far more than 3 rounds; below D at the third (min 100 keeps
+    # healthy at 6 = D, so use min 50 to be below it): the time below D is not known, not "for ever".
+    run = fault_run(Settings(6, 50, capacity=7), Faults(), max_rounds=3)
+    assert run.exhausted and run.outcome is None and run.seconds_below_desired is None
     assert "rounds" in run.advice()
+    assert "not settled within" in describe_fault_run(run, Faults()) and "for ever" not in describe_fault_run(
+        run, Faults())
 
 
 # --- a healthy revision is ECS's run of docs/semantics.md#ecs-run ----------------------------------

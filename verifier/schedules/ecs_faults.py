@@ -273,11 +273,16 @@ class _FaultSimulation:
     def result(self, outcome: str | None, now: int, repeats_from: int | None = None) -> FaultRun:
         fb, states, times = self.fb, self.states, self.times
         desired = fb.bounds.desired
-        # A repeating run stays in its cycle for ever: its states from the repeat on are the last word.
-        forever = states[repeats_from:] if repeats_from is not None else states[-1:]
+        # What stays for ever: a repeating run's cycle (the states in force from the repeat on),
+        # a FAILED or stuck run's last state. Below D there, the service never returns to D.
+        if repeats_from is not None:
+            cycle_start = times[repeats_from]
+            forever = [state for i, state in enumerate(states) if times[i] >= cycle_start
+                       and (i + 1 == len(states) or times[i + 1] != times[i])]
+        else:
+            forever = states[-1:] if outcome in (RUN_FAILED, STUCK) else []
         spans = below_spans(states, times, desired)
-        endless = outcome in (NEVER_COMPLETES, RUN_FAILED, STUCK, None) and any(
-            s.healthy < desired for s in forever)
+        endless = any(state.healthy < desired for state in forever)
         if endless and spans and spans[-1][1] == times[-1]:
             spans[-1] = (spans[-1][0], None)
         elif endless:
@@ -291,7 +296,8 @@ class _FaultSimulation:
             rolled_back_at_seconds=now if outcome == ROLLED_BACK else None,
             makespan_seconds=now if ended else None,
             min_healthy_seen=min(s.healthy for s in states),
-            seconds_below_desired=None if endless else sum(_length(start, end) for start, end in spans),
+            # Not settled (no outcome): the time below D is not known either.
+            seconds_below_desired=None if endless or outcome is None else sum(_length(s, e) for s, e in spans),
             below_desired=tuple(spans),
             max_counted_seen=max(counted(fb.bounds, s) for s in states),
             max_occupied_seen=max(s.occupied for s in states),
@@ -359,7 +365,9 @@ def _run_parts(run: FaultRun) -> list[str]:
         None: f"not settled within {MAX_FAULT_ROUNDS:,} rounds",
     }[run.outcome]
     desired = run.desired
-    if run.seconds_below_desired == 0:
+    if run.exhausted:
+        below = f"the time below {desired} not settled"
+    elif run.seconds_below_desired == 0:
         below = f"never below {desired}"
     else:
         spans = ", ".join(f"{start} s - {end} s" if end is not None else f"from {start} s on"

@@ -33,7 +33,9 @@ def healthy_fault_run(ecs: EcsRun, settings: Settings) -> FaultRun:
         found = below_spans(states, times, desired)
         below = sum(end - start for start, end in found if end is not None)
         spans = tuple(found)
-    if outcome != COMPLETED and states[-1].healthy < desired:
+    if outcome is None:
+        below = None   # not settled: the time below D is not known either
+    elif outcome != COMPLETED and states[-1].healthy < desired:
         below = None   # stuck (or not settled) below D: for ever, as far as the run says
         spans = spans[:-1] + ((spans[-1][0], None),) if spans and spans[-1][1] == times[-1] else \
             spans + ((times[-1], None),)
