@@ -172,6 +172,16 @@ def test_fails_to_start_without_breaker_never_completes_within_one_instant() -> 
     assert run.repeats_from_seconds == 0
 
 
+def test_relaunching_at_one_instant_does_not_stop_the_clock() -> None:
+    # 0 s: stop 3, 2 crashes (1 old left), 2 replacements launch (counted 3), 6 new launch and fail
+    # at once, for ever. The rest of the run still happens: the replacements are healthy at 150 s
+    # (3 old), the stopped tasks gone at 300 s; ECS then keeps 3 old and 6 relaunching for ever.
+    run = fault_run(Settings(6, 50), Faults(new_revision=FAILS_TO_START, old_task_crashes=2))
+    assert figures(run) == (NEVER_COMPLETES, None, None, None, 1, None, 9, 12)
+    assert run.trace.times[-1] == 300 and run.trace.states[-1][:4] == (3, 0, 6, 0)
+    assert run.repeats_from_seconds == 0
+
+
 def test_fails_to_start_with_a_count_threshold_counts_each_relaunch() -> None:
     # Room for 8: 2 launch at a time, fail at once; COUNT 10 is reached by the 5th pair, at 0 s.
     run = fault_run(Settings(6, capacity=8, breaker=Breaker(True, COUNT, 10)), Faults(new_revision=FAILS_TO_START))

@@ -137,6 +137,7 @@ class _FaultSimulation:
         self.tripped_at: int | None = None
         self.tripped_by: str | None = None
         self.crashes_struck = False
+        self.relaunching_since: int | None = None   # failing tasks relaunched without end at one instant
 
     # --- bookkeeping --------------------------------------------------------------------------
 
@@ -238,7 +239,8 @@ class _FaultSimulation:
             self.flaky_scheduled += failing
         else:
             failing = 0
-        self.schedule(now + self.failure_seconds, _FAIL, failing)
+        if self.relaunching_since is None:
+            self.schedule(now + self.failure_seconds, _FAIL, failing)
         self.schedule(now + self.health_seconds, _READY, amount - failing)
         if first and self.fb.alarms is not None and faults.broken:
             self.schedule(now + faults.alarm_detection_seconds, _ALARM, 1)
@@ -256,6 +258,10 @@ class _FaultSimulation:
             now = min(self.due)
             signature = self.signature(now)
             if signature in seen:
+                if self.times[seen[signature]] == now and self.relaunching_since is None:
+                    self.relaunch_for_ever(now)
+                    seen.clear()
+                    continue
                 return self.result(NEVER_COMPLETES, now, repeats_from=seen[signature])
             seen[signature] = len(self.states) - 1
             rounds += 1
@@ -265,7 +271,24 @@ class _FaultSimulation:
             return self.result(COMPLETED, now)
         if is_rolled_back(self.fb, self.state):
             return self.result(ROLLED_BACK, now)
+        if self.relaunching_since is not None and self.state.phase == DEPLOYING:
+            return self.result(NEVER_COMPLETES, now)
         return self.result(RUN_FAILED if self.state.phase == FAILED else STUCK, now)
+
+    def relaunch_for_ever(self, now: int) -> None:
+        """Tasks that fail at once, relaunched at once, with nothing to stop it: a loop at one instant.
+
+        Time would never pass; ECS keeps relaunching them (its restart throttling is
+        not modelled) while the rest of the run goes on. They are left pending, as
+        they are in every state of the loop that lasts (after the launch), and
+        never fail again, so the other events (crash replacements, draining)
+        still happen, and the run ends with the service at what it keeps for ever.
+        """
+        self.relaunching_since = now
+        counts = self.due[now]
+        counts[_FAIL] = 0
+        if not any(counts):
+            del self.due[now]
 
     def ended(self) -> bool:
         return is_completed(self.fb, self.state) or is_rolled_back(self.fb, self.state)
@@ -280,7 +303,7 @@ class _FaultSimulation:
             forever = [state for i, state in enumerate(states) if times[i] >= cycle_start
                        and (i + 1 == len(states) or times[i + 1] != times[i])]
         else:
-            forever = states[-1:] if outcome in (RUN_FAILED, STUCK) else []
+            forever = states[-1:] if outcome in (RUN_FAILED, STUCK, NEVER_COMPLETES) else []
         spans = below_spans(states, times, desired)
         endless = any(state.healthy < desired for state in forever)
         if endless and spans and spans[-1][1] == times[-1]:
@@ -303,7 +326,7 @@ class _FaultSimulation:
             max_occupied_seen=max(s.occupied for s in states),
             desired=desired,
             trace=FaultTrace(tuple(states), tuple(self.actions), tuple(times)),
-            repeats_from_seconds=times[repeats_from] if repeats_from is not None else None,
+            repeats_from_seconds=times[repeats_from] if repeats_from is not None else self.relaunching_since,
         )
 
 
