@@ -35,9 +35,9 @@ from verifier.schedules.ecs_faults import (
     RUN_FAILED,
     STUCK,
     FaultRun,
-    describe_fault_run,
     fault_run,
 )
+from verifier.schedules.ecs_faults_text import describe_fault_run
 from verifier.schedules.healthy_fault_run import healthy_fault_run
 from verifier.semantics import deployment_of
 

@@ -14,9 +14,9 @@ from verifier.schedules.ecs_faults import (
     NEVER_COMPLETES,
     ROLLED_BACK,
     RUN_FAILED,
-    describe_fault_run,
     fault_run,
 )
+from verifier.schedules.ecs_faults_text import describe_fault_run
 
 ID = PropertyId.ROLLBACK
 DESCRIPTION = ("in ECS's own run a bad release is detected and rolled back (D healthy old tasks, no new "

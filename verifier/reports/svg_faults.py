@@ -13,7 +13,8 @@ from __future__ import annotations
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
 from verifier.reports.svg_chart import BOTTOM, LEFT, RIGHT, TOP, axis_of, timeline
-from verifier.schedules.ecs_faults import FaultRun, describe_fault_run
+from verifier.schedules.ecs_faults import FaultRun
+from verifier.schedules.ecs_faults_text import describe_fault_run
 from verifier.semantics import Action, Bounds, State
 from verifier.untrusted import html_text as escape
 

@@ -19,7 +19,7 @@ from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
 from verifier.results import Status
-from verifier.schedules.ecs_faults import describe_fault_run
+from verifier.schedules.ecs_faults_text import describe_fault_run
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
