@@ -15,6 +15,14 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
+from verifier.fault_semantics import (
+    FAILED,
+    FAULT_BY_NAME,
+    fault_bounds_of,
+    initial_fault_state,
+    is_completed,
+    is_rolled_back,
+)
 from verifier.model.faults import (
     BOUNDED_PERCENT,
     COUNT,
@@ -323,3 +331,52 @@ def test_the_line_for_a_folded_run_gives_its_time_below_desired() -> None:
     run = healthy_fault_run(simulate(deployment_of(settings)), settings)
     line = describe_fault_run(run, Faults())
     assert f"below 1000000 for {run.seconds_below_desired} s;" in line and "never below" not in line
+
+
+# --- every run is a run of the fault rules ---------------------------------------------------------
+
+breakers = st.one_of(st.none(), st.builds(Breaker, st.booleans(), st.sampled_from([BOUNDED_PERCENT, UNBOUNDED_PERCENT,
+                                                                                    COUNT]),
+                                          st.integers(1, 120), st.booleans()))
+releases = st.builds(Faults, st.sampled_from(["healthy", FAILS_HEALTH_CHECKS, FAILS_TO_START, FLAKY]),
+                     st.integers(0, 4), st.one_of(st.none(), st.integers(0, 300)), st.integers(0, 3),
+                     st.integers(0, 400))
+
+
+@given(desired=st.integers(1, 10), min_healthy=st.integers(0, 150), max_percent=st.integers(0, 250),
+       capacity=st.one_of(st.none(), st.integers(0, 16)), health=st.integers(0, 300), drain=st.integers(0, 300),
+       knob=st.booleans(), breaker=breakers, alarms=st.one_of(st.none(), st.builds(Alarms, st.just(("a",)),
+                                                                                   st.booleans())),
+       faults=releases)
+def test_every_step_of_the_run_is_a_transition_of_the_fault_rules(desired: int, min_healthy: int, max_percent: int,
+                                                                   capacity: int | None, health: int, drain: int,
+                                                                   knob: bool, breaker: Breaker | None,
+                                                                   alarms: Alarms | None, faults: Faults) -> None:
+    # The oracle is fault_semantics itself, step by step: each recorded step is its transition's
+    # effect, taken where its guard allows it (failures, which come one at a time in the graph, by
+    # their unit guard and a count within the pending tasks); the outcome is what the last state is.
+    settings = Settings(desired, min_healthy, max_percent, capacity, health, drain, knob, breaker, alarms)
+    fb = fault_bounds_of(settings, faults)
+    run = fault_run(settings, faults, max_rounds=2_000)
+    states, times = run.trace.states, run.trace.times
+    assert states[0] == initial_fault_state(fb) and list(times) == sorted(times)
+    for before, step, after in zip(states, run.trace.actions, states[1:], strict=False):
+        name, _, rest = step.partition("(")
+        amount = int(rest[:-1]) if rest else 1
+        transition = FAULT_BY_NAME[name]
+        if name == "fail":
+            assert transition.enabled(fb, before, 1) and amount <= before.pending
+        else:
+            assert transition.enabled(fb, before, amount), (step, before)
+        assert transition.effect(fb, before, amount) == after
+    last = states[-1]
+    assert (run.outcome == COMPLETED) == is_completed(fb, last)
+    assert (run.outcome == ROLLED_BACK) == is_rolled_back(fb, last)
+    if run.outcome == RUN_FAILED:
+        assert last.phase == FAILED
+    if faults.new_revision == "healthy" and faults.old_task_crashes == 0:
+        assert run.tripped_at_seconds is None
+    assert run.min_healthy_seen == min(s.healthy for s in states)
+    assert run.max_occupied_seen == max(s.occupied for s in states)
+    if run.outcome in (COMPLETED, ROLLED_BACK):
+        assert run.makespan_seconds == times[-1] and run.seconds_below_desired is not None
