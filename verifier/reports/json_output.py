@@ -148,7 +148,7 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
 
 
 def _fault_ecs_json(ecs: dict[str, Any], result: Result) -> dict[str, Any]:
-    """`ecs` for a model with faults, a breaker or alarms (docs/semantics.md#faults): SPEC 11's figures added.
+    """`ecs` for a model with faults, a breaker or alarms (docs/semantics.md#faults): a bad release's figures added.
 
     Where the release may fail or crash, ECS's run is the one with those
     faults: a rolled-back run does not complete, and its makespan is when the
