@@ -20,6 +20,7 @@ class PropertyId(str, Enum):
     DEADLINE = "deadline"
     STEPS = "steps"
     PLAN = "plan"
+    ROLLBACK = "rollback"
 
     def __str__(self) -> str:
         return self.value

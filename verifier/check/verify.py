@@ -17,6 +17,8 @@ from verifier.properties.context import CheckContext
 from verifier.results import Engine, Verdict
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.ecs_controller import EcsRun, simulate
+from verifier.schedules.ecs_faults import FaultRun, fault_run
+from verifier.schedules.healthy_fault_run import healthy_fault_run
 from verifier.schedules.optimal import OptimalSchedule, optimal_schedule
 from verifier.schedules.step_plan import StepPlan, plan_steps
 from verifier.semantics import Bounds, Deployment, deployment_of, goal_state
@@ -80,6 +82,7 @@ class Result:
     seconds: float
     engine: Engine = Engine.EXPLICIT
     invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
+    fault_run: FaultRun | None = None  # ECS's run with the model's faults, breaker or alarms; None without
 
 
 def verify(model: Model, options: Options = Options()) -> Result:
@@ -104,6 +107,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     searched = not hopeless and (Engine(options.engine) is Engine.EXPLICIT
                                  or _fits(bounds, min(budget, AUTO_EXPLICIT_STATES)))
     ecs = simulate(deployment, options.timeout_ms)
+    faulty = _fault_run(model, ecs)
     if searched:
         step_plan = plan_steps(deployment, options.max_states, options.max_memory_mb)
     elif engine is Engine.SMT:
@@ -116,7 +120,8 @@ def verify(model: Model, options: Options = Options()) -> Result:
         exploration = explore(bounds, min(options.max_states, NEAR_START_STATES) if hopeless else options.max_states,
                               progress=lambda count: say(f"{model.name}: {count:,} states explored"),
                               max_memory_mb=options.max_memory_mb)
-        context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate)
+        context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate,
+                               fault_run=faulty)
         findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = exploration.states, ()
         goal_unreachable = exploration.complete and goal_state(bounds) not in exploration
@@ -124,7 +129,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     else:
         symbolic = concrete(model.settings)
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
-                               smt=symbolic, timeout_ms=options.timeout_ms)
+                               smt=symbolic, timeout_ms=options.timeout_ms, fault_run=faulty)
         context = replace(context, invariant_proved=_inductive(context))
         findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
                          if prop.applies(model))
@@ -132,7 +137,18 @@ def verify(model: Model, options: Options = Options()) -> Result:
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     optimal = _optimal(deployment, options, ecs, goal_unreachable, say, model.name)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
-                  states, time.perf_counter() - started, engine, invariants)
+                  states, time.perf_counter() - started, engine, invariants, fault_run=faulty)
+
+
+def _fault_run(model: Model, ecs: EcsRun) -> FaultRun | None:
+    """ECS's run with the release's faults, for a model that has any, or a breaker or alarms to show.
+
+    A release without faults runs as ECS's own run `ecs` does, which stays fast at any size.
+    """
+    settings = model.settings
+    if not model.faults.any:
+        return healthy_fault_run(ecs, settings) if settings.breaker or settings.alarms else None
+    return fault_run(settings, model.faults)
 
 
 def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, goal_unreachable: bool,

@@ -109,7 +109,8 @@ def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, 
 def _requirements(doc: Document, raw: Any) -> Requirements:
     if raw is None:
         return Requirements()
-    section = mapping(doc, ("requirements",), {"minHealthy", "maxTasks", "maxDeploySeconds", "maxSteps"})
+    section = mapping(doc, ("requirements",), {"minHealthy", "maxTasks", "maxDeploySeconds", "maxSteps",
+                                                   "maxRollbackSeconds"})
     values: dict[str, Any] = {}
     if "minHealthy" in section:
         values["min_healthy"] = task_count(doc, ("requirements", "minHealthy"), section["minHealthy"])
@@ -120,6 +121,9 @@ def _requirements(doc: Document, raw: Any) -> Requirements:
                                               section["maxDeploySeconds"])
     if "maxSteps" in section:
         values["max_steps"] = count(doc, ("requirements", "maxSteps"), section["maxSteps"])
+    if "maxRollbackSeconds" in section:
+        values["max_rollback_seconds"] = count(doc, ("requirements", "maxRollbackSeconds"),
+                                                section["maxRollbackSeconds"])
     return Requirements(**values)
 
 

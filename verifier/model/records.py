@@ -54,6 +54,7 @@ class Requirements:
     max_tasks: TaskCount | None = None
     max_deploy_seconds: int | None = None
     max_steps: int | None = None
+    max_rollback_seconds: int | None = None   # a bad release must be rolled back within this
 
     def healthy_needed(self, desired: int, otherwise: int) -> int:
         """minHealthy at this desired count (percentages round up), or `otherwise` when not given."""

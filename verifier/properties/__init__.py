@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from verifier.properties import availability, capacity, deadline, plan, progress, steps, surge
+from verifier.properties import availability, capacity, deadline, plan, progress, rollback, steps, surge
 
-PROPERTIES = (availability, surge, capacity, progress, deadline, steps, plan)
+PROPERTIES = (availability, surge, capacity, progress, deadline, steps, plan, rollback)
 
 # Those that also answer for a range of desired counts (`check_range`); a
 # hand-written plan is for one count.
-RANGE_PROPERTIES = (availability, surge, capacity, progress, deadline, steps)
+RANGE_PROPERTIES = (availability, surge, capacity, progress, deadline, steps, rollback)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from verifier.explicit.explore import Exploration
 from verifier.model.records import Model
 from verifier.schedules.ecs_controller import EcsRun
+from verifier.schedules.ecs_faults import FaultRun
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import Bounds
 from verifier.smt.encoding import SymbolicModel
@@ -24,6 +25,7 @@ class CheckContext:
     smt: SymbolicModel | None = None  # the SMT engine's encoding; None under the explicit engine
     timeout_ms: int = 20_000
     invariant_proved: bool = False
+    fault_run: FaultRun | None = None   # ECS's run with the model's faults; None for a model without any
 
     @property
     def explored(self) -> Exploration:

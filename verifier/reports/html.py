@@ -19,6 +19,7 @@ from verifier.model.records import Requirements
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.html_parts import MARK, badge, page, trace_table
 from verifier.reports.svg_chart import Required, timeline
+from verifier.reports.svg_faults import fault_section
 from verifier.results import Status
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import StepPlan, shown_trace
@@ -147,6 +148,7 @@ def render_html(result: Result) -> str:
                                              f"counterexample-{f.property_id}", model.requirements))
             body.append(trace_table(f.counterexample))
     body += _ecs_section(result)
+    body += fault_section(result)
     body += _plan_section(result)
     if result.invariants:
         body.append("<h2>Inductive invariant</h2><ul>" +

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 from verifier.check.ranges import RangeFinding, RangeResult
 from verifier.check.suggest import Fix, Suggestion
@@ -140,8 +140,41 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
         "seconds": round(result.seconds, 4),
         "reproduce": command,
     }
+    if result.fault_run is not None:
+        data["ecs"] = _fault_ecs_json(cast(dict[str, Any], data["ecs"]), result)
     if not timing:
         del data["seconds"]
+    return data
+
+
+def _fault_ecs_json(ecs: dict[str, Any], result: Result) -> dict[str, Any]:
+    """`ecs` for a model with faults, a breaker or alarms (docs/semantics.md#faults): a bad release's figures added.
+
+    Where the release may fail or crash, ECS's run is the one with those
+    faults: a rolled-back run does not complete, and its makespan is when the
+    rollback ended; `seconds_below_desired` is null when the service never
+    returns to desiredCount. A healthy release's run is unchanged.
+    """
+    run = result.fault_run
+    assert run is not None
+    data = dict(ecs)
+    if result.model.faults.any:
+        data.update({
+            "completes": run.completes,
+            "makespan_seconds": run.makespan_seconds,
+            "min_healthy_seen": run.min_healthy_seen,
+            "max_counted_seen": run.max_counted_seen,
+            "max_occupied_seen": run.max_occupied_seen,
+            "trace": {"states": [state._asdict() for state in run.trace.states],
+                      "actions": list(run.trace.actions), "times": list(run.trace.times)},
+        })
+    data.update({
+        "outcome": run.outcome,
+        "breaker_threshold": run.breaker_threshold,
+        "tripped_at_seconds": run.tripped_at_seconds,
+        "rolled_back_at_seconds": run.rolled_back_at_seconds,
+        "seconds_below_desired": run.seconds_below_desired,
+    })
     return data
 
 

@@ -38,6 +38,8 @@ RULES: dict[str, Rule] = {
                            "moves more tasks"),
     "plan": Rule("RP007", "change the step the report names so that it is allowed when it starts, or end the plan "
                           "with every task replaced"),
+    "rollback": Rule("RP008", "enable the deployment circuit breaker with rollback, and keep the rollback short: a "
+                              "higher minimumHealthyPercent replaces fewer tasks when the release is bad"),
     "not-analysed": Rule("RP900", "nothing to fix in the settings; the service is outside the rolling-update model"),
     "zero-tasks": Rule("RP901", "set the desired count, or desiredRange in rollproof.yaml, to check real counts"),
 }

@@ -23,6 +23,7 @@ from verifier.model.reproduce import reproduce_command
 from verifier.reports.rules import labelled
 from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
 from verifier.results import Status, Verdict
+from verifier.schedules.ecs_faults_text import describe_fault_run
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
 from verifier.untrusted import terminal, terminal_lines
@@ -142,6 +143,8 @@ def _schedules(result: Result) -> list[str]:
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
     lines += trace_table(ecs.trace, indent="      ")
+    if result.fault_run is not None:   # the same run with the model's faults, breaker or alarms
+        lines.append(f"    {describe_fault_run(result.fault_run, result.model.faults)}")
     if optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
