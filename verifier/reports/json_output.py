@@ -21,6 +21,7 @@ from verifier.ci.answers import capacity_assumed, cause, counts_checked
 from verifier.ci.diff import Change, Metrics
 from verifier.ci.gate import GateReport, location_for, violated
 from verifier.counterexample import Counterexample
+from verifier.fault_semantics import DEPLOYING, FAILED, ROLLING_BACK, FaultState
 from verifier.findings import Finding
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import gate_verdict, setting_changes
@@ -53,7 +54,8 @@ SETTING_NAMES = {"minimumHealthyPercent": "min_healthy_percent", "maximumPercent
 
 def counterexample_json(trace: Counterexample) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "states": [state._asdict() for state in trace.states],
+        "states": [fault_state_json(state) for state in trace.fault_states] if trace.fault_states
+        else [state._asdict() for state in trace.states],
         "actions": [str(action) for action in trace.actions],
     }
     if trace.times is not None:
@@ -63,6 +65,14 @@ def counterexample_json(trace: Counterexample) -> dict[str, Any]:
                             "delta": r.delta._asdict(), "seconds_per_period": r.seconds}
                            for r in trace.repeats]
     return data
+
+
+def fault_state_json(state: FaultState) -> dict[str, Any]:
+    """A state of a bad release's trace: the four counts of every state, then what a bad release adds."""
+    return {**state._asdict(), "phase": PHASE_KEYS[state.phase], "launched": bool(state.launched)}
+
+
+PHASE_KEYS = {DEPLOYING: "deploying", ROLLING_BACK: "rolling_back", FAILED: "failed"}
 
 
 def property_json(finding: Finding | RangeFinding, command: str) -> dict[str, Any]:
@@ -140,6 +150,8 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
         "seconds": round(result.seconds, 4),
         "reproduce": command,
     }
+    if result.model.faults.any:
+        data["faults"] = {"min_healthy_reachable": result.min_healthy_reachable}
     if not timing:
         del data["seconds"]
     return data
