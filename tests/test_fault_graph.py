@@ -173,6 +173,19 @@ def test_the_smt_engine_without_a_fault_check_is_inconclusive(monkeypatch):
     assert any("--engine explicit" in line for line in found["progress"].details)
 
 
+def test_a_range_of_counts_does_not_answer_for_a_bad_release(tmp_path):
+    # The range engine knows only the count model: without a breaker a broken release never ends,
+    # which it would call proved. Unknown (exit 3) is the honest answer.
+    path = tmp_path / "range-broken.yaml"
+    path.write_text("service:\n  desiredRange: [2, 8]\n  deploymentConfiguration:\n    minimumHealthyPercent: 50\n"
+                    "faults:\n  newRevision: failsHealthChecks\n")
+    run = run_in_process("verify", path, "--format", "json")
+    assert run.code == 3
+    assert_valid_json_output(run.out)
+    progress = next(p for p in json.loads(run.out)["properties"] if p["id"] == "progress")
+    assert progress["status"] == "unknown"
+
+
 # --- replay ----------------------------------------------------------------------------------------
 
 def test_replay_rejects_a_tampered_fault_trace():
