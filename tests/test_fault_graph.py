@@ -68,6 +68,8 @@ def test_min50_broken_holds_at_half_strength():
     assert graph.lowest_healthy == 3
     found = _findings("min50-broken")
     assert found["availability"].status is Status.HOLDS and "never drop below 3" in found["availability"].message
+    assert found["availability"].details == ("the lowest healthy count any run of the bad release reaches is 3, "
+                                             "after stop(3)",)
     assert found["progress"].status is Status.HOLDS
 
 
@@ -126,6 +128,23 @@ def test_crashes_without_a_required_minimum_check_nothing_but_report_the_lowest(
     finding = next(f for f in result.findings if f.property_id == "availability")
     assert finding.status is Status.HOLDS and "never drop below 2" in finding.message
     assert result.min_healthy_reachable == 2
+
+
+@pytest.mark.parametrize("rollback", [True, False])
+def test_an_alarm_without_a_breaker_ends_the_deployment(tmp_path, rollback):
+    # failsToStart, no breaker: nothing counts the failures, but the alarm fires some time after the
+    # first launch (a step that must happen). With rollback ECS then returns to 4 old tasks; without,
+    # the shortest run is launch(1), alarm: FAILED with the 4 old tasks untouched.
+    path = tmp_path / "alarm.yaml"
+    path.write_text("service:\n  desiredCount: 4\n  deploymentConfiguration:\n    minimumHealthyPercent: 50\n"
+                    f"    alarms: {{alarmNames: [p99], enable: true, rollback: {str(rollback).lower()}}}\n"
+                    "faults:\n  newRevision: failsToStart\n")
+    finding = next(f for f in verify(load_model(path)).findings if f.property_id == "progress")
+    if rollback:
+        assert finding.status is Status.HOLDS
+    else:
+        assert finding.status is Status.VIOLATED and "an alarm failed it" in finding.message
+        assert [str(a) for a in finding.counterexample.actions] == ["launch(1)", "alarm"]
 
 
 def test_json_and_text_show_what_a_bad_release_adds():

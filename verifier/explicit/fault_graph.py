@@ -183,6 +183,12 @@ class FaultGraph:
         steps.reverse()
         return steps
 
+    def lowest_healthy_trace(self) -> Counterexample:
+        """A shortest trace from the start to a state with the lowest healthy count found."""
+        place = self.first(lambda state: state.healthy == self.lowest_healthy)
+        assert place is not None  # the lowest is some found state's
+        return self.trace_to(place)
+
     def trace_to(self, place: int) -> Counterexample:
         return self.trace_of(0, self.steps_to(place))
 

@@ -75,6 +75,10 @@ def availability(ctx: CheckContext, graph: FaultGraph, max_states: int) -> Findi
     service below ECS's own minimum); the lowest healthy count is reported either way."""
     wanted, lowest = ctx.model.requirements.min_healthy, graph.lowest_healthy
     reach = f"the lowest healthy count any run of the bad release reaches is {lowest}"
+    if lowest < ctx.bounds.desired:
+        dip = replay_faults(graph.fb, graph.lowest_healthy_trace(), lambda s: s.healthy == lowest,
+                            PropertyId.AVAILABILITY)
+        reach += f", after {', '.join(map(str, dip.actions))}"
     if ctx.model.faults.old_task_crashes and wanted is None:
         if not graph.complete:
             return Finding(PropertyId.AVAILABILITY, Status.HOLDS,
@@ -83,14 +87,14 @@ def availability(ctx: CheckContext, graph: FaultGraph, max_states: int) -> Findi
                                     f"{lowest}",))
         return Finding(PropertyId.AVAILABILITY, Status.HOLDS,
                        f"healthy tasks never drop below {lowest} (nothing required: with oldTaskCrashes only "
-                       "requirements.minHealthy is checked)")
+                       "requirements.minHealthy is checked)", details=(reach,))
     required = ctx.required_min_healthy
     source = (f"the {required} that requirement minHealthy {wanted} asks for" if wanted is not None else
               f"the {required} that minimumHealthyPercent {ctx.bounds.min_healthy_percent} requires")
     return _safety(ctx, graph, PropertyId.AVAILABILITY, lambda s: s.healthy < required,
                    lambda s: f"healthy tasks drop to {s.healthy}, below {source}",
                    f"healthy tasks never drop below {lowest} (required: {required})",
-                   lowest < required, max_states, (reach,) if graph.complete and lowest < required else ())
+                   lowest < required, max_states, (reach,) if graph.complete else ())
 
 
 def surge(ctx: CheckContext, graph: FaultGraph, max_states: int) -> Finding:
@@ -126,8 +130,10 @@ def describe(state: FaultState) -> str:
 def _ended(fb: FaultBounds, state: FaultState, steps: int) -> str:
     if state.phase == FAILED:
         healthy = f"{plural(state.old, 'old healthy task')}" + (f" and {state.new} new" if state.new else "")
-        return (f"the deployment ends FAILED half way with {healthy}: the breaker or an alarm stopped it "
-                "without rolling back")
+        tripped = fb.threshold is not None and state.failures >= fb.threshold
+        why = (f"the circuit breaker tripped at {plural(state.failures, 'failure')} and does not roll back"
+               if tripped else "an alarm failed it and does not roll back")
+        return f"the deployment ends FAILED half way with {healthy}: {why}"
     if steps == 0:
         return f"the deployment can never finish: it can end in a deadlock with {describe(state)}"
     return f"the deployment can get stuck: deadlock with {describe(state)}"
