@@ -130,6 +130,19 @@ def test_crashes_without_a_required_minimum_check_nothing_but_report_the_lowest(
     assert result.min_healthy_reachable == 2
 
 
+def test_a_crash_is_never_the_way_out():
+    # D = 1, min 100, max 100: L = U = 1, so ECS can neither stop the old task nor launch a new one
+    # (stuck at the start, as both100). A crash would free the slot: then a new task may launch and
+    # complete the deployment (the owed replacement lapses). But a crash need not happen, so the
+    # start is a dead end and progress is violated, with the empty trace.
+    model = Model("one-task-stuck", Settings(1, 100, 100), faults=Faults(old_task_crashes=1))
+    graph = explore_faults(fault_bounds_of(model.settings, model.faults), 1_000)
+    assert graph.complete and graph.first(lambda s: s.new == 1 and s.old == 0) is not None  # via the crash
+    finding = next(f for f in verify(model, Options(engine="explicit")).findings if f.property_id == "progress")
+    assert finding.status is Status.VIOLATED and finding.counterexample.actions == ()
+    assert finding.message.startswith("the deployment can never finish")
+
+
 @pytest.mark.parametrize("rollback", [True, False])
 def test_an_alarm_without_a_breaker_ends_the_deployment(tmp_path, rollback):
     # failsToStart, no breaker: nothing counts the failures, but the alarm fires some time after the
@@ -271,3 +284,16 @@ def test_a_healthy_release_has_the_count_models_graph(settings_):
     dead = {State(*graph.state(place)[:4]) for place in graph.dead_ends()}
     assert dead == {s for s in exploration.each_state() if not exploration.successors_of(s)
                     and s != State(0, 0, 0, bounds.desired)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(small_settings)
+def test_a_release_that_cannot_fail_gets_the_count_models_verdicts(settings_):
+    # A flaky revision allowed 0 failures is a bad release to verify (it searches the fault graph)
+    # that can do nothing a healthy one cannot: every status must be the count model's.
+    healthy = verify(Model("healthy", settings_), Options(engine="explicit"))
+    flaky = verify(Model("flaky", settings_, faults=Faults("flaky", 0)), Options(engine="explicit"))
+    assert flaky.min_healthy_reachable is not None   # the fault graph answered
+    assert [(f.property_id, f.status) for f in flaky.findings] == \
+        [(f.property_id, f.status) for f in healthy.findings]
+    assert flaky.min_healthy_reachable == min(s.healthy for s in explore(bounds_of(settings_)).each_state())

@@ -19,6 +19,7 @@ from verifier.findings import Finding
 from verifier.properties import PROPERTIES
 from verifier.properties.context import CheckContext
 from verifier.properties.fault_checks import FAULT_CHECKS
+from verifier.properties.fault_checks import capacity as unlimited_capacity
 from verifier.results import Engine, PropertyId, Status
 
 # Fault states per MiB a search holds: about 175 bytes each with their edges (measured at D = 20),
@@ -57,6 +58,8 @@ def _by_smt(prop: ModuleType, context: CheckContext) -> Finding:
     if check is not None:
         finding: Finding = check(context)
         return finding
+    if prop.ID == PropertyId.CAPACITY and context.bounds.capacity is None:
+        return unlimited_capacity(context, None, 0)   # no limit: nothing can exceed it
     return Finding(prop.ID, Status.UNKNOWN, "not checked for the bad release: the smt engine does not "
                    "search failing tasks, crashes or rollbacks",
                    details=("check it with --engine explicit, which searches every state of the bad release "

@@ -108,10 +108,12 @@ def surge(ctx: CheckContext, graph: FaultGraph, max_states: int) -> Finding:
                    graph.peak_counted > allowed, max_states)
 
 
-def capacity(ctx: CheckContext, graph: FaultGraph, max_states: int) -> Finding:
+def capacity(ctx: CheckContext, graph: FaultGraph | None, max_states: int) -> Finding:
+    """Without a capacity limit nothing is searched (`graph` may be None)."""
     slots = ctx.bounds.capacity
     if slots is None:
         return Finding(PropertyId.CAPACITY, Status.HOLDS, "no capacity limit was given (unlimited, as on Fargate)")
+    assert graph is not None, "a capacity limit is checked over the fault graph"
     return _safety(ctx, graph, PropertyId.CAPACITY, lambda s: s.occupied > slots,
                    lambda s: f"{s.occupied} tasks hold slots at once, more than the {slots} the cluster has",
                    f"at most {graph.peak_occupied} of the cluster's {plural(slots, 'task slot')} "
