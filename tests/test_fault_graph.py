@@ -297,3 +297,19 @@ def test_a_release_that_cannot_fail_gets_the_count_models_verdicts(settings_):
     assert [(f.property_id, f.status) for f in flaky.findings] == \
         [(f.property_id, f.status) for f in healthy.findings]
     assert flaky.min_healthy_reachable == min(s.healthy for s in explore(bounds_of(settings_)).each_state())
+
+
+@pytest.mark.parametrize("desired", [6, 300])
+def test_packing_round_trips_and_refuses_what_it_cannot_hold(desired):
+    # Up to 255 per count a state is packed a byte per count, beyond in radix 1 + max(D, U, ...):
+    # both must give back the state they packed, and refuse a count beyond their range.
+    from verifier.explicit.fault_graph import FaultGraph
+    from verifier.fault_semantics import FaultState
+    graph = FaultGraph(fault_bounds_of(Settings(desired, 50, 200, breaker=Breaker(True)), Faults("flaky", 2)))
+    state = FaultState(desired - 1, 1, desired, 0, 2, 1, 2, FAILED, 0, 2, 0, 1)
+    graph.order.append(graph.pack(state))
+    assert graph.state(len(graph.order) - 1) == state
+    with pytest.raises(ValueError):
+        graph.pack(state._replace(pending=10**6))
+    with pytest.raises(ValueError):
+        graph.pack(state._replace(old=-1))

@@ -8,8 +8,8 @@ its new successors fit, so a cut-short graph still knows every edge out of each
 state it expanded, and every state it holds is reachable (a violation among
 them is real; its absence proves nothing).
 
-Storage: a state is packed into one integer (mixed radix over its twelve
-counts), and the edges of the expanded states are kept as flat arrays, one
+Storage: a state is packed into one integer (a byte per count while every
+count fits one, mixed radix over its twelve counts beyond), and the edges of the expanded states are kept as flat arrays, one
 target and one transition index per edge, so the queries below (goal
 reachability backwards, lassos, shortest paths) never recompute a guard. That
 is a few dozen bytes per state; the fault graphs that matter are small (tens of
@@ -55,8 +55,8 @@ class FaultGraph:
         b, faults = fb.bounds, fb.faults
         # Every count of a reachable state is at most max(D, U) (launch guards and the rollback's
         # target), the breaker's counter at most T, crashes and flaky failures at most their budgets.
-        self.radix = 1 + max(b.desired, b.max_tasks, fb.threshold or 0, faults.old_task_crashes,
-                             faults.flaky_failures, 2)
+        radix = 1 + max(b.desired, b.max_tasks, fb.threshold or 0, faults.old_task_crashes, faults.flaky_failures, 2)
+        self.radix = 256 if radix <= 256 else radix
         self.order: list[int] = []            # packed states, breadth first
         self.index: dict[int, int] = {}       # packed state -> its place in `order`
         self.parent = array("q")              # place of the state it was first reached from (-1: the start)
@@ -78,6 +78,9 @@ class FaultGraph:
         return len(self.order)
 
     def pack(self, state: FaultState) -> int:
+        if self.radix <= 256:
+            # One byte per count: `bytes` itself refuses a value outside 0..255, and is the fast path.
+            return int.from_bytes(bytes(state), "big")
         key = 0
         for value in state:
             if not 0 <= value < self.radix:
@@ -86,7 +89,10 @@ class FaultGraph:
         return key
 
     def state(self, place: int) -> FaultState:
-        key, values = self.order[place], [0] * FIELDS
+        key = self.order[place]
+        if self.radix <= 256:
+            return FaultState(*key.to_bytes(FIELDS, "big"))
+        values = [0] * FIELDS
         for field in range(FIELDS - 1, -1, -1):
             key, values[field] = divmod(key, self.radix)
         return FaultState(*values)
