@@ -9,8 +9,9 @@ state it expanded, and every state it holds is reachable (a violation among
 them is real; its absence proves nothing).
 
 Storage: a state is packed into one integer (a byte per count while every
-count fits one, mixed radix over its twelve counts beyond), and the edges of the expanded states are kept as flat arrays, one
-target and one transition index per edge, so the queries below (goal
+count fits one, mixed radix over its twelve counts beyond), and the edges of
+the expanded states are kept as flat arrays, one target and one transition
+index per edge, so the queries below (goal
 reachability backwards, lassos, shortest paths) never recompute a guard. That
 is a few dozen bytes per state; the fault graphs that matter are small (tens of
 thousands of states at D = 20), and the budget bounds the rest.
