@@ -11,10 +11,10 @@ them is real; its absence proves nothing).
 Storage: a state is packed into one integer (a byte per count while every
 count fits one, mixed radix over its twelve counts beyond), and the edges of
 the expanded states are kept as flat arrays, one target and one transition
-index per edge, so the queries below (goal
-reachability backwards, lassos, shortest paths) never recompute a guard. That
-is a few dozen bytes per state; the fault graphs that matter are small (tens of
-thousands of states at D = 20), and the budget bounds the rest.
+index per edge, so the queries below (goal reachability backwards, lassos,
+shortest paths) never recompute a guard. That is under 200 bytes per state;
+the fault graphs of a broken release are small (about 15,000 states at D = 20,
+200,000 at D = 40), and the budget bounds the rest.
 
 The queries answer what docs/semantics.md#faults asks of the graph: which
 states can still reach a goal through steps that must happen (optional faults
