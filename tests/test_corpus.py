@@ -1,11 +1,13 @@
 """Every model in models/ gets the verdict its `expect:` label states, for the stated reasons."""
 
+import oracle
 import pytest
 from conftest import MODEL_PATHS, violation_of
 
 from verifier.counterexample import Counterexample
 from verifier.errors import ReplayError
-from verifier.replay import replay
+from verifier.fault_semantics import fault_bounds_of
+from verifier.replay import replay, replay_faults
 from verifier.results import Status
 from verifier.semantics import bounds_of
 
@@ -34,7 +36,32 @@ def test_model_matches_its_label(corpus, name):
                        finding.property_id)
         elif finding.status is Status.VIOLATED and finding.counterexample is not None:
             trace = finding.counterexample
+            if trace.fault_states:   # a bad release's trace replays through the fault rules
+                replay_faults(fault_bounds_of(model.settings, model.faults), trace,
+                              fault_violation_of(model, finding.property_id, trace), finding.property_id)
+                continue
             replay(result.bounds, trace, violation_of(model, finding.property_id, trace), finding.property_id)
+
+
+def fault_violation_of(model, property_id, trace):
+    """The end test for a bad release's trace, from docs/semantics.md#faults with oracle.py's arithmetic."""
+    s, req = model.settings, model.requirements
+    D = s.desired
+    if property_id == "availability":
+        need = (req.min_healthy.value if not req.min_healthy.percent else oracle.lower(D, req.min_healthy.value)) \
+            if req.min_healthy else oracle.lower(D, s.min_healthy_percent)
+        return lambda st: st.old + st.new < need
+    if property_id == "progress":
+        # Either FAILED with nothing left in transit (it stays so), or back at a state met before
+        # (a cycle), with no goal on the way: D healthy new and nothing else, or D healthy old while rolling back.
+        def goal(st):
+            rest = st.stopping + st.pending + st.old_pending + st.new_stopping
+            return rest == 0 and ((st.phase == 0 and st.new == D and st.old == 0)
+                                  or (st.phase == 1 and st.old == D and st.new == 0))
+        return lambda st: not any(goal(x) for x in trace.fault_states) and (
+            (st.phase == 2 and st.stopping + st.pending + st.old_pending + st.new_stopping + st.owed == 0)
+            or st in trace.fault_states[:-1])
+    raise AssertionError(f"{property_id} has no bad-release counterexample in the corpus")
 
 
 def test_a_trace_cut_short_of_its_violation_does_not_replay(corpus):

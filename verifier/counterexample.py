@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verifier.fault_semantics import PHASE_NAMES, FaultState
 from verifier.semantics import BY_NAME, Action, RepeatStep, State
 
 
@@ -49,6 +50,9 @@ class Counterexample:
     times: tuple[int, ...] | None = None  # seconds at each state, for timed traces
     note: str = ""
     repeats: tuple[Repeat, ...] = ()   # one per RepeatStep in `actions`
+    # A trace of the fault graph (docs/semantics.md#faults): every state in full, of which
+    # `states` holds the four counts every report draws; empty for any other trace.
+    fault_states: tuple[FaultState, ...] = ()
 
 
 def step_count(trace: Counterexample) -> int:
@@ -85,3 +89,19 @@ def join(first: Counterexample, second: Counterexample) -> Counterexample:
                 raise ValueError("traces with repeated periods cannot be joined")
             steps.append((action, state))
     return merge_runs(first.states[0], steps)
+
+
+# What a fault trace adds to the four counts, as report columns: (field, heading).
+FAULT_COLUMNS = (("old_pending", "old pending"), ("new_stopping", "new stopping"), ("failures", "failures"),
+                 ("phase", "phase"), ("crashes", "crashes"), ("owed", "owed"), ("flaky_failed", "flaky failed"))
+
+
+def fault_columns(trace: Counterexample) -> list[tuple[str, list[str]]]:
+    """The extra components of a fault trace that are not 0 somewhere along it, one column each."""
+    columns = []
+    for field, heading in FAULT_COLUMNS:
+        values = [getattr(state, field) for state in trace.fault_states]
+        if any(values):
+            shown = [PHASE_NAMES[v] for v in values] if field == "phase" else [str(v) for v in values]
+            columns.append((heading, shown))
+    return columns

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from verifier.counterexample import Counterexample, PairRepeat, Repeat
 from verifier.defaults import DEFAULT_TIMEOUT_MS
 from verifier.errors import ReplayError
+from verifier.fault_semantics import FAULT_BY_NAME, FaultBounds, FaultState, initial_fault_state
 from verifier.semantics import Action, Bounds, RepeatStep, State, goal_state, initial_state, step_actions
 from verifier.smt.periodic import repeats_for, shifted
 
@@ -110,3 +111,30 @@ def _settled_action(before: tuple[int, int], after: tuple[int, int], what: str) 
     if after[0] == before[0] and after[1] > before[1]:
         return "launch", after[1] - before[1]
     raise ReplayError(f"{what}: no single step moves {before} to {after}")
+
+
+def replay_faults(fb: FaultBounds, trace: Counterexample, final_check: Callable[[FaultState], bool],
+                  what: str) -> Counterexample:
+    """Re-run a fault trace through `fault_semantics`, step by step, as `replay` does for the count model.
+
+    Each action must be enabled with its amount (a failure, a crash or an alarm
+    comes one at a time) and reach the full fault state the trace claims, whose
+    four counts must be the ones the trace shows; the end must pass `final_check`.
+    Raises ReplayError otherwise.
+    """
+    if not trace.fault_states or len(trace.fault_states) != len(trace.states) \
+            or trace.fault_states[0] != initial_fault_state(fb):
+        raise ReplayError(f"{what}: counterexample does not start in the initial state of the bad release")
+    state = trace.fault_states[0]
+    for index, action in enumerate(trace.actions):
+        transition = FAULT_BY_NAME.get(action.name) if isinstance(action, Action) else None
+        if transition is None or not isinstance(action, Action) or not (transition.batched or action.amount == 1) \
+                or not transition.enabled(fb, state, action.amount):
+            raise ReplayError(f"{what}: step {index + 1} ({action}) is not enabled in {tuple(state)}")
+        state = transition.effect(fb, state, action.amount)
+        if state != trace.fault_states[index + 1] or tuple(state[:4]) != tuple(trace.states[index + 1]):
+            raise ReplayError(f"{what}: step {index + 1} ({action}) reaches {tuple(state)}, "
+                              f"not {tuple(trace.fault_states[index + 1])}")
+    if not final_check(state):
+        raise ReplayError(f"{what}: replayed counterexample ends in {tuple(state)}, which is not a violation")
+    return trace

@@ -175,7 +175,9 @@ class Action:
     amount: int = 1
 
     def __str__(self) -> str:
-        if not BY_NAME[self.name].controllable and self.amount == 1:
+        # Names of the fault rules (docs/semantics.md#faults) are not in BY_NAME; they show like events.
+        transition = BY_NAME.get(self.name)
+        if (transition is None or not transition.controllable) and self.amount == 1:
             return self.name
         return f"{self.name}({self.amount})"
 

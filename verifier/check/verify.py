@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from verifier.check.bad_release import BadRelease, check_bad_release
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.bound import reachable_bound
 from verifier.explicit.explore import estimated_states, explore
@@ -14,7 +15,7 @@ from verifier.findings import Finding, verdict_of
 from verifier.model.records import Model
 from verifier.properties import PROPERTIES
 from verifier.properties.context import CheckContext
-from verifier.results import Engine, Verdict
+from verifier.results import Engine, PropertyId, Verdict
 from verifier.schedules.certified import certified_plan
 from verifier.schedules.ecs_controller import EcsRun, simulate
 from verifier.schedules.ecs_faults import FaultRun, fault_run
@@ -83,6 +84,8 @@ class Result:
     engine: Engine = Engine.EXPLICIT
     invariants: tuple[str, ...] = ()   # the SMT engine's inductive invariant, written out
     fault_run: FaultRun | None = None  # ECS's run with the model's faults, breaker or alarms; None without
+    # A bad release (model.faults.any): the lowest healthy count of any reachable fault state, where known.
+    min_healthy_reachable: int | None = None
 
 
 def verify(model: Model, options: Options = Options()) -> Result:
@@ -122,8 +125,9 @@ def verify(model: Model, options: Options = Options()) -> Result:
                               max_memory_mb=options.max_memory_mb)
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate,
                                fault_run=faulty)
-        findings = tuple(prop.check(context) for prop in PROPERTIES if prop.applies(model))
-        states, invariants = exploration.states, ()
+        bad = _bad_release(context, engine, options)
+        findings = tuple(_faulted(bad, prop.ID) or prop.check(context) for prop in PROPERTIES if prop.applies(model))
+        states, invariants = (exploration.states if bad is None else bad.states), ()
         goal_unreachable = exploration.complete and goal_state(bounds) not in exploration
         del exploration, context
     else:
@@ -131,13 +135,15 @@ def verify(model: Model, options: Options = Options()) -> Result:
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
                                smt=symbolic, timeout_ms=options.timeout_ms, fault_run=faulty)
         context = replace(context, invariant_proved=_inductive(context))
-        findings = tuple(getattr(prop, "check_smt", prop.check)(context) for prop in PROPERTIES
-                         if prop.applies(model))
+        bad = _bad_release(context, engine, options)
+        findings = tuple(_faulted(bad, prop.ID) or getattr(prop, "check_smt", prop.check)(context)
+                         for prop in PROPERTIES if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     optimal = _optimal(deployment, options, ecs, goal_unreachable, say, model.name)
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
-                  states, time.perf_counter() - started, engine, invariants, fault_run=faulty)
+                  states, time.perf_counter() - started, engine, invariants, fault_run=faulty,
+                  min_healthy_reachable=None if bad is None else bad.min_healthy_reachable)
 
 
 def _fault_run(model: Model, ecs: EcsRun) -> FaultRun | None:
@@ -149,6 +155,22 @@ def _fault_run(model: Model, ecs: EcsRun) -> FaultRun | None:
     if not model.faults.any:
         return healthy_fault_run(ecs, settings) if settings.breaker or settings.alarms else None
     return fault_run(settings, model.faults)
+
+
+
+# --- a bad release: progress, availability, surge and capacity come from its fault graph ----------
+
+def _bad_release(context: CheckContext, engine: Engine, options: Options) -> BadRelease | None:
+    """The fault graph's findings where the release can fail (see `check.bad_release`), else None."""
+    if not context.model.faults.any:
+        return None
+    say = options.progress or (lambda line: None)
+    say(f"{context.model.name}: searching the states of the bad release")
+    return check_bad_release(context, engine, options.max_states, options.max_memory_mb)
+
+
+def _faulted(bad: BadRelease | None, property_id: str) -> Finding | None:
+    return None if bad is None else bad.findings.get(PropertyId(property_id))
 
 
 def _optimal(deployment: Deployment, options: Options, ecs: EcsRun, goal_unreachable: bool,

@@ -7,7 +7,7 @@ through `escape` (verifier.untrusted.html_text), so a model's name cannot add ma
 
 from __future__ import annotations
 
-from verifier.counterexample import Counterexample
+from verifier.counterexample import Counterexample, fault_columns
 from verifier.format import duration
 from verifier.results import Status, Verdict
 from verifier.untrusted import html_text as escape
@@ -50,15 +50,17 @@ def lines(text: str) -> str:
 def trace_table(trace: Counterexample, folded: bool = False) -> str:
     """Every state of a trace with the action that reached it; `folded` puts a long one in <details>."""
     timed = trace.times is not None
+    extra = fault_columns(trace)   # a bad release's trace: what it adds, where not 0 throughout
     head = "<tr><th>step</th>" + ("<th>time</th>" if timed else "") + \
            '<th class="text">action</th><th>old healthy</th><th>old stopping</th><th>new pending</th>' \
-           '<th>new healthy</th></tr>'
+           '<th>new healthy</th>' + "".join(f"<th>{escape(heading)}</th>" for heading, _ in extra) + "</tr>"
     rows = []
     for i, state in enumerate(trace.states):
         action = "(start)" if i == 0 else str(trace.actions[i - 1])
         when = f"<td>{escape(duration(trace.times[i]))}</td>" if trace.times is not None else ""
         rows.append(f"<tr><td>{i}</td>{when}<td class=\"text\">{escape(action)}</td>"
-                    + "".join(f"<td>{v:,}</td>" for v in state) + "</tr>")
+                    + "".join(f"<td>{v:,}</td>" for v in state)
+                    + "".join(f"<td>{escape(values[i])}</td>" for _, values in extra) + "</tr>")
     table = f"<table>{head}{''.join(rows)}</table>"
     if folded and len(trace.states) > 12:
         return f"<details><summary>all {len(trace.states):,} states</summary>{table}</details>"

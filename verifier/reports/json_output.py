@@ -21,6 +21,7 @@ from verifier.ci.answers import capacity_assumed, cause, counts_checked
 from verifier.ci.diff import Change, Metrics
 from verifier.ci.gate import GateReport, location_for, violated
 from verifier.counterexample import Counterexample
+from verifier.fault_semantics import DEPLOYING, FAILED, ROLLING_BACK, FaultState
 from verifier.findings import Finding
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.text import gate_verdict, setting_changes
@@ -53,7 +54,8 @@ SETTING_NAMES = {"minimumHealthyPercent": "min_healthy_percent", "maximumPercent
 
 def counterexample_json(trace: Counterexample) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "states": [state._asdict() for state in trace.states],
+        "states": [fault_state_json(state) for state in trace.fault_states] if trace.fault_states
+        else [state._asdict() for state in trace.states],
         "actions": [str(action) for action in trace.actions],
     }
     if trace.times is not None:
@@ -63,6 +65,14 @@ def counterexample_json(trace: Counterexample) -> dict[str, Any]:
                             "delta": r.delta._asdict(), "seconds_per_period": r.seconds}
                            for r in trace.repeats]
     return data
+
+
+def fault_state_json(state: FaultState) -> dict[str, Any]:
+    """A state of a bad release's trace: the four counts of every state, then what a bad release adds."""
+    return {**state._asdict(), "phase": PHASE_KEYS[state.phase], "launched": bool(state.launched)}
+
+
+PHASE_KEYS = {DEPLOYING: "deploying", ROLLING_BACK: "rolling_back", FAILED: "failed"}
 
 
 def property_json(finding: Finding | RangeFinding, command: str) -> dict[str, Any]:
@@ -142,6 +152,8 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
     }
     if result.fault_run is not None:
         data["ecs"] = _fault_ecs_json(cast(dict[str, Any], data["ecs"]), result)
+    if result.model.faults.any:
+        data["faults"] = {"min_healthy_reachable": result.min_healthy_reachable}
     if not timing:
         del data["seconds"]
     return data
@@ -165,7 +177,7 @@ def _fault_ecs_json(ecs: dict[str, Any], result: Result) -> dict[str, Any]:
             "min_healthy_seen": run.min_healthy_seen,
             "max_counted_seen": run.max_counted_seen,
             "max_occupied_seen": run.max_occupied_seen,
-            "trace": {"states": [state._asdict() for state in run.trace.states],
+            "trace": {"states": [fault_state_json(state) for state in run.trace.states],
                       "actions": list(run.trace.actions), "times": list(run.trace.times)},
         })
     data.update({

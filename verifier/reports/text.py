@@ -15,7 +15,7 @@ from verifier.check.verify import Result
 from verifier.ci.answers import capacity_assumed, cause, counts_checked, edits_for
 from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport, GateRow, location_for, unanalysed, violated
-from verifier.counterexample import Counterexample
+from verifier.counterexample import Counterexample, fault_columns
 from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
@@ -82,13 +82,16 @@ def _quiet(result: Result | RangeResult) -> str:
 
 
 def trace_table(trace: Counterexample, indent: str) -> list[str]:
+    extra = fault_columns(trace)   # a bad release's trace: what it adds, where not 0 throughout
     columns = ["step"] + (["time"] if trace.times is not None else []) + ["action", "old", "stopping", "pending", "new"]
+    columns += [heading for heading, _ in extra]
     rows = []
     for index, state in enumerate(trace.states):
         action = "(start)" if index == 0 else str(trace.actions[index - 1])
         when = [f"{trace.times[index]} s"] if trace.times is not None else []
         rows.append([str(index)] + when + [action, str(state.old), str(state.stopping),
-                                           str(state.pending), str(state.new)])
+                                           str(state.pending), str(state.new)]
+                    + [values[index] for _, values in extra])
     widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
     action_column = columns.index("action")
 
