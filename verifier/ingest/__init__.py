@@ -57,6 +57,7 @@ class ServiceSpec:
     # Why the desired count is not known ("" when it is): absent on update, a parameter without a Default,
     # computed, or owned by autoscaling. The gate then checks the autoscaling range, else every count from 1.
     desired_unknown: str = ""
+    notes: tuple[str, ...] = ()     # what the answer assumes beyond the file (a CDK default), shown with it
 
     @property
     def names(self) -> tuple[str, ...]:
