@@ -93,6 +93,9 @@ def _spec(source: Source, call: Call, file: str, found: list[Scaling], unattribu
         return ServiceSpec(**base, status=NOT_ANALYSED, reason=f"{unread}{later}")
     notes = [f"CDK default assumed: {what} {setting.value}" for what, setting in
              (("minHealthyPercent", minimum), ("maxHealthyPercent", maximum)) if setting.default]
+    written_max = props.get("maxhealthypercent")
+    if written_max is not None and source.setting(written_max) != maximum:
+        notes.append(f"maxHealthyPercent 0 is read as {DEFAULT_MAX}: CDK writes `maxHealthyPercent || {DEFAULT_MAX}`")
     desired, unknown = _desired(source, props.get("desiredcount"))
     scaled = _range(source, call, found, unattributed)
     if isinstance(scaled, str):
@@ -114,10 +117,13 @@ def _string(source: Source, written: Written | None) -> str | None:
     if written is None:
         return None
     span = written.value
-    inner = re.fullmatch(r"(?:jsii\.String\(\s*)?(['\"])(_*)\1\s*\)?", source.mask[span.start:span.end])
+    inner = re.fullmatch(r"(?:jsii\.String\(\s*)?(@?)(['\"`])(_*)\2\s*\)?", source.mask[span.start:span.end])
     if inner is None:
         return None
-    return source.text[span.start + inner.start(2):span.start + inner.end(2)] or None
+    text = source.text[span.start + inner.start(3):span.start + inner.end(3)]
+    if "${" in text or (inner.group(2) == "" and "\\" in text):
+        return None  # interpolated, or escapes this reading does not undo
+    return (text.replace('""', '"') if inner.group(2) else text) or None
 
 
 def _fargate(source: Source, call: Call) -> bool:
