@@ -177,3 +177,16 @@ def test_an_unbalanced_call_is_not_analysed_not_an_error():
     text = "new ecs.FargateService(this, 'Open', { desiredCount: 2,\n" + "x\n" * 5
     [spec] = source_services(APP / "open.ts", text)
     assert spec.status == NOT_ANALYSED and "could not be read" in spec.reason
+
+
+@pytest.mark.parametrize("hatch", [
+    "(svc.node.defaultChild as ecs.CfnService).desiredCount = 0;",
+    "cfn.addPropertyOverride('DeploymentConfiguration.MinimumHealthyPercent', 100);",
+])
+def test_an_escape_hatch_that_rewrites_the_service_leaves_it_not_analysed(hatch):
+    text = f"const svc = new ecs.FargateService(this, 'Api', {{ desiredCount: 2 }});\n{hatch}\n"
+    [spec] = source_services(APP / "hatch.ts", text)
+    # The call alone says 2 tasks; the line after rewrites the synthesized service.
+    assert spec.status == NOT_ANALYSED and "line 2 rewrites" in spec.reason
+    [plain] = source_services(APP / "hatch.ts", text.replace(hatch, "// " + hatch))
+    assert plain.status == ANALYSABLE  # the same line in a comment changes nothing

@@ -43,6 +43,12 @@ _CONSTANT = {
     "cs": r"\bconst\s+(?:int|long|double)\s+([A-Za-z_]\w*)\s*=\s*([0-9]{1,9})\s*;",
     "go": r"\bconst\s+([A-Za-z_]\w*)\s*(?:[\w.]+\s*)?=\s*([0-9]{1,9})\b",
 }
+# Escape hatches that change the synthesized service after the construct call: a property override
+# of its deployment settings, or an assignment to the CfnService's (`cfn.desiredCount = 0`).
+_OVERRIDE = re.compile(r"(?:addPropertyOverride|addOverride|add_property_override|add_override|AddPropertyOverride|"
+                       r"AddOverride)\s*\(\s*[\"'][^\"'\n]*(?:DeploymentConfiguration|DesiredCount)")
+_ASSIGNED = re.compile(r"\.\s*(?:desiredCount|desired_count|DesiredCount|deploymentConfiguration|"
+                       r"deployment_configuration|DeploymentConfiguration)\s*=(?!=)")
 _SEPARATOR = {"js": ":", "py": "=", "java": "", "cs": "=", "go": ":"}
 
 
@@ -218,3 +224,10 @@ def scalings(source: Source) -> list[Scaling]:
         if mask[match.start()] == "_":  # inside a string, not a comment
             found.append(Scaling(None, line_and_column(source.text, match.start())[0], {}))
     return found
+
+
+def overridden(source: Source) -> int | None:
+    """The line of the first escape hatch in the file that rewrites a service's count or deployment settings."""
+    lines = [match.start() for match in _OVERRIDE.finditer(source.text) if source.mask[match.start()] != " "]
+    lines += [match.start() for match in _ASSIGNED.finditer(source.mask)]
+    return line_and_column(source.text, min(lines))[0] if lines else None

@@ -27,10 +27,11 @@ a CDK default says so in a note.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from verifier.ingest import ANALYSABLE, INCONCLUSIVE, NOT_ANALYSED, ServiceBase, ServiceSpec, Setting
-from verifier.ingest.cdk_calls import CONSTRUCT, Call, Scaling, Source, calls, scalings
+from verifier.ingest.cdk_calls import CONSTRUCT, Call, Scaling, Source, calls, overridden, scalings
 from verifier.ingest.cdk_scan import LANGUAGES, Written
 
 DEFAULT_MIN_HEALTHY, DEFAULT_MAX = 50, 200  # aws-cdk-lib BaseService, v1 and v2 (see above)
@@ -56,7 +57,14 @@ def source_services(path: Path, text: str, output: str = "cdk.out") -> list[Serv
     # A scaling call on something that is no construct's variable (a variable passed around, a
     # ScalableTarget) may scale any service of the file: their counts are then autoscaling's.
     unattributed = [scaling for scaling in found if scaling.receiver not in bound]
-    return [_spec(source, call, str(path), found, unattributed, output) for call in constructs]
+    specs = [_spec(source, call, str(path), found, unattributed, output) for call in constructs]
+    rewritten = overridden(source)
+    if rewritten is None:
+        return specs
+    # Which service the override reaches is not followed: each service of the file may be the one.
+    why = f"line {rewritten} rewrites a service's DesiredCount or DeploymentConfiguration after its construct " \
+          f"call, which rollproof does not follow; run `cdk synth` and gate {output}"
+    return [replace(spec, status=NOT_ANALYSED, reason=why) if spec.status == ANALYSABLE else spec for spec in specs]
 
 
 def scaled_elsewhere(path: Path, text: str) -> int | None:
