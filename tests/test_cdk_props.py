@@ -190,3 +190,15 @@ def test_an_escape_hatch_that_rewrites_the_service_leaves_it_not_analysed(hatch)
     assert spec.status == NOT_ANALYSED and "line 2 rewrites" in spec.reason
     [plain] = source_services(APP / "hatch.ts", text.replace(hatch, "// " + hatch))
     assert plain.status == ANALYSABLE  # the same line in a comment changes nothing
+
+
+def test_a_construct_id_repeated_in_a_file_gets_its_line_so_reproduce_picks_one(tmp_path):
+    stack = tmp_path / "two.ts"
+    stack.write_text("new ecs.FargateService(this, 'Svc', { desiredCount: 1, maxHealthyPercent: 100,\n"
+                     "  minHealthyPercent: 100 });\n"
+                     "new ecs.FargateService(other, 'Svc', { desiredCount: 2 });\n")
+    first, second = source_services(stack, stack.read_text())
+    assert (first.name, second.name) == ("Svc@1", "Svc@3") and "Svc" in first.names and "Svc" in second.names
+    # Svc@1: 1 task at 100/100 cannot move (stuck); Svc@3: 2 tasks at CDK's 50/200 replace one at a time.
+    assert run_in_process("verify", stack, "--service", "Svc@1", seconds=60).code == 1
+    assert run_in_process("verify", stack, "--service", "Svc@3", seconds=60).code == 0

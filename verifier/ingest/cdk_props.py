@@ -27,6 +27,7 @@ a CDK default says so in a note.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def source_services(path: Path, text: str, output: str = "cdk.out") -> list[Serv
     # A scaling call on something that is no construct's variable (a variable passed around, a
     # ScalableTarget) may scale any service of the file: their counts are then autoscaling's.
     unattributed = [scaling for scaling in found if scaling.receiver not in bound]
-    specs = [_spec(source, call, str(path), found, unattributed, output) for call in constructs]
+    specs = _distinct([_spec(source, call, str(path), found, unattributed, output) for call in constructs])
     rewritten = overridden(source)
     if rewritten is None:
         return specs
@@ -65,6 +66,17 @@ def source_services(path: Path, text: str, output: str = "cdk.out") -> list[Serv
     why = f"line {rewritten} rewrites a service's DesiredCount or DeploymentConfiguration after its construct " \
           f"call, which rollproof does not follow; run `cdk synth` and gate {output}"
     return [replace(spec, status=NOT_ANALYSED, reason=why) if spec.status == ANALYSABLE else spec for spec in specs]
+
+
+def _distinct(specs: list[ServiceSpec]) -> list[ServiceSpec]:
+    """Construct ids are unique per scope, not per file: a repeated one is named `ID@LINE`, `ID` kept as an alias.
+
+    `--service ID@LINE` then picks one service of the file (the reproduce line), and a policy entry
+    for `ID` still matches each.
+    """
+    counts = Counter(spec.name for spec in specs)
+    return [replace(spec, name=f"{spec.name}@{spec.line}", aliases=(spec.name, *spec.aliases))
+            if counts[spec.name] > 1 else spec for spec in specs]
 
 
 def scaled_elsewhere(path: Path, text: str) -> int | None:
