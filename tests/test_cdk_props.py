@@ -202,3 +202,12 @@ def test_a_construct_id_repeated_in_a_file_gets_its_line_so_reproduce_picks_one(
     # Svc@1: 1 task at 100/100 cannot move (stuck); Svc@3: 2 tasks at CDK's 50/200 replace one at a time.
     assert run_in_process("verify", stack, "--service", "Svc@1", seconds=60).code == 1
     assert run_in_process("verify", stack, "--service", "Svc@3", seconds=60).code == 0
+
+
+def test_a_python_keyword_whose_value_is_its_own_name_is_still_read():
+    text = ("def stack(self, min_healthy_percent, desired_count):\n"
+            "    ecs.FargateService(self, 'Api', desired_count=desired_count,\n"
+            "                       min_healthy_percent=min_healthy_percent)\n")
+    [spec] = source_services(APP / "same.py", text)
+    # min_healthy_percent=min_healthy_percent is a value rollproof does not know, not an absent one (CDK's 50).
+    assert spec.status == NOT_ANALYSED and "minHealthyPercent is `min_healthy_percent` (line 3)" in spec.reason

@@ -187,7 +187,13 @@ def _keyword(source: Source, part: Span) -> bool:
 
 def _keyword_named(source: Source, written: Written) -> bool:
     """Whether a Python argument is `name=value` (or `**kwargs`), not a positional one."""
-    return written.name == SPREAD or (written.name.isidentifier() and source.written(written.value) != written.name)
+    # `cluster=cluster` names its value as a bare positional `cluster` does: the `=` before the value tells them apart
+    if written.name == SPREAD:
+        return True
+    before = written.value.start - 1
+    while before >= 0 and source.mask[before].isspace():
+        before -= 1
+    return written.name.isidentifier() and before >= 0 and source.mask[before] == "="
 
 
 @dataclass(frozen=True, slots=True)
