@@ -11,7 +11,7 @@ import shutil
 from conftest import ROOT, run_in_process
 
 from verifier.ci.gate import services_in
-from verifier.ingest import NOT_ANALYSED
+from verifier.ingest import ANALYSABLE
 
 APP = ROOT / "tests" / "fixtures" / "shapes" / "cdk-source"
 
@@ -24,15 +24,18 @@ def read(folder):
     return found
 
 
-def test_service_constructs_of_an_unsynthesized_app_are_not_analysed_with_the_way_to_read_them():
+def test_service_constructs_of_an_unsynthesized_app_are_read_from_their_calls():
     found = {(spec.file.rsplit("/", 1)[-1], spec.line): spec for spec in read(APP)}
     # web-stack.ts line 10 creates 'Web'; worker.py line 5 creates "Worker". Line 7 (a type) and line 3
     # (an import) create nothing, and dist/ holds compiled output, not the app's source.
     assert sorted(found) == [("web-stack.ts", 10), ("worker.py", 5)]
     web, worker = found[("web-stack.ts", 10)], found[("worker.py", 5)]
     assert (web.name, worker.name) == ("Web", "Worker")
-    assert web.status == worker.status == NOT_ANALYSED
-    assert "ApplicationLoadBalancedFargateService" in web.reason and "cdk synth" in web.reason
+    # Both calls write desiredCount literally and leave the percentages to CDK (50 and 200).
+    assert web.status == worker.status == ANALYSABLE
+    assert (web.desired.value, worker.desired.value) == (2, 1)
+    assert (web.min_healthy_percent.value, web.max_percent.value) == (50, 200)
+    assert web.fargate and not worker.fargate
 
 
 def test_a_synthesized_output_takes_the_place_of_the_constructs(tmp_path):
@@ -47,8 +50,10 @@ def test_a_synthesized_output_takes_the_place_of_the_constructs(tmp_path):
     assert [(spec.name, spec.desired.value) for spec in read(app)] == [("Web", 2)]
 
 
-def test_the_gate_lists_them_and_exits_0():
+def test_the_gate_answers_them_and_exits_0():
     run = run_in_process("gate", APP, "--format", "json")
-    assert run.code == 0, run.err  # not analysed does not fail the gate unless asked
+    assert run.code == 0, run.err
     rows = json.loads(run.out)["services"]
-    assert [row["verdict"] for row in rows] == ["not analysed", "not analysed"]
+    # Web: 2 tasks, 50% of 2 is 1 healthy, 200% of 2 is 4: one new task starts, one old stops, and so on.
+    # Worker: 1 task, 50% of 1 rounds up to 1, 200% of 1 is 2: the new task starts beside the old one.
+    assert [row["verdict"] for row in rows] == ["proved", "proved"]

@@ -35,6 +35,7 @@ _NAMES = {
     "terraform": ("deployment_minimum_healthy_percent", "deployment_maximum_percent"),
     "terraform-plan": ("deployment_minimum_healthy_percent", "deployment_maximum_percent"),
     "ecs-json": ("deploymentConfiguration.minimumHealthyPercent", "deploymentConfiguration.maximumPercent"),
+    "cdk": ("minHealthyPercent", "maxHealthyPercent"),
     "aws-cli": ("--deployment-configuration minimumHealthyPercent", "--deployment-configuration maximumPercent"),
 }
 

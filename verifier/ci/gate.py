@@ -39,6 +39,7 @@ from verifier.ingest import (
     read_infra_text,
 )
 from verifier.ingest.aws_cli import SCRIPT_SUFFIXES, looks_like_script, read_script
+from verifier.ingest.cdk_props import SOURCE_ENDINGS, source_services
 from verifier.ingest.cloudformation import read_template
 from verifier.ingest.discovery import Exclude, may_hold_a_service, peek, templated_line, without_json_comments
 from verifier.ingest.ecs_json import looks_like_ecs, read_ecs_json
@@ -101,6 +102,8 @@ def read_services(path: Path) -> list[ServiceSpec] | None:
     source = str(path)
     if path.suffix == ".tf":
         return read_module(path.parent) or None
+    if path.suffix in SOURCE_ENDINGS:  # CDK source, named by itself (a reproduce line): its construct calls
+        return source_services(path, text) or None
     if path.suffix in SCRIPT_SUFFIXES:  # a script without an `aws ecs` service call is not a service file
         return read_script(path, text) or None if looks_like_script(path, text) else None
     if "AWSTemplateFormatVersion" in text or "AWS::ECS::Service" in text:
@@ -325,7 +328,7 @@ def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, po
     verdict, waived, notes = _waive(spec, result, policy, today)
     if unchecked:
         verdict = worst_of((verdict, Verdict.INCONCLUSIVE))
-    return GateRow(spec, verdict, result, waived, notes + unchecked, bad_release=under_release)
+    return GateRow(spec, verdict, result, waived, spec.notes + notes + unchecked, bad_release=under_release)
 
 
 def location_for(spec: ServiceSpec, property_id: str) -> tuple[int, int]:

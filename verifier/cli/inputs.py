@@ -125,7 +125,8 @@ def _file_models(args: argparse.Namespace,
     return models
 
 
-INFRA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".tf", ".sh", ".bash")
+INFRA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".tf", ".sh", ".bash",
+                  ".ts", ".js", ".py", ".java", ".cs", ".go")  # CDK source: its construct calls
 
 
 def infra_models(paths: list[Path], service: str | None, policy: Policy,

@@ -65,6 +65,7 @@ class ServiceSpec:
     alarms: Alarms | None = None
     breaker_line: int | None = None
     faults_unknown: str = ""
+    notes: tuple[str, ...] = ()     # what the answer assumes beyond the file (a CDK default), shown with it
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -1,35 +1,31 @@
 """ECS services declared in a CDK app's source that has not been synthesized where the gate looks.
 
-rollproof reads the CloudFormation CDK synthesizes (`cdk.out/*.template.json`),
-not TypeScript, Python, Java, C# or Go. A repository that keeps only the app
-(cdk.out is build output, usually ignored) would otherwise show no service at
-all, without a word. So each ECS service construct in the app's source
-(`new ecs.FargateService(this, "Api", ...)`, `ecs_patterns.ApplicationLoadBalancedFargateService(self, ...)`,
-Go's `NewEc2Service(`, Java's `FargateService.Builder.create(`) is listed as
-not analysed, at its line, with what to do: synthesize and gate the output.
+rollproof reads the CloudFormation CDK synthesizes (`cdk.out/*.template.json`)
+when it is there. A repository that keeps only the app (cdk.out is build output,
+usually ignored) would otherwise show no service at all. So each ECS service
+construct in the app's source (`new ecs.FargateService(this, "Api", ...)`,
+`ecs_patterns.ApplicationLoadBalancedFargateService(self, ...)`, Go's
+`NewEc2Service(`, Java's `FargateService.Builder.create(`) is read from the call
+itself (cdk_props): answered where the call writes its settings literally, and
+listed as not analysed, at its line, with what to do (write the value, or
+synthesize and gate the output) where it does not.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from verifier.ingest import NOT_ANALYSED, ServiceSpec
+from verifier.ingest import ANALYSABLE, ServiceSpec
+from verifier.ingest.cdk_props import SOURCE_ENDINGS, scaled_elsewhere, source_services
 
-_SOURCE_ENDINGS = (".ts", ".js", ".py", ".java", ".cs", ".go")
 _SKIPPED = frozenset({"node_modules", ".git", ".venv", "venv", "__pycache__", "dist", "build", "target", "obj",
                       "cdk.out", ".terraform"})
 MAX_FILES = 2000        # an app is a handful of files; a huge tree is not worth walking for a warning
 MAX_FILE_BYTES = 1_000_000
-# ECS's service constructs and the aws-ecs-patterns ones that create a service; CfnService is left out:
-# App Runner and Cloud Map have constructs of that name too.
-_CONSTRUCT = re.compile(
-    r"\b(?:New)?((?:ApplicationLoadBalanced|NetworkLoadBalanced|QueueProcessing|ApplicationMultipleTargetGroups|"
-    r"NetworkMultipleTargetGroups)?(?:Fargate|Ec2)Service|ExternalService)\b\s*(?:\(|\.Builder\b)")
-_CONSTRUCT_ID = re.compile(r"\s*\(\s*(?:this|self|stack|scope)\s*,\s*[\"']([^\"'\n]{1,200})[\"']")
 
 
 def unsynthesized_services(cdk_json: Path, discovered: Iterable[Path]) -> list[ServiceSpec]:
@@ -40,22 +36,20 @@ def unsynthesized_services(cdk_json: Path, discovered: Iterable[Path]) -> list[S
         return []  # the synthesized templates are read; the constructs are in them
     shown_out = os.path.relpath(out)
     specs: list[ServiceSpec] = []
+    elsewhere: list[str] = []  # autoscaling calls in files that create no service: they scale another file's
     for source in _sources(app):
         try:
             text = source.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        for match in _CONSTRUCT.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
-            after = text[match.end() - 1:] if match.group(0).endswith("(") else ""
-            named = _CONSTRUCT_ID.match(after) if after else None
-            construct = match.group(1)
-            specs.append(ServiceSpec(
-                file=str(source), kind="cloudformation", name=named.group(1) if named else construct, line=line,
-                status=NOT_ANALYSED,
-                reason=f"{construct} is a CDK construct; rollproof reads the CloudFormation CDK synthesizes from "
-                       f"it, and no synthesized template was found under {shown_out}: run `cdk synth` and gate "
-                       f"{shown_out}"))
+        specs += source_services(source, text, shown_out)
+        line = scaled_elsewhere(source, text)
+        if line is not None:
+            elsewhere.append(f"{source}:{line}")
+    if elsewhere:
+        why = f"autoscaling at {elsewhere[0]} may set its count, and rollproof cannot tell which service it scales"
+        specs = [replace(spec, desired_unknown=why) if spec.status == ANALYSABLE and spec.desired_range is None
+                 and not spec.desired_unknown else spec for spec in specs]
     return specs
 
 
@@ -75,7 +69,7 @@ def _sources(app: Path) -> list[Path]:
         folders[:] = sorted(name for name in folders if name not in _SKIPPED and not name.startswith("."))
         for name in sorted(files):
             path = Path(here) / name
-            if name.endswith(_SOURCE_ENDINGS) and not name.endswith(".d.ts") and _small(path):
+            if name.endswith(SOURCE_ENDINGS) and not name.endswith(".d.ts") and _small(path):
                 found.append(path)
                 if len(found) >= MAX_FILES:
                     return found

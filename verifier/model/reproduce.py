@@ -22,7 +22,9 @@ def reproduce_command(model: Model) -> str:
     if isinstance(source, ModelFile):
         words = ["rollproof", "verify", source.path]
     elif isinstance(source, InfraService):
-        words = ["rollproof", "verify", source.file, "--service", source.service]
+        # A name that starts with '-' (a CDK construct id may) would read as an option: `--service=-x`
+        service = [f"--service={source.service}"] if source.service.startswith("-") else ["--service", source.service]
+        words = ["rollproof", "verify", source.file, *service]
         if source.policy:
             words += ["--policy", source.policy]
     else:
