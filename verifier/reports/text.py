@@ -8,6 +8,7 @@ and newlines escaped, so no input can add a line or send the terminal a command.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
@@ -23,9 +24,11 @@ from verifier.model.reproduce import reproduce_command
 from verifier.reports.rules import labelled
 from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
 from verifier.results import Status, Verdict
+from verifier.schedules.ecs_faults import FaultRun
 from verifier.schedules.ecs_faults_text import describe_fault_run
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
+from verifier.semantics import State
 from verifier.untrusted import terminal, terminal_lines
 
 MARKS = {Status.HOLDS: "✓", Status.VIOLATED: "✗", Status.UNKNOWN: "?"}
@@ -82,14 +85,26 @@ def _quiet(result: Result | RangeResult) -> str:
 
 
 def trace_table(trace: Counterexample, indent: str) -> list[str]:
-    extra = fault_columns(trace)   # a bad release's trace: what it adds, where not 0 throughout
-    columns = ["step"] + (["time"] if trace.times is not None else []) + ["action", "old", "stopping", "pending", "new"]
+    actions = ["(start)"] + [str(action) for action in trace.actions]
+    return _table(trace.states, actions, trace.times, fault_columns(trace), indent)
+
+
+def fault_run_table(run: FaultRun, indent: str) -> list[str]:
+    """ECS's run with a bad release, step by step, with the columns the release adds where not 0."""
+    fake = Counterexample(tuple(State(*state[:4]) for state in run.trace.states), (),
+                          fault_states=run.trace.states)
+    return _table(fake.states, ["(start)", *run.trace.actions], run.trace.times, fault_columns(fake), indent)
+
+
+def _table(states: Sequence[State], actions: Sequence[str], times: Sequence[int] | None,
+           extra: list[tuple[str, list[str]]], indent: str) -> list[str]:
+    """A trace as a table: step, time, action, the four counts and the `extra` columns."""
+    columns = ["step"] + (["time"] if times is not None else []) + ["action", "old", "stopping", "pending", "new"]
     columns += [heading for heading, _ in extra]
     rows = []
-    for index, state in enumerate(trace.states):
-        action = "(start)" if index == 0 else str(trace.actions[index - 1])
-        when = [f"{trace.times[index]} s"] if trace.times is not None else []
-        rows.append([str(index)] + when + [action, str(state.old), str(state.stopping),
+    for index, state in enumerate(states):
+        when = [f"{times[index]} s"] if times is not None else []
+        rows.append([str(index)] + when + [actions[index], str(state.old), str(state.stopping),
                                            str(state.pending), str(state.new)]
                     + [values[index] for _, values in extra])
     widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
@@ -109,6 +124,12 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
 def _schedules(result: Result) -> list[str]:
     plan, ecs, optimal = result.step_plan, result.ecs, result.optimal
     lines = []
+    bad_release = result.fault_run is not None and result.model.faults.any
+    if bad_release:
+        assert result.fault_run is not None
+        lines.append(f"    {describe_fault_run(result.fault_run, result.model.faults)}")
+        lines += fault_run_table(result.fault_run, indent="      ")
+        lines.append("    if the release were healthy:")
     if plan.certificate and plan.complete and plan.min_steps is None:
         lines.append("    fewest steps     none: no step plan finishes the deployment")
         lines.append(f"      certificate: {plan.certificate}")
@@ -146,7 +167,7 @@ def _schedules(result: Result) -> list[str]:
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
     lines += trace_table(ecs.trace, indent="      ")
-    if result.fault_run is not None:   # the same run with the model's faults, breaker or alarms
+    if result.fault_run is not None and not bad_release:   # a breaker or alarms that a healthy release never trips
         lines.append(f"    {describe_fault_run(result.fault_run, result.model.faults)}")
     if optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
