@@ -1,0 +1,251 @@
+"""progress and availability of a bad release with Z3, at any desired count (docs/semantics.md#faults).
+
+`check_fault_smt(model, timeout_ms)` answers, for the rules of `fault_semantics`:
+
+* the lowest healthy count any run reaches: max(0, min(D, L) - K) for K crashes.
+  A path shows it (stop D - L old tasks, then K crashes) and Z3 proves that no
+  state satisfying the inductive invariant of `fault_encoding` has fewer.
+* availability: that count against requirements.minHealthy (or ECS's L when
+  no old task crashes; with crashes and no requirement nothing is required).
+* progress: a goal (completed, or rolled back) stays reachable from every
+  reachable state through steps that must happen. Proved when the invariant
+  is inductive and every non-goal state satisfying it has a required step that
+  lowers a rank (the phase leaves deploying, or a bounded potential falls):
+  following such steps from any reachable state must end, and only in a goal.
+  Violated, with the start as witness, when a broken revision has nothing
+  that rolls it back (no breaker or alarm with rollback: the phase can never
+  become rolling back and no new task is ever healthy); otherwise by a path,
+  found by bounded search and replayed through `fault_semantics`, into a state
+  that is FAILED (never left, never a goal) or has no required step left.
+
+Anything else is unknown, with the reason: the caller reports it inconclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+import z3
+
+from verifier.fault_semantics import (
+    DEPLOYING,
+    F_CRASH,
+    F_STOP,
+    FAILED,
+    FAULT_BY_NAME,
+    FLAKY,
+    FaultBounds,
+    FaultState,
+    fault_bounds_of,
+    initial_fault_state,
+)
+from verifier.model.records import Model
+from verifier.results import Status
+from verifier.smt.fault_encoding import (
+    batch_step,
+    fault_vars,
+    invariant,
+    is_goal_term,
+    must_step_enabled,
+    potential,
+    potential_floor,
+    same,
+    some_must_step_lowers,
+    unit_step,
+)
+from verifier.smt.solver import Incremental, Query, SolverUnknown, value
+
+MAX_DEPTH = 6   # bounded search for a stuck or FAILED state, in steps of any amount
+
+Step = tuple[str, int]   # a transition's name and its amount (a batch is a run of unit steps)
+
+
+@dataclass(frozen=True, slots=True)
+class FaultVerdict:
+    status: Status
+    message: str
+    path: tuple[Step, ...] = ()          # from the start to the witness, for a violation
+    states: tuple[FaultState, ...] = ()  # the states along `path` (the last is the witness)
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSmtAnswer:
+    progress: FaultVerdict
+    availability: FaultVerdict
+    lowest_healthy: int | None   # None when it could not be proved
+    lowest_path: tuple[Step, ...] = ()
+
+
+def walk(fb: FaultBounds, path: tuple[Step, ...], start: FaultState | None = None) -> tuple[FaultState, ...]:
+    """Replay a path through `fault_semantics`: each step must be enabled with its amount.
+
+    Failures, crashes and alarms come one at a time in the rules, so a batch of
+    them is replayed as that many unit steps (one state each).
+    """
+    states = [initial_fault_state(fb) if start is None else start]
+    for name, amount in path:
+        transition = FAULT_BY_NAME[name]
+        for unit in ([amount] if transition.batched else [1] * amount):
+            if unit < 1 or not transition.enabled(fb, states[-1], unit):
+                raise AssertionError(f"replay failed: {name}({unit}) is not enabled in {states[-1]}")
+            states.append(transition.effect(fb, states[-1], unit))
+    return tuple(states)
+
+
+def lowest_healthy_path(fb: FaultBounds) -> tuple[int, tuple[Step, ...]]:
+    b = fb.bounds
+    low = min(b.desired, b.min_healthy)
+    crashes = min(fb.faults.old_task_crashes, low)
+    path: tuple[Step, ...] = ((F_STOP.name, b.desired - low),) if b.desired > low else ()
+    if crashes:
+        path += ((F_CRASH.name, crashes),)
+    return low - crashes, path
+
+
+def _nothing_rolls_back(fb: FaultBounds) -> bool:
+    breaker = fb.breaker is not None and fb.breaker.rollback
+    alarm = fb.alarms is not None and fb.alarms.rollback
+    return fb.faults.broken and fb.bounds.desired >= 1 and not breaker and not alarm
+
+
+def _invariant_inductive(fb: FaultBounds, timeout_ms: int) -> bool:
+    now, then = fault_vars("now"), fault_vars("next")
+    start = initial_fault_state(fb)
+    starts = Query(timeout_ms).add(same(now, start), z3.Not(invariant(fb, now))).check()
+    kept = Query(timeout_ms).add(invariant(fb, now), unit_step(fb, now, then), z3.Not(invariant(fb, then))).check()
+    return not starts.sat and not kept.sat
+
+
+def _progress_proved(fb: FaultBounds, timeout_ms: int) -> bool:
+    s = fault_vars("rank")
+    bounded = Query(timeout_ms).add(invariant(fb, s), potential(fb, s) < potential_floor(fb)).check()
+    if bounded.sat:
+        return False
+    stuck = Query(timeout_ms).add(invariant(fb, s), z3.Not(is_goal_term(fb, s)),
+                                  z3.Not(some_must_step_lowers(fb, s))).check()
+    return not stuck.sat
+
+
+# How much of each transition a step between two states took, read from the counts it moves.
+_AMOUNT = {
+    "stop": lambda a, b: a.old - b.old, "launch": lambda a, b: b.pending - a.pending,
+    "stop_new": lambda a, b: a.new - b.new, "launch_old": lambda a, b: b.old_pending - a.old_pending,
+    "ready": lambda a, b: a.pending - b.pending, "ready_old": lambda a, b: a.old_pending - b.old_pending,
+    "gone": lambda a, b: a.stopping - b.stopping, "gone_new": lambda a, b: a.new_stopping - b.new_stopping,
+    "fail": lambda a, b: (a.pending - b.pending if a.phase == b.phase else
+                          max(b.failures - a.failures, b.flaky_failed - a.flaky_failed)),
+    "crash": lambda a, b: 1, "alarm": lambda a, b: 1,
+}
+
+
+def _step_between(fb: FaultBounds, before: FaultState, after: FaultState) -> Step:
+    """The one step of the bounded search between two states, confirmed by replay."""
+    for name in FAULT_BY_NAME:
+        amount = _AMOUNT[name](before, after)
+        try:
+            if amount >= 1 and walk(fb, ((name, amount),), before)[-1] == after:
+                return name, amount
+        except AssertionError:
+            continue
+    raise AssertionError(f"no step leads from {before} to {after}")
+
+
+def _stuck_path(fb: FaultBounds, timeout_ms: int) -> tuple[Step, ...] | None:
+    """The shortest path (in steps of any amount) into a FAILED state or one with no required step left."""
+    states = [fault_vars("bmc0")]
+    solver = Incremental(timeout_ms).add(same(states[0], initial_fault_state(fb)))
+    for depth in range(MAX_DEPTH + 1):
+        if depth:
+            states.append(fault_vars(f"bmc{depth}"))
+            solver.add(batch_step(fb, states[-2], states[-1]))
+        end = states[-1]
+        answer = solver.ask(z3.Or(end.phase == FAILED,
+                                  z3.And(z3.Not(is_goal_term(fb, end)), z3.Not(must_step_enabled(fb, end)))))
+        if answer.sat:
+            assert answer.model is not None
+            found = [FaultState(*(value(answer.model, term) for term in state)) for state in states]
+            return tuple(_step_between(fb, a, b) for a, b in pairwise(found))
+    return None
+
+
+def _progress(fb: FaultBounds, model: Model, inductive: bool, timeout_ms: int) -> FaultVerdict:
+    start = initial_fault_state(fb)
+    if _nothing_rolls_back(fb):
+        why = ("no circuit breaker or alarm" if fb.breaker is None and fb.alarms is None else
+               "the circuit breaker and alarms here stop the deployment without rolling back")
+        return FaultVerdict(Status.VIOLATED, "a broken revision is never rolled back: " + why + ", and no new "
+                            "task ever becomes healthy, so from the start neither a completed nor a rolled-back "
+                            "deployment can be reached", (), (start,))
+    if inductive and _progress_proved(fb, timeout_ms):
+        goal = "a rollback" if fb.faults.broken else (
+            "a completed or rolled-back deployment" if fb.faults.new_revision == FLAKY else "a completed deployment")
+        return FaultVerdict(Status.HOLDS, f"every reachable state can still reach {goal} through steps that must "
+                            "happen (proved: an inductive invariant, and a required step that lowers a bounded rank "
+                            "from every state it allows that is not a goal)")
+    path = _stuck_path(fb, timeout_ms)
+    if path is None:
+        return FaultVerdict(Status.UNKNOWN, "the invariant does not prove that a goal stays reachable, and no FAILED "
+                            f"or stuck state was found within {MAX_DEPTH} steps")
+    states = walk(fb, path)
+    end = states[-1]
+    what = ("the deployment ends FAILED" if end.phase == FAILED else
+            "the deployment can get stuck, with no step left that must happen")
+    return FaultVerdict(Status.VIOLATED, f"{what}, with {end.old} old and {end.new} new healthy tasks",
+                        path, states)
+
+
+def _availability(fb: FaultBounds, model: Model, lowest: int | None, lowest_path: tuple[Step, ...]) -> FaultVerdict:
+    wanted = model.requirements.min_healthy
+    if fb.faults.old_task_crashes and wanted is None:
+        return FaultVerdict(Status.HOLDS, "nothing to check: with oldTaskCrashes only requirements.minHealthy is "
+                            "required")
+    if lowest is None:
+        return FaultVerdict(Status.UNKNOWN, "the invariant could not be proved inductive")
+    b = fb.bounds
+    required = model.requirements.healthy_needed(b.desired, b.min_healthy)
+    if lowest >= required:
+        return FaultVerdict(Status.HOLDS, f"healthy tasks never drop below {lowest} (required: {required}; proved: "
+                            "the inductive invariant implies it)")
+    states = walk(fb, lowest_path)
+    # The shortest prefix that already goes below the requirement.
+    cut = next(i for i, state in enumerate(states) if state.healthy < required)
+    path, kept = _prefix(fb, lowest_path, cut)
+    return FaultVerdict(Status.VIOLATED, f"healthy tasks drop to {kept[-1].healthy}, below the {required} required",
+                        path, kept)
+
+
+def _prefix(fb: FaultBounds, path: tuple[Step, ...], units: int) -> tuple[tuple[Step, ...], tuple[FaultState, ...]]:
+    """The path cut after `units` replayed states' worth of steps (a crash batch counts one per crash)."""
+    cut: list[Step] = []
+    left = units
+    for name, amount in path:
+        if left <= 0:
+            break
+        take = amount if FAULT_BY_NAME[name].batched else min(amount, left)
+        cut.append((name, take))
+        left -= 1 if FAULT_BY_NAME[name].batched else take
+    return tuple(cut), walk(fb, tuple(cut))
+
+
+def check_fault_smt(model: Model, timeout_ms: int) -> FaultSmtAnswer:
+    """progress and availability of `model` under its faults, and the lowest healthy count any run reaches."""
+    fb = fault_bounds_of(model.settings, model.faults)
+    try:
+        inductive = _invariant_inductive(fb, timeout_ms)
+        lowest: int | None = None
+        lowest_path: tuple[Step, ...] = ()
+        if inductive:
+            candidate, path = lowest_healthy_path(fb)
+            s = fault_vars("low")
+            if not Query(timeout_ms).add(invariant(fb, s), s.old + s.new < candidate).check().sat:
+                walk(fb, path)   # the path is real: it reaches `candidate`
+                lowest, lowest_path = candidate, path
+        progress = _progress(fb, model, inductive, timeout_ms)
+    except SolverUnknown as unknown:
+        reason = FaultVerdict(Status.UNKNOWN, f"the solver gave no answer ({unknown})")
+        return FaultSmtAnswer(reason, reason, None)
+    return FaultSmtAnswer(progress, _availability(fb, model, lowest, lowest_path), lowest, lowest_path)
+
+
+__all__ = ["DEPLOYING", "FaultSmtAnswer", "FaultVerdict", "Step", "check_fault_smt", "walk"]
