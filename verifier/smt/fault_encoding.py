@@ -10,7 +10,7 @@ owed crash replacements an old launch pays off (`max(0, owed - k)`).
 The inductive invariant of the reachable fault states, checked by Z3 (each
 conjunct holds at the start and every unit step keeps it):
 
-    every count >= 0; phase in {deploying, rolling back, failed}; launched in {0, 1}
+    every count >= 0; phase in {deploying, rolling back, failed}; launched <= min(1, D)
     crashes <= K; flaky_failed <= B; owed <= crashes
     old + new >= min(D, L) - crashes              (stops keep L; each crash costs one)
     pending + new + new_stopping <= D
@@ -18,7 +18,9 @@ conjunct holds at the start and every unit step keeps it):
     rolling back: old + old_pending <= D, stopping <= D, pending = 0
     failed: pending = 0
     counted <= max(D, U); occupied <= max(D, C)
-    no breaker: failures = 0; breaker: failures <= T, and < T while deploying
+    no breaker: failures = 0; breaker: failures <= T, and < T while deploying,
+        and = T once the phase has left deploying if no alarm can end it
+    a revision that is not broken: failures <= flaky_failed
     broken revision: new = new_stopping = 0
     rolling back (failed) only where a breaker or alarm rolls back (does not)
     launched = 0: deploying, nothing new pending, healthy, stopping or failed
@@ -37,7 +39,6 @@ from verifier.fault_semantics import (
     F_LAUNCH_OLD,
     FAILED,
     FAULT_TRANSITIONS,
-    FLAKY,
     ROLLING_BACK,
     FaultBounds,
     FaultState,
@@ -45,6 +46,7 @@ from verifier.fault_semantics import (
     counted,
     trip_effect,
 )
+from verifier.model.faults import FLAKY
 from verifier.semantics import Term
 
 PHASES = (DEPLOYING, ROLLING_BACK, FAILED)
@@ -157,7 +159,7 @@ def invariant(fb: FaultBounds, s: FaultState) -> z3.BoolRef:
     d, low = b.desired, min(b.desired, b.min_healthy)
     deploying, rolling, failed = s.phase == DEPLOYING, s.phase == ROLLING_BACK, s.phase == FAILED
     conjuncts = [
-        *(term >= 0 for term in s), z3.Or(deploying, rolling, failed), s.launched <= 1,
+        *(term >= 0 for term in s), z3.Or(deploying, rolling, failed), s.launched <= min(1, d),
         s.crashes <= faults.old_task_crashes, s.flaky_failed <= fb.flaky_budget, s.owed <= s.crashes,
         s.old + s.new >= low - s.crashes,
         s.pending + s.new + s.new_stopping <= d,
@@ -174,6 +176,10 @@ def invariant(fb: FaultBounds, s: FaultState) -> z3.BoolRef:
         conjuncts.append(s.failures == 0)
     else:
         conjuncts += [s.failures <= fb.threshold, z3.Implies(deploying, s.failures <= fb.threshold - 1)]
+        if not (fb.alarms is not None and faults.broken):   # only the breaker ends the deploying phase
+            conjuncts.append(z3.Implies(z3.Not(deploying), s.failures == fb.threshold))
+    if not faults.broken:
+        conjuncts.append(s.failures <= s.flaky_failed)
     if faults.broken:
         conjuncts += [s.new == 0, s.new_stopping == 0]
     for phase in (ROLLING_BACK, FAILED):

@@ -23,6 +23,7 @@ Anything else is unknown, with the reason: the caller reports it inconclusive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -34,12 +35,12 @@ from verifier.fault_semantics import (
     F_STOP,
     FAILED,
     FAULT_BY_NAME,
-    FLAKY,
     FaultBounds,
     FaultState,
     fault_bounds_of,
     initial_fault_state,
 )
+from verifier.model.faults import FLAKY
 from verifier.model.records import Model
 from verifier.results import Status
 from verifier.smt.fault_encoding import (
@@ -57,6 +58,9 @@ from verifier.smt.fault_encoding import (
 from verifier.smt.solver import Incremental, Query, SolverUnknown, value
 
 MAX_DEPTH = 6   # bounded search for a stuck or FAILED state, in steps of any amount
+# Failures, crashes and alarms are replayed one at a time; a path that needs more of them than
+# this is not replayed (a broken revision without rollback keeps its witness at the start).
+MAX_REPLAY_UNITS = 20_000
 
 Step = tuple[str, int]   # a transition's name and its amount (a batch is a run of unit steps)
 
@@ -81,15 +85,17 @@ def walk(fb: FaultBounds, path: tuple[Step, ...], start: FaultState | None = Non
     """Replay a path through `fault_semantics`: each step must be enabled with its amount.
 
     Failures, crashes and alarms come one at a time in the rules, so a batch of
-    them is replayed as that many unit steps (one state each).
+    them is replayed as that many unit steps. One state per step comes back.
     """
     states = [initial_fault_state(fb) if start is None else start]
     for name, amount in path:
         transition = FAULT_BY_NAME[name]
+        state = states[-1]
         for unit in ([amount] if transition.batched else [1] * amount):
-            if unit < 1 or not transition.enabled(fb, states[-1], unit):
-                raise AssertionError(f"replay failed: {name}({unit}) is not enabled in {states[-1]}")
-            states.append(transition.effect(fb, states[-1], unit))
+            if unit < 1 or not transition.enabled(fb, state, unit):
+                raise AssertionError(f"replay failed: {name}({unit}) is not enabled in {state}")
+            state = transition.effect(fb, state, unit)
+        states.append(state)
     return tuple(states)
 
 
@@ -128,7 +134,7 @@ def _progress_proved(fb: FaultBounds, timeout_ms: int) -> bool:
 
 
 # How much of each transition a step between two states took, read from the counts it moves.
-_AMOUNT = {
+_AMOUNT: dict[str, Callable[[FaultState, FaultState], int]] = {
     "stop": lambda a, b: a.old - b.old, "launch": lambda a, b: b.pending - a.pending,
     "stop_new": lambda a, b: a.new - b.new, "launch_old": lambda a, b: b.old_pending - a.old_pending,
     "ready": lambda a, b: a.pending - b.pending, "ready_old": lambda a, b: a.old_pending - b.old_pending,
@@ -143,6 +149,8 @@ def _step_between(fb: FaultBounds, before: FaultState, after: FaultState) -> Ste
     """The one step of the bounded search between two states, confirmed by replay."""
     for name in FAULT_BY_NAME:
         amount = _AMOUNT[name](before, after)
+        if amount > MAX_REPLAY_UNITS and not FAULT_BY_NAME[name].batched:
+            return name, amount   # too long to replay: the caller drops the path
         try:
             if amount >= 1 and walk(fb, ((name, amount),), before)[-1] == after:
                 return name, amount
@@ -169,21 +177,31 @@ def _stuck_path(fb: FaultBounds, timeout_ms: int) -> tuple[Step, ...] | None:
     return None
 
 
-def _progress(fb: FaultBounds, model: Model, inductive: bool, timeout_ms: int) -> FaultVerdict:
+def _progress(fb: FaultBounds, inductive: bool, timeout_ms: int) -> FaultVerdict:
     start = initial_fault_state(fb)
-    if _nothing_rolls_back(fb):
-        why = ("no circuit breaker or alarm" if fb.breaker is None and fb.alarms is None else
-               "the circuit breaker and alarms here stop the deployment without rolling back")
-        return FaultVerdict(Status.VIOLATED, "a broken revision is never rolled back: " + why + ", and no new "
-                            "task ever becomes healthy, so from the start neither a completed nor a rolled-back "
-                            "deployment can be reached", (), (start,))
-    if inductive and _progress_proved(fb, timeout_ms):
+    never = _nothing_rolls_back(fb)
+    if never and fb.breaker is None and fb.alarms is None:
+        return FaultVerdict(Status.VIOLATED, "never ends: a broken revision is never rolled back (no circuit breaker "
+                            "or alarm) and no new task ever becomes healthy, so ECS relaunches failing tasks for ever "
+                            "and neither a completed nor a rolled-back deployment can be reached", (), (start,))
+    if not never and inductive and _progress_proved(fb, timeout_ms):
         goal = "a rollback" if fb.faults.broken else (
             "a completed or rolled-back deployment" if fb.faults.new_revision == FLAKY else "a completed deployment")
         return FaultVerdict(Status.HOLDS, f"every reachable state can still reach {goal} through steps that must "
                             "happen (proved: an inductive invariant, and a required step that lowers a bounded rank "
                             "from every state it allows that is not a goal)")
     path = _stuck_path(fb, timeout_ms)
+    if path is not None and sum(amount for name, amount in path if not FAULT_BY_NAME[name].batched) > \
+            MAX_REPLAY_UNITS:
+        if not never:
+            return FaultVerdict(Status.UNKNOWN, "the invariant does not prove that a goal stays reachable, and the "
+                                f"FAILED or stuck state found takes more than {MAX_REPLAY_UNITS:,} failures to reach, "
+                                "too many to replay")
+        path = None
+    if path is None and never:
+        return FaultVerdict(Status.VIOLATED, "a broken revision is never rolled back: the circuit breaker and alarms "
+                            "here stop the deployment without rolling back, and no new task ever becomes healthy, so "
+                            "from the start no goal can be reached", (), (start,))
     if path is None:
         return FaultVerdict(Status.UNKNOWN, "the invariant does not prove that a goal stays reachable, and no FAILED "
                             f"or stuck state was found within {MAX_DEPTH} steps")
@@ -195,7 +213,7 @@ def _progress(fb: FaultBounds, model: Model, inductive: bool, timeout_ms: int) -
                         path, states)
 
 
-def _availability(fb: FaultBounds, model: Model, lowest: int | None, lowest_path: tuple[Step, ...]) -> FaultVerdict:
+def _availability(fb: FaultBounds, model: Model, lowest: int | None) -> FaultVerdict:
     wanted = model.requirements.min_healthy
     if fb.faults.old_task_crashes and wanted is None:
         return FaultVerdict(Status.HOLDS, "nothing to check: with oldTaskCrashes only requirements.minHealthy is "
@@ -207,25 +225,14 @@ def _availability(fb: FaultBounds, model: Model, lowest: int | None, lowest_path
     if lowest >= required:
         return FaultVerdict(Status.HOLDS, f"healthy tasks never drop below {lowest} (required: {required}; proved: "
                             "the inductive invariant implies it)")
-    states = walk(fb, lowest_path)
-    # The shortest prefix that already goes below the requirement.
-    cut = next(i for i, state in enumerate(states) if state.healthy < required)
-    path, kept = _prefix(fb, lowest_path, cut)
-    return FaultVerdict(Status.VIOLATED, f"healthy tasks drop to {kept[-1].healthy}, below the {required} required",
-                        path, kept)
-
-
-def _prefix(fb: FaultBounds, path: tuple[Step, ...], units: int) -> tuple[tuple[Step, ...], tuple[FaultState, ...]]:
-    """The path cut after `units` replayed states' worth of steps (a crash batch counts one per crash)."""
-    cut: list[Step] = []
-    left = units
-    for name, amount in path:
-        if left <= 0:
-            break
-        take = amount if FAULT_BY_NAME[name].batched else min(amount, left)
-        cut.append((name, take))
-        left -= 1 if FAULT_BY_NAME[name].batched else take
-    return tuple(cut), walk(fb, tuple(cut))
+    # The lowest healthy count's path, cut where it first goes below the requirement.
+    low = min(b.desired, b.min_healthy)
+    path: tuple[Step, ...] = ((F_STOP.name, b.desired - low),) if b.desired > low else ()
+    if low >= required:
+        path += ((F_CRASH.name, low - required + 1),)
+    states = walk(fb, path)
+    return FaultVerdict(Status.VIOLATED, f"healthy tasks drop to {states[-1].healthy}, below the {required} "
+                        "required", path, states)
 
 
 def check_fault_smt(model: Model, timeout_ms: int) -> FaultSmtAnswer:
@@ -241,11 +248,11 @@ def check_fault_smt(model: Model, timeout_ms: int) -> FaultSmtAnswer:
             if not Query(timeout_ms).add(invariant(fb, s), s.old + s.new < candidate).check().sat:
                 walk(fb, path)   # the path is real: it reaches `candidate`
                 lowest, lowest_path = candidate, path
-        progress = _progress(fb, model, inductive, timeout_ms)
+        progress = _progress(fb, inductive, timeout_ms)
     except SolverUnknown as unknown:
         reason = FaultVerdict(Status.UNKNOWN, f"the solver gave no answer ({unknown})")
         return FaultSmtAnswer(reason, reason, None)
-    return FaultSmtAnswer(progress, _availability(fb, model, lowest, lowest_path), lowest, lowest_path)
+    return FaultSmtAnswer(progress, _availability(fb, model, lowest), lowest, lowest_path)
 
 
 __all__ = ["DEPLOYING", "FaultSmtAnswer", "FaultVerdict", "Step", "check_fault_smt", "walk"]
