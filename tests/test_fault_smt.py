@@ -35,7 +35,10 @@ from verifier.model.faults import (
     Faults,
 )
 from verifier.model.records import Model, Requirements, Settings, TaskCount
+from verifier.properties import availability, progress
+from verifier.properties.context import CheckContext
 from verifier.results import Status
+from verifier.semantics import bounds_of
 from verifier.smt.faults import check_fault_smt
 
 TIMEOUT_MS = 20_000
@@ -224,3 +227,37 @@ def test_a_million_tasks(low, crashes, lowest):
 def test_nothing_to_deploy_is_proved_not_unknown(model):
     assert not agree(model)
     assert check_fault_smt(model, TIMEOUT_MS).progress.status == Status.HOLDS
+
+
+# --- the property checks' findings under the smt engine ---------------------------------------------
+
+def context_of(model):
+    """What verify hands a property check; the smt answers for a bad release read only the model."""
+    return CheckContext(model, bounds_of(model.settings), None, None, None, 10**6)
+
+
+def test_findings_of_a_broken_release_without_rollback():
+    # breaker without rollback, D = 6, min 50: launch 3 (U = 12), 3 failures reach T = 3, FAILED.
+    model = model_of(6, 50, 200, breaker=Breaker(False), min_healthy=TaskCount(4))
+    found = progress.check_fault_smt(context_of(model))
+    assert found.status == Status.VIOLATED
+    assert [(a.name, a.amount) for a in found.counterexample.actions] == [("launch", 3)] + [("fail", 1)] * 3
+    assert found.counterexample.states[-1] == (6, 0, 0, 0)
+    assert any("FAILED" in line for line in found.details)
+    found = availability.check_fault_smt(context_of(model))
+    # stop(3) leaves 3 healthy, below the 4 required.
+    assert found.status == Status.VIOLATED and found.counterexample.states[-1] == (3, 3, 0, 0)
+    assert "lowest healthy count any run of the bad release reaches is 3" in found.details[0]
+
+
+def test_findings_of_a_million_task_rollback():
+    model = model_of(10**6, 50, 200)
+    assert progress.check_fault_smt(context_of(model)).status == Status.HOLDS
+    found = availability.check_fault_smt(context_of(model))
+    assert found.status == Status.HOLDS and "500,000" in found.details[0]
+
+
+def test_no_breaker_finding_is_the_start():
+    found = progress.check_fault_smt(context_of(model_of(4, 50, 200, breaker=None)))
+    assert found.status == Status.VIOLATED and found.counterexample.states == ((4, 0, 0, 0),)
+    assert "for ever" in found.message

@@ -38,7 +38,9 @@ from verifier.fault_semantics import (
     FaultBounds,
     FaultState,
     fault_bounds_of,
+    fault_successors,
     initial_fault_state,
+    is_goal,
 )
 from verifier.model.faults import FLAKY
 from verifier.model.records import Model
@@ -207,6 +209,8 @@ def _progress(fb: FaultBounds, inductive: bool, timeout_ms: int) -> FaultVerdict
                             f"or stuck state was found within {MAX_DEPTH} steps")
     states = walk(fb, path)
     end = states[-1]
+    # Checked on the replayed state with the rules themselves: FAILED is never left, a dead end never moves.
+    assert end.phase == FAILED or (not is_goal(fb, end) and all(opt for _, _, opt in fault_successors(fb, end)))
     what = ("the deployment ends FAILED" if end.phase == FAILED else
             "the deployment can get stuck, with no step left that must happen")
     return FaultVerdict(Status.VIOLATED, f"{what}, with {end.old} old and {end.new} new healthy tasks",
