@@ -10,6 +10,7 @@ the counterexample where a broken revision can never be rolled back.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from verifier.counterexample import Counterexample
 from verifier.fault_semantics import FAULT_BY_NAME, FaultState, fault_blocked_reasons, fault_bounds_of
@@ -39,7 +40,8 @@ def _trace(ctx: CheckContext, path: tuple[Step, ...]) -> Counterexample:
                            tuple(Action(name, amount) for name, amount in units))
     # Where traces carry the full fault states (for the reports' extra columns), give them too.
     if "fault_states" in {field.name for field in dataclasses.fields(Counterexample)}:
-        trace = dataclasses.replace(trace, **{"fault_states": states})
+        full: dict[str, Any] = {"fault_states": states}
+        trace = dataclasses.replace(trace, **full)
     return trace
 
 
