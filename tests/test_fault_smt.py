@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from verifier.fault_semantics import (
     FAULT_BY_NAME,
     FaultState,
+    counted,
     fault_bounds_of,
     fault_successors,
     initial_fault_state,
@@ -35,7 +36,7 @@ from verifier.model.faults import (
     Faults,
 )
 from verifier.model.records import Model, Requirements, Settings, TaskCount
-from verifier.properties import availability, progress
+from verifier.properties import availability, capacity, progress, surge
 from verifier.properties.context import CheckContext
 from verifier.results import Status
 from verifier.semantics import bounds_of
@@ -47,10 +48,10 @@ WITH_ROLLBACK = Breaker(True)
 
 
 def model_of(desired, min_pct, max_pct, revision=FAILS_HEALTH_CHECKS, breaker=WITH_ROLLBACK, crashes=0,
-             flaky=0, alarms=None, capacity=None, knob=False, min_healthy=None):
+             flaky=0, alarms=None, capacity=None, knob=False, min_healthy=None, max_tasks=None):
     settings = Settings(desired, min_pct, max_pct, capacity, stopping_counts_toward_max=knob,
                         breaker=breaker, alarms=alarms)
-    return Model("fault-smt", settings, Requirements(min_healthy=min_healthy),
+    return Model("fault-smt", settings, Requirements(min_healthy=min_healthy, max_tasks=max_tasks),
                  faults=Faults(revision, flaky, None, crashes))
 
 
@@ -127,7 +128,16 @@ def agree(model):
         assert (answer.availability.status == Status.HOLDS) == expected
         if answer.availability.status == Status.VIOLATED:
             assert replayed_end(fb, answer.availability.path).healthy < required
-    return Status.UNKNOWN in (answer.progress.status, answer.availability.status)
+    bounds = fb.bounds
+    allowed = model.requirements.tasks_allowed(bounds.desired, bounds.max_tasks)
+    peaks = [(surge.check_fault_smt(context_of(model)), max(counted(bounds, s) for s in search.seen), allowed)]
+    if bounds.capacity is not None:
+        peaks.append((capacity.check_fault_smt(context_of(model)), max(s.occupied for s in search.seen),
+                      bounds.capacity))
+    for finding, peak, limit in peaks:
+        if finding.status != Status.UNKNOWN:
+            assert (finding.status == Status.HOLDS) == (peak <= limit), finding.message
+    return Status.UNKNOWN in (answer.progress.status, answer.availability.status, *(f.status for f, _, _ in peaks))
 
 
 breakers = st.none() | st.builds(
@@ -142,6 +152,7 @@ models = st.builds(
     alarms=st.none() | st.builds(Alarms, st.just(("p99",)), st.booleans()),
     capacity=st.none() | st.integers(0, 12), knob=st.booleans(),
     min_healthy=st.none() | st.builds(TaskCount, st.integers(0, 6)),
+    max_tasks=st.none() | st.builds(TaskCount, st.integers(0, 12)),
 )
 
 @hsettings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

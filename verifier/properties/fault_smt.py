@@ -13,12 +13,12 @@ import dataclasses
 from typing import Any
 
 from verifier.counterexample import Counterexample
-from verifier.fault_semantics import FAULT_BY_NAME, FaultState, fault_blocked_reasons, fault_bounds_of
+from verifier.fault_semantics import FAULT_BY_NAME, FaultState, counted, fault_blocked_reasons, fault_bounds_of
 from verifier.findings import Finding
 from verifier.properties.context import CheckContext
 from verifier.results import PropertyId, Status
 from verifier.semantics import Action, State
-from verifier.smt.faults import FaultSmtAnswer, FaultVerdict, Step, check_fault_smt, walk
+from verifier.smt.faults import FaultSmtAnswer, FaultVerdict, Step, check_fault_bound_smt, check_fault_smt, walk
 
 _last: list[tuple[object, FaultSmtAnswer]] = []   # the last model's answer: both properties ask for it
 
@@ -66,3 +66,27 @@ def availability(ctx: CheckContext) -> Finding:
     reach = () if lowest is None else (f"the lowest healthy count any run of the bad release reaches is {lowest:,} "
                                        "(proved)",)
     return _finding(ctx, PropertyId.AVAILABILITY, answer.availability, reach)
+
+
+def surge(ctx: CheckContext) -> Finding:
+    """Tasks counted toward the maximum, against requirements.maxTasks or U; launching one more than
+    allowed from the start shows a violation."""
+    allowed, b = ctx.required_max_tasks, ctx.bounds
+    witness: tuple[Step, ...] = () if allowed < b.desired else (("launch", allowed - b.desired + 1),)
+    verdict = check_fault_bound_smt(ctx.model, ctx.timeout_ms, lambda s: counted(b, s), allowed, witness)
+    return _finding(ctx, PropertyId.SURGE, _worded(verdict, "tasks running or starting at once"))
+
+
+def capacity(ctx: CheckContext) -> Finding:
+    """Slots held, against the cluster's; launches keep within it, so only a start above it exceeds it."""
+    slots = ctx.bounds.capacity
+    if slots is None:
+        return Finding(PropertyId.CAPACITY, Status.HOLDS, "no capacity limit was given (unlimited, as on Fargate)")
+    verdict = check_fault_bound_smt(ctx.model, ctx.timeout_ms, lambda s: s.occupied, slots, ())
+    return _finding(ctx, PropertyId.CAPACITY, _worded(verdict, "task slots held at once"))
+
+
+def _worded(verdict: FaultVerdict, what: str) -> FaultVerdict:
+    if verdict.status == Status.UNKNOWN:
+        return verdict
+    return dataclasses.replace(verdict, message=f"{what}: {verdict.message}")

@@ -45,6 +45,7 @@ from verifier.fault_semantics import (
 from verifier.model.faults import FLAKY
 from verifier.model.records import Model
 from verifier.results import Status
+from verifier.semantics import Term
 from verifier.smt.fault_encoding import (
     batch_step,
     fault_vars,
@@ -237,6 +238,32 @@ def _availability(fb: FaultBounds, model: Model, lowest: int | None) -> FaultVer
     states = walk(fb, path)
     return FaultVerdict(Status.VIOLATED, f"healthy tasks drop to {states[-1].healthy}, below the {required} "
                         "required", path, states)
+
+
+def check_fault_bound_smt(model: Model, timeout_ms: int, measure: Callable[[FaultState], Term], limit: int,
+                          witness: tuple[Step, ...]) -> FaultVerdict:
+    """Whether `measure` (tasks counted toward the maximum, or occupying slots) stays at most `limit` under faults.
+
+    Proved when the inductive invariant implies it; violated when the replayed
+    `witness` goes above it; unknown otherwise. `measure` works on plain and Z3 integers.
+    """
+    fb = fault_bounds_of(model.settings, model.faults)
+    try:
+        if not _invariant_inductive(fb, timeout_ms):
+            return FaultVerdict(Status.UNKNOWN, "the invariant could not be proved inductive")
+        s = fault_vars("bound")
+        if not Query(timeout_ms).add(invariant(fb, s), measure(s) > limit).check().sat:
+            return FaultVerdict(Status.HOLDS, f"never above {limit} (proved: the inductive invariant implies it)")
+    except SolverUnknown as unknown:
+        return FaultVerdict(Status.UNKNOWN, f"the solver gave no answer ({unknown})")
+    try:
+        states = walk(fb, witness)
+    except AssertionError:
+        states = ()
+    if not states or measure(states[-1]) <= limit:
+        return FaultVerdict(Status.UNKNOWN, f"the invariant does not keep it at most {limit}, and no state above it "
+                            "was shown")
+    return FaultVerdict(Status.VIOLATED, f"{measure(states[-1])}, above {limit}", witness, states)
 
 
 def check_fault_smt(model: Model, timeout_ms: int) -> FaultSmtAnswer:
