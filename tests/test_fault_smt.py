@@ -10,6 +10,7 @@ from collections import deque
 from itertools import product
 
 import pytest
+import z3
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -40,6 +41,7 @@ from verifier.properties import availability, capacity, progress, surge
 from verifier.properties.context import CheckContext
 from verifier.results import Status
 from verifier.semantics import bounds_of
+from verifier.smt.fault_encoding import fault_vars, unit_step
 from verifier.smt.faults import check_fault_smt
 
 TIMEOUT_MS = 20_000
@@ -272,3 +274,24 @@ def test_no_breaker_finding_is_the_start():
     found = progress.check_fault_smt(context_of(model_of(4, 50, 200, breaker=None)))
     assert found.status == Status.VIOLATED and found.counterexample.states == ((4, 0, 0, 0),)
     assert "for ever" in found.message
+
+
+@pytest.mark.parametrize("model", [
+    model_of(3, 50, 200), model_of(3, 50, 200, breaker=Breaker(False), crashes=1),
+    model_of(3, 100, 150, FLAKY, Breaker(True, COUNT, 1, False), flaky=2, crashes=1, knob=True, capacity=5),
+    model_of(2, 50, 200, FAILS_TO_START, None, alarms=Alarms(("p99",), True), crashes=2),
+], ids=["broken", "no-rollback-crash", "flaky-count-1", "alarm"])
+def test_encoded_steps_are_the_rules_steps(model):
+    """From each reachable state, the Z3 step relation allows exactly the successors of `fault_successors`."""
+    search = Search(model)
+    fb = search.fb
+    for state in sorted(search.seen)[:60]:
+        after = fault_vars("after")
+        solver = z3.Solver()
+        solver.add(unit_step(fb, FaultState(*state), after))
+        found = set()
+        while solver.check() == z3.sat:
+            successor = FaultState(*(solver.model().eval(term, model_completion=True).as_long() for term in after))
+            found.add(successor)
+            solver.add(z3.Or(*(term != v for term, v in zip(after, successor, strict=True))))
+        assert found == {target for _, target, _ in fault_successors(fb, state)}, state
