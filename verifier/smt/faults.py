@@ -29,6 +29,7 @@ from itertools import pairwise
 
 import z3
 
+from verifier.errors import ReplayError
 from verifier.fault_semantics import (
     DEPLOYING,
     F_CRASH,
@@ -96,7 +97,7 @@ def walk(fb: FaultBounds, path: tuple[Step, ...], start: FaultState | None = Non
         state = states[-1]
         for unit in ([amount] if transition.batched else [1] * amount):
             if unit < 1 or not transition.enabled(fb, state, unit):
-                raise AssertionError(f"replay failed: {name}({unit}) is not enabled in {state}")
+                raise ReplayError(f"replay failed: {name}({unit}) is not enabled in {state}")
             state = transition.effect(fb, state, unit)
         states.append(state)
     return tuple(states)
@@ -157,9 +158,9 @@ def _step_between(fb: FaultBounds, before: FaultState, after: FaultState) -> Ste
         try:
             if amount >= 1 and walk(fb, ((name, amount),), before)[-1] == after:
                 return name, amount
-        except AssertionError:
+        except ReplayError:
             continue
-    raise AssertionError(f"no step leads from {before} to {after}")
+    raise ReplayError(f"no step leads from {before} to {after}")
 
 
 def _stuck_path(fb: FaultBounds, timeout_ms: int) -> tuple[Step, ...] | None:
@@ -211,7 +212,8 @@ def _progress(fb: FaultBounds, inductive: bool, timeout_ms: int) -> FaultVerdict
     states = walk(fb, path)
     end = states[-1]
     # Checked on the replayed state with the rules themselves: FAILED is never left, a dead end never moves.
-    assert end.phase == FAILED or (not is_goal(fb, end) and all(opt for _, _, opt in fault_successors(fb, end)))
+    if end.phase != FAILED and (is_goal(fb, end) or not all(opt for _, _, opt in fault_successors(fb, end))):
+        raise ReplayError(f"progress: the path found ends in {end}, which is neither FAILED nor a dead end")
     what = ("the deployment ends FAILED" if end.phase == FAILED else
             "the deployment can get stuck, with no step left that must happen")
     return FaultVerdict(Status.VIOLATED, f"{what}, with {end.old} old and {end.new} new healthy tasks",
@@ -258,7 +260,7 @@ def check_fault_bound_smt(model: Model, timeout_ms: int, measure: Callable[[Faul
         return FaultVerdict(Status.UNKNOWN, f"the solver gave no answer ({unknown})")
     try:
         states = walk(fb, witness)
-    except AssertionError:
+    except ReplayError:
         states = ()
     if not states or measure(states[-1]) <= limit:
         return FaultVerdict(Status.UNKNOWN, f"the invariant does not keep it at most {limit}, and no state above it "
