@@ -167,14 +167,14 @@ def test_agrees_with_breadth_first_search(model):
 def test_unknown_is_rare_on_a_grid():
     """Every shape of the differential test on a fixed grid; unknown answers stay under 5 %."""
     unknown = total = 0
-    for desired, (low, high), revision, breaker, crashes, capacity in product(
+    for desired, (low, high), revision, breaker, crashes, slots in product(
             (3,), ((50, 200), (100, 200), (0, 100), (100, 150)),
             (FAILS_HEALTH_CHECKS, FAILS_TO_START, FLAKY, HEALTHY),
             (None, Breaker(True), Breaker(False), Breaker(True, COUNT, 1, False)), (0, 2), (None,)):
         flaky = 1 if revision == FLAKY else 0
         if revision == HEALTHY and not crashes:
             continue
-        unknown += agree(model_of(desired, low, high, revision, breaker, crashes, flaky, capacity=capacity))
+        unknown += agree(model_of(desired, low, high, revision, breaker, crashes, flaky, capacity=slots))
         total += 1
     print(f"fault smt: {unknown} unknown of {total} models")
     assert unknown <= total // 20
