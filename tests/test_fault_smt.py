@@ -295,3 +295,15 @@ def test_encoded_steps_are_the_rules_steps(model):
             found.add(successor)
             solver.add(z3.Or(*(term != v for term, v in zip(after, successor, strict=True))))
         assert found == {target for _, target, _ in fault_successors(fb, state)}, state
+
+
+def test_a_maximum_below_the_desired_count_is_shown_stuck():
+    # D = 4, max 84: U = floor(4 * 84 / 100) = 3. Completing needs a 4th new task launched while 3 new
+    # ones already count toward U, so no run completes; without a breaker none rolls back either.
+    # Past the bounded search, ECS-like greedy rounds reach the dead end; its end must be one.
+    model = model_of(4, 36, 84, FLAKY, None)
+    answer = check_fault_smt(model, TIMEOUT_MS)
+    assert answer.progress.status == Status.VIOLATED
+    fb = fault_bounds_of(model.settings, model.faults)
+    end = replayed_end(fb, answer.progress.path)
+    assert not is_goal(fb, end) and all(optional for _, _, optional in fault_successors(fb, end))

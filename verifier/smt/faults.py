@@ -32,12 +32,14 @@ import z3
 from verifier.errors import ReplayError
 from verifier.fault_semantics import (
     DEPLOYING,
+    F_ALARM,
     F_CRASH,
     F_STOP,
     FAILED,
     FAULT_BY_NAME,
     FaultBounds,
     FaultState,
+    FaultTransition,
     fault_bounds_of,
     fault_successors,
     initial_fault_state,
@@ -53,6 +55,7 @@ from verifier.smt.fault_encoding import (
     invariant,
     is_goal_term,
     must_step_enabled,
+    must_transitions,
     potential,
     potential_floor,
     same,
@@ -65,6 +68,7 @@ MAX_DEPTH = 6   # bounded search for a stuck or FAILED state, in steps of any am
 # Failures, crashes and alarms are replayed one at a time; a path that needs more of them than
 # this is not replayed (a broken revision without rollback keeps its witness at the start).
 MAX_REPLAY_UNITS = 20_000
+GREEDY_ROUNDS = 64   # rounds of the ECS-like run that looks for a dead end past the bounded search
 
 Step = tuple[str, int]   # a transition's name and its amount (a batch is a run of unit steps)
 
@@ -181,6 +185,47 @@ def _stuck_path(fb: FaultBounds, timeout_ms: int) -> tuple[Step, ...] | None:
     return None
 
 
+def _largest(fb: FaultBounds, transition: FaultTransition, state: FaultState) -> int:
+    """The largest amount `transition` is enabled with (0 if none): guards are downward closed in it."""
+    if not transition.enabled(fb, state, 1):
+        return 0
+    if not transition.batched:
+        return 1
+    low, high = 1, 2 * max(fb.bounds.desired, fb.bounds.capacity or 0, fb.bounds.max_tasks) + 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if transition.enabled(fb, state, middle) else (low, middle - 1)
+    return low
+
+
+def _greedy_path(fb: FaultBounds) -> tuple[Step, ...] | None:
+    """A run like ECS's, into a dead end: each round takes every required step in full, in a fixed order.
+
+    Events first (ready, gone, a broken revision's failures), then the largest
+    stop and launch; an alarm only when nothing else moves. None when the run
+    reaches a goal or no dead end within the rounds (it proves nothing then).
+    """
+    order = [t for t in must_transitions(fb) if t is not F_ALARM]
+    state, path = initial_fault_state(fb), []
+    for _ in range(GREEDY_ROUNDS):
+        if is_goal(fb, state):
+            return None
+        moved = False
+        for transition in order:
+            amount = _largest(fb, transition, state)
+            if amount and (transition.batched or amount <= MAX_REPLAY_UNITS):
+                path.append((transition.name, amount))
+                state = walk(fb, ((transition.name, amount),), state)[-1]
+                moved = True
+        if not moved:
+            if F_ALARM.enabled(fb, state, 1):
+                path.append((F_ALARM.name, 1))
+                state = F_ALARM.effect(fb, state, 1)
+                continue
+            return tuple(path)
+    return None
+
+
 def _progress(fb: FaultBounds, inductive: bool, timeout_ms: int) -> FaultVerdict:
     start = initial_fault_state(fb)
     never = _nothing_rolls_back(fb)
@@ -194,7 +239,7 @@ def _progress(fb: FaultBounds, inductive: bool, timeout_ms: int) -> FaultVerdict
         return FaultVerdict(Status.HOLDS, f"every reachable state can still reach {goal} through steps that must "
                             "happen (proved: an inductive invariant, and a required step that lowers a bounded rank "
                             "from every state it allows that is not a goal)")
-    path = _stuck_path(fb, timeout_ms)
+    path = _stuck_path(fb, timeout_ms) or _greedy_path(fb)
     if path is not None and sum(amount for name, amount in path if not FAULT_BY_NAME[name].batched) > \
             MAX_REPLAY_UNITS:
         if not never:
