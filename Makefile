@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo lint test test-slow bench bench-all bench-smt bench-startup reports clean
+.PHONY: demo lint test test-slow bench bench-all bench-smt bench-faults bench-startup reports clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-all: $(VENV)/.installed
 
 bench-smt: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_smt.py
+
+bench-faults: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_faults.py
 
 bench-startup: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_startup.py

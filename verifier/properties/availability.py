@@ -5,6 +5,7 @@ from __future__ import annotations
 from verifier.counterexample import Counterexample
 from verifier.findings import Finding
 from verifier.model.records import Model
+from verifier.properties import fault_smt
 from verifier.properties.context import CheckContext
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
@@ -51,6 +52,11 @@ def check_smt(ctx: CheckContext) -> Finding:
         describe_violation=lambda state: f"healthy tasks drop to {state.healthy}, below {_required(ctx)}",
         holds_message=f"healthy tasks never drop below {lowest} (required: {required})",
     )
+
+
+def check_fault_smt(ctx: CheckContext) -> Finding:
+    """A bad release (model.faults.any) under the smt engine: see verifier/properties/fault_smt.py."""
+    return fault_smt.availability(ctx)
 
 
 def check_range(scan: RangeScan) -> RangeFinding:

@@ -8,6 +8,7 @@ from verifier.counterexample import Counterexample
 from verifier.findings import Finding
 from verifier.format import plural
 from verifier.model.records import Model
+from verifier.properties import fault_smt
 from verifier.properties.context import CheckContext
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
@@ -55,6 +56,11 @@ def check_smt(ctx: CheckContext) -> Finding:
     return check_invariant_smt(ctx, ID, bad=lambda state: state.occupied > capacity,
                                describe_violation=_describe(capacity),
                                holds_message=f"the service never needs more than the cluster's {capacity} task slots")
+
+
+def check_fault_smt(ctx: CheckContext) -> Finding:
+    """A bad release (model.faults.any) under the smt engine: see verifier/properties/fault_smt.py."""
+    return fault_smt.capacity(ctx)
 
 
 def check_range(scan: RangeScan) -> RangeFinding:

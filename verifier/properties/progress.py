@@ -6,6 +6,7 @@ from verifier.counterexample import Counterexample, join
 from verifier.explicit.queries import can_finish, dead_ends, shortest_path
 from verifier.findings import Finding
 from verifier.model.records import Model, Settings
+from verifier.properties import fault_smt
 from verifier.properties.context import CheckContext
 from verifier.properties.range_scan import RangeFinding, RangeScan, scan_and_prove
 from verifier.properties.smt_checks import check_progress_smt
@@ -98,6 +99,11 @@ def check_smt(ctx: CheckContext) -> Finding:
     return check_progress_smt(
         ctx, ID, explain=lambda state: _causes(ctx.model.settings, state) + tuple(blocked_reasons(ctx.bounds, state)),
         describe=_describe)
+
+
+def check_fault_smt(ctx: CheckContext) -> Finding:
+    """A bad release (model.faults.any) under the smt engine: see verifier/properties/fault_smt.py."""
+    return fault_smt.progress(ctx)
 
 
 def check_range(scan: RangeScan) -> RangeFinding:

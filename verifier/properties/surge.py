@@ -6,6 +6,7 @@ from verifier.counterexample import Counterexample
 from verifier.findings import Finding
 from verifier.format import plural
 from verifier.model.records import Model
+from verifier.properties import fault_smt
 from verifier.properties.context import CheckContext
 from verifier.properties.invariant import check_invariant
 from verifier.properties.range_scan import RangeFinding, RangeScan, replayed_actions, scan_and_prove
@@ -57,6 +58,11 @@ def check_smt(ctx: CheckContext) -> Finding:
         describe_violation=lambda state: f"{_run_or_start(counted(bounds, state))} at once, above {_allowed(ctx)}",
         holds_message=f"tasks running or starting never exceed {allowed}",
     )
+
+
+def check_fault_smt(ctx: CheckContext) -> Finding:
+    """A bad release (model.faults.any) under the smt engine: see verifier/properties/fault_smt.py."""
+    return fault_smt.surge(ctx)
 
 
 def check_range(scan: RangeScan) -> RangeFinding:
