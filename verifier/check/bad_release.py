@@ -13,18 +13,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
+import z3
+
 from verifier.explicit.fault_graph import explore_faults
-from verifier.fault_semantics import fault_bounds_of
+from verifier.fault_semantics import FaultBounds, FaultState, fault_bounds_of
 from verifier.findings import Finding
 from verifier.properties import PROPERTIES
 from verifier.properties.context import CheckContext
 from verifier.properties.fault_checks import FAULT_CHECKS
 from verifier.properties.fault_checks import capacity as unlimited_capacity
+from verifier.properties.fault_smt import answer_for
 from verifier.results import Engine, PropertyId, Status
+from verifier.smt.fault_encoding import invariant
 
 # Fault states per MiB a search holds: about 175 bytes each with their edges (measured at D = 20),
 # and the goal-reachability pass adds a few dozen more.
 FAULT_STATES_PER_MB = 3_000
+# Under `auto`, the fault graph is searched up to this many states (about half a second) and
+# the smt engine answers beyond: Z3 takes a few tenths of a second at any desired count.
+AUTO_FAULT_STATES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,8 @@ class BadRelease:
     findings: dict[PropertyId, Finding]
     states: int                          # fault states searched (0 under the smt engine)
     min_healthy_reachable: int | None    # the lowest healthy count of any reachable state, where known
+    engine: Engine = Engine.EXPLICIT     # the engine that answered
+    invariants: tuple[str, ...] = ()     # the smt engine's invariant of the fault states, written out
 
 
 def fault_budget(max_states: int, max_memory_mb: int | None) -> int:
@@ -41,15 +50,45 @@ def fault_budget(max_states: int, max_memory_mb: int | None) -> int:
     return max_states if max_memory_mb is None else min(max_states, max_memory_mb * FAULT_STATES_PER_MB)
 
 
-def check_bad_release(context: CheckContext, engine: Engine, max_states: int,
+def check_bad_release(context: CheckContext, requested: Engine, max_states: int,
                       max_memory_mb: int | None) -> BadRelease:
-    """Findings for the properties in `FAULT_CHECKS`, by the engine `verify` chose."""
+    """Findings for the properties in `FAULT_CHECKS`, by the engine asked for.
+
+    `auto` searches the fault graph while it stays small and hands a larger one
+    to the smt engine; the count model's choice says nothing about it, since a
+    bad release has many more states than the same deployment without one.
+    """
     model = context.model
-    if engine is Engine.EXPLICIT:
-        graph = explore_faults(fault_bounds_of(model.settings, model.faults), fault_budget(max_states, max_memory_mb))
-        findings = {pid: check(context, graph, max_states) for pid, check in FAULT_CHECKS.items()}
-        return BadRelease(findings, graph.states, graph.lowest_healthy if graph.complete else None)
-    return BadRelease({prop.ID: _by_smt(prop, context) for prop in PROPERTIES if prop.ID in FAULT_CHECKS}, 0, None)
+    fb = fault_bounds_of(model.settings, model.faults)
+    budget = fault_budget(max_states, max_memory_mb)
+    if requested is not Engine.SMT:
+        graph = explore_faults(fb, budget if requested is Engine.EXPLICIT else min(budget, AUTO_FAULT_STATES))
+        if graph.complete or requested is Engine.EXPLICIT:
+            findings = {pid: check(context, graph, max_states) for pid, check in FAULT_CHECKS.items()}
+            return BadRelease(findings, graph.states, graph.lowest_healthy if graph.complete else None)
+    findings = {prop.ID: _by_smt(prop, context) for prop in PROPERTIES if prop.ID in FAULT_CHECKS}
+    return BadRelease(findings, 0, answer_for(context).lowest_healthy, Engine.SMT, _written(fb))
+
+
+# How the invariant's phase tests read in a report.
+_PHASE_WORDS = (("Not(phase == 0)", "not deploying"), ("Not(phase == 1)", "not rolling back"),
+                ("phase == 0", "deploying"), ("phase == 1", "rolling back"), ("phase == 2", "FAILED"),
+                ("phase != 2", "never FAILED"), ("phase != 1", "never rolling back"))
+
+
+def _written(fb: FaultBounds) -> tuple[str, ...]:
+    """The fault invariant's conjuncts as a report shows them, at this model's numbers."""
+    z3.set_option(max_width=1_000_000, max_lines=1_000_000)   # one line per conjunct
+    shown = FaultState(*(z3.Int(name) for name in FaultState._fields))
+    lines = ["every count >= 0"]
+    for conjunct in invariant(fb, shown).children():
+        text = str(conjunct)
+        if text.endswith(" >= 0") and text[:-5] in FaultState._fields:
+            continue
+        for phase, words in _PHASE_WORDS:
+            text = text.replace(phase, words)
+        lines.append(text)
+    return tuple(lines)
 
 
 def _by_smt(prop: ModuleType, context: CheckContext) -> Finding:

@@ -125,7 +125,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
                               max_memory_mb=options.max_memory_mb)
         context = CheckContext(model, bounds, exploration, step_plan, ecs, options.max_states, estimate,
                                fault_run=faulty)
-        bad = _bad_release(context, engine, options)
+        bad = _bad_release(context, options)
         findings = tuple(_faulted(bad, prop.ID) or prop.check(context) for prop in PROPERTIES if prop.applies(model))
         states, invariants = (exploration.states if bad is None else bad.states), ()
         goal_unreachable = exploration.complete and goal_state(bounds) not in exploration
@@ -135,12 +135,14 @@ def verify(model: Model, options: Options = Options()) -> Result:
         context = CheckContext(model, bounds, None, step_plan, ecs, options.max_states, estimate,
                                smt=symbolic, timeout_ms=options.timeout_ms, fault_run=faulty)
         context = replace(context, invariant_proved=_inductive(context))
-        bad = _bad_release(context, engine, options)
+        bad = _bad_release(context, options)
         findings = tuple(_faulted(bad, prop.ID) or getattr(prop, "check_smt", prop.check)(context)
                          for prop in PROPERTIES if prop.applies(model))
         states = 0
         invariants = tuple(c.text for c in invariant(symbolic, state_vars("shown")))
     optimal = _optimal(deployment, options, ecs, goal_unreachable, say, model.name)
+    if bad is not None:   # the properties a bad release changes were answered over its own states
+        engine, states, invariants = bad.engine, bad.states, bad.invariants
     return Result(model, bounds, verdict_of(findings), findings, step_plan, ecs, optimal,
                   states, time.perf_counter() - started, engine, invariants, fault_run=faulty,
                   min_healthy_reachable=None if bad is None else bad.min_healthy_reachable)
@@ -160,13 +162,13 @@ def _fault_run(model: Model, ecs: EcsRun) -> FaultRun | None:
 
 # --- a bad release: progress, availability, surge and capacity come from its fault graph ----------
 
-def _bad_release(context: CheckContext, engine: Engine, options: Options) -> BadRelease | None:
+def _bad_release(context: CheckContext, options: Options) -> BadRelease | None:
     """The fault graph's findings where the release can fail (see `check.bad_release`), else None."""
     if not context.model.faults.any:
         return None
     say = options.progress or (lambda line: None)
     say(f"{context.model.name}: searching the states of the bad release")
-    return check_bad_release(context, engine, options.max_states, options.max_memory_mb)
+    return check_bad_release(context, Engine(options.engine), options.max_states, options.max_memory_mb)
 
 
 def _faulted(bad: BadRelease | None, property_id: str) -> Finding | None:
