@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from verifier.model.faults import FLAKY, Alarms, Breaker, Faults
+from verifier.model.faults import FLAKY, UNTIL_FIRST_HEALTHY, Alarms, Breaker, Faults
 from verifier.model.records import Settings
 from verifier.semantics import Bounds, Conditions, Term, bounds_of
 
@@ -66,6 +66,7 @@ class FaultState(NamedTuple):
     flaky_failed: int = 0  # failures of a flaky revision so far (its budget bounds them)
     owed: int = 0          # crash replacements ECS owes and has not launched yet
     launched: int = 0      # 1 once a new task has been launched: an alarm's clock has started
+    monitored: int = 0     # 1 once the breaker has stopped counting (breakerMonitoring: untilFirstHealthy)
 
     @property
     def healthy(self) -> int:
@@ -182,8 +183,13 @@ def trip_effect(fb: FaultBounds, s: FaultState, rollback: bool) -> FaultState:
     return s._replace(pending=0, phase=ROLLING_BACK if rollback else FAILED)
 
 
+def breaker_counts(fb: FaultBounds, s: FaultState) -> bool:
+    """Whether a failure in `s` counts toward the breaker's threshold (`s.monitored` a plain integer)."""
+    return fb.breaker is not None and s.phase == DEPLOYING and not s.monitored
+
+
 def _fail_effect(fb: FaultBounds, s: FaultState, r: int) -> FaultState:
-    counting = fb.breaker is not None and s.phase == DEPLOYING
+    counting = breaker_counts(fb, s)
     failures = s.failures + r if counting else s.failures
     moved = s._replace(pending=s.pending - r, failures=failures,
                        flaky_failed=s.flaky_failed + (r if fb.faults.new_revision == FLAKY else 0))
@@ -194,7 +200,10 @@ def _fail_effect(fb: FaultBounds, s: FaultState, r: int) -> FaultState:
 
 def _ready_effect(fb: FaultBounds, s: FaultState, r: int) -> FaultState:
     reset = fb.breaker is not None and fb.breaker.reset_on_healthy_task and s.phase == DEPLOYING
-    return s._replace(pending=s.pending - r, new=s.new + r, failures=0 if reset else s.failures)
+    # Under the other reading of AWS's pages the first healthy new task ends the monitoring for good.
+    done = fb.breaker is not None and s.phase == DEPLOYING and fb.faults.breaker_monitoring == UNTIL_FIRST_HEALTHY
+    return s._replace(pending=s.pending - r, new=s.new + r, failures=0 if reset else s.failures,
+                      monitored=1 if done else s.monitored)
 
 
 def _launch_old_effect(fb: FaultBounds, s: FaultState, k: int) -> FaultState:

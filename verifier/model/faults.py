@@ -29,6 +29,13 @@ THRESHOLD_TYPES = (BOUNDED_PERCENT, UNBOUNDED_PERCENT, COUNT)
 DEFAULT_THRESHOLD_PERCENT = 50
 DEFAULT_ALARM_DETECTION_SECONDS = 300
 
+# faults.breakerMonitoring: how long the circuit breaker counts failures. AWS's pages read two ways:
+# the API reference's resetOnHealthyTask (a healthy task sets the count back to 0, and counting goes
+# on) and the developer guide's two stages, after which the breaker reports MONITORING_COMPLETE.
+THROUGHOUT = "throughout"                 # the count goes on for the whole deployment (the default)
+UNTIL_FIRST_HEALTHY = "untilFirstHealthy"  # the first healthy new task ends the breaker's monitoring
+MONITORING = (THROUGHOUT, UNTIL_FIRST_HEALTHY)
+
 
 @dataclass(frozen=True, slots=True)
 class Faults:
@@ -39,6 +46,7 @@ class Faults:
     fail_after_seconds: int | None = None  # None: the model's healthCheckSeconds
     old_task_crashes: int = 0           # at most this many old healthy tasks crash while deploying
     alarm_detection_seconds: int = DEFAULT_ALARM_DETECTION_SECONDS
+    breaker_monitoring: str = THROUGHOUT
 
     @property
     def broken(self) -> bool:

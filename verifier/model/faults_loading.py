@@ -16,8 +16,10 @@ from verifier.model.faults import (
     DEFAULT_THRESHOLD_PERCENT,
     FLAKY,
     HEALTHY,
+    MONITORING,
     REVISIONS,
     THRESHOLD_TYPES,
+    THROUGHOUT,
     Alarms,
     Breaker,
     Faults,
@@ -28,7 +30,8 @@ from verifier.model.yamlsource import DocPath, Document
 DEPLOYMENT = ("service", "deploymentConfiguration")
 
 
-FAULT_KEYS = frozenset({"newRevision", "flakyFailures", "failAfterSeconds", "oldTaskCrashes", "alarmDetectionSeconds"})
+FAULT_KEYS = frozenset({"newRevision", "flakyFailures", "failAfterSeconds", "oldTaskCrashes", "alarmDetectionSeconds",
+                        "breakerMonitoring"})
 
 
 def faults_of(doc: Document, raw: Any, path: DocPath = ("faults",), also: AbstractSet[str] = frozenset()) -> Faults:
@@ -54,6 +57,8 @@ def faults_of(doc: Document, raw: Any, path: DocPath = ("faults",), also: Abstra
         old_task_crashes=count(doc, path + ("oldTaskCrashes",), section.get("oldTaskCrashes", 0)),
         alarm_detection_seconds=count(doc, path + ("alarmDetectionSeconds",),
                                       section.get("alarmDetectionSeconds", DEFAULT_ALARM_DETECTION_SECONDS)),
+        breaker_monitoring=choice(doc, path + ("breakerMonitoring",), section.get("breakerMonitoring", THROUGHOUT),
+                                  MONITORING),
     )
 
 

@@ -69,7 +69,8 @@ def counterexample_json(trace: Counterexample) -> dict[str, Any]:
 
 def fault_state_json(state: FaultState) -> dict[str, Any]:
     """A state of a bad release's trace: the four counts of every state, then what a bad release adds."""
-    return {**state._asdict(), "phase": PHASE_KEYS[state.phase], "launched": bool(state.launched)}
+    return {**state._asdict(), "phase": PHASE_KEYS[state.phase], "launched": bool(state.launched),
+            "monitored": bool(state.monitored)}
 
 
 PHASE_KEYS = {DEPLOYING: "deploying", ROLLING_BACK: "rolling_back", FAILED: "failed"}

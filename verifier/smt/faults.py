@@ -45,7 +45,7 @@ from verifier.fault_semantics import (
     initial_fault_state,
     is_goal,
 )
-from verifier.model.faults import FLAKY
+from verifier.model.faults import FLAKY, UNTIL_FIRST_HEALTHY
 from verifier.model.records import Model
 from verifier.results import Status
 from verifier.semantics import Term
@@ -287,6 +287,20 @@ def _availability(fb: FaultBounds, model: Model, lowest: int | None) -> FaultVer
                         "required", path, states)
 
 
+_NOT_ENCODED = ("the smt engine does not encode breakerMonitoring: untilFirstHealthy; check it with --engine "
+                "explicit, or a smaller desiredCount")
+
+
+def _stops_monitoring(fb: FaultBounds) -> bool:
+    """Whether the other reading of the breaker (monitoring ends at the first healthy task) can matter here.
+
+    The encoding counts every failure while deploying; where a new task can become
+    healthy and a breaker counts, that reading reaches other states, so no answer is given.
+    """
+    return (fb.breaker is not None and not fb.faults.broken
+            and fb.faults.breaker_monitoring == UNTIL_FIRST_HEALTHY)
+
+
 def check_fault_bound_smt(model: Model, timeout_ms: int, measure: Callable[[FaultState], Term], limit: int,
                           witness: tuple[Step, ...]) -> FaultVerdict:
     """Whether `measure` (tasks counted toward the maximum, or occupying slots) stays at most `limit` under faults.
@@ -295,6 +309,8 @@ def check_fault_bound_smt(model: Model, timeout_ms: int, measure: Callable[[Faul
     `witness` goes above it; unknown otherwise. `measure` works on plain and Z3 integers.
     """
     fb = fault_bounds_of(model.settings, model.faults)
+    if _stops_monitoring(fb):
+        return FaultVerdict(Status.UNKNOWN, _NOT_ENCODED)
     try:
         if not _invariant_inductive(fb, timeout_ms):
             return FaultVerdict(Status.UNKNOWN, "the invariant could not be proved inductive")
@@ -316,6 +332,9 @@ def check_fault_bound_smt(model: Model, timeout_ms: int, measure: Callable[[Faul
 def check_fault_smt(model: Model, timeout_ms: int) -> FaultSmtAnswer:
     """progress and availability of `model` under its faults, and the lowest healthy count any run reaches."""
     fb = fault_bounds_of(model.settings, model.faults)
+    if _stops_monitoring(fb):
+        reason = FaultVerdict(Status.UNKNOWN, _NOT_ENCODED)
+        return FaultSmtAnswer(reason, reason, None)
     try:
         inductive = _invariant_inductive(fb, timeout_ms)
         lowest: int | None = None
