@@ -84,4 +84,7 @@ def fault_section(result: Result) -> list[str]:
             f"<p>{escape(describe_fault_run(run, result.model.faults))}</p>"]
     body.append(fault_timeline(run, result.bounds, "fault-timeline",
                                "tasks by state over time in ECS's run with the model's faults"))
+    body.append("<p class=\"note\">In this chart the pending layer also holds the old tasks that the rollback "
+                "or a crash replacement launched (not healthy yet), and the stopping layer the new tasks "
+                "draining in the rollback; the table of the text and JSON reports has them apart.</p>")
     return body
