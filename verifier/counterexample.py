@@ -49,6 +49,8 @@ class Counterexample:
     times: tuple[int, ...] | None = None  # seconds at each state, for timed traces
     note: str = ""
     repeats: tuple[Repeat, ...] = ()   # one per RepeatStep in `actions`
+    # With cluster.instances: per state, one (old, stopping, pending, new) per instance in file order.
+    instances: tuple[tuple[tuple[int, int, int, int], ...], ...] = ()
 
 
 def step_count(trace: Counterexample) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from verifier.check.placement_verify import check_placement
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.bound import reachable_bound
 from verifier.explicit.explore import estimated_states, explore
@@ -92,6 +93,10 @@ def verify(model: Model, options: Options = Options()) -> Result:
     where a violation is still a real (replayed) counterexample.
     """
     started = time.perf_counter()
+    if model.placement is not None:   # instances, task sizes and host ports: the placement graph answers
+        placed = check_placement(model, _states_that_fit(options))
+        return Result(model, placed.bounds, verdict_of(placed.findings), placed.findings, placed.step_plan,
+                      placed.ecs, placed.optimal, placed.states, time.perf_counter() - started, Engine.EXPLICIT)
     deployment = deployment_of(model.settings)
     bounds = deployment.bounds
     say = options.progress or (lambda line: None)

@@ -7,6 +7,7 @@ and newlines escaped, so no input can add a line or send the terminal a command.
 
 from __future__ import annotations
 
+from verifier.check.placement_verify import NOT_SEARCHED
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
@@ -18,6 +19,7 @@ from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
+from verifier.reports.placement_text import LEGEND, layout_cell, placement_lines
 from verifier.results import Status
 from verifier.schedules.optimal import no_makespan_text
 from verifier.schedules.step_plan import shown_trace
@@ -35,12 +37,16 @@ def render(result: Result, timing: bool = True) -> str:
     if model.description:
         lines.append(f"  {model.description}")
     capacity = "unlimited" if bounds.capacity is None else plural(bounds.capacity, 'task slot')
+    if model.placement is not None:
+        capacity = "the instances below"
     lines += [
         f"  desiredCount {bounds.desired}: at least {bounds.min_healthy} healthy "
         f"(minimumHealthyPercent {bounds.min_healthy_percent}), at most {plural(bounds.max_tasks, 'task')} "
         f"(maximumPercent {bounds.max_percent}), capacity {capacity}",
-        "",
     ]
+    if model.placement is not None:
+        lines += placement_lines(model.placement)
+    lines.append("")
     width = max(len(f.property_id) for f in result.findings)
     said: set[str] = set()  # advice shared by several findings is printed once
     for finding in result.findings:
@@ -68,6 +74,10 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
         when = [f"{trace.times[index]} s"] if trace.times is not None else []
         rows.append([str(index)] + when + [action, str(state.old), str(state.stopping),
                                            str(state.pending), str(state.new)])
+        if trace.instances:
+            rows[-1].append(layout_cell(trace.instances[index]))
+    if trace.instances:
+        columns.append("instances")
     widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
     action_column = columns.index("action")
 
@@ -79,13 +89,16 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
     if len(shown) > MAX_TRACE_ROWS:
         half = MAX_TRACE_ROWS // 2
         shown = shown[:half] + [f"... {len(shown) - 2 * half} more rows (--format json has them all)"] + shown[-half:]
-    return [indent + line(columns)] + [indent + row for row in shown]
+    legend = [indent + LEGEND] if trace.instances else []
+    return [indent + line(columns)] + [indent + row for row in shown] + legend
 
 
 def _schedules(result: Result) -> list[str]:
     plan, ecs, optimal = result.step_plan, result.ecs, result.optimal
     lines = []
-    if plan.certificate and plan.complete and plan.min_steps is None:
+    if result.model.placement is not None:
+        lines.append(f"    fewest steps     {NOT_SEARCHED}")
+    elif plan.certificate and plan.complete and plan.min_steps is None:
         lines.append("    fewest steps     none: no step plan finishes the deployment")
         lines.append(f"      certificate: {plan.certificate}")
     elif plan.certificate:
@@ -122,7 +135,9 @@ def _schedules(result: Result) -> list[str]:
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
     lines += trace_table(ecs.trace, indent="      ")
-    if optimal.makespan_seconds is not None:
+    if result.model.placement is not None:
+        lines.append(f"    optimal timed    {NOT_SEARCHED}")
+    elif optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
     else:

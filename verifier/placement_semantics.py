@@ -1,0 +1,204 @@
+"""The per-instance rules of docs/semantics.md#placement, defined once: guards, unit moves, ECS's choices.
+
+A placement state (a `Layout`) is one (old, stopping, pending, new) count per
+instance, in file order; the count state of verifier/semantics.py is its sum,
+and every rule there applies to the sum unchanged. What this module adds is
+where each task is: a task is placed only where the instance's CPU, memory,
+host ports and distinctInstance still hold, and a stopping task keeps all of
+them until it is gone. Each move here is one task on one instance, so the
+explorer's graph has one edge per choice of instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from verifier.format import plural
+from verifier.model.placement import Placement
+from verifier.semantics import LAUNCH, STOP, Action, Bounds, State, blocked_reasons
+
+# (old, stopping, pending, new) on one instance, and one of those per instance.
+Slot: TypeAlias = tuple[int, int, int, int]
+Layout: TypeAlias = tuple[Slot, ...]
+
+OLD, NEW = "old", "new"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedAction(Action):
+    """One unit move on one instance (0-based here, numbered from 1 wherever a person reads it)."""
+
+    instance: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.name} on instance {self.instance + 1}"
+
+
+def total(layout: Layout) -> State:
+    """The count state: the sums over every instance."""
+    return State(*(sum(slot[k] for slot in layout) for k in range(4)))
+
+
+def tasks_on(slot: Slot) -> int:
+    """Tasks of the service on one instance, stopping ones included (they hold their resources)."""
+    return sum(slot)
+
+
+def canonical(placement: Placement, layout: Layout) -> Layout:
+    """Each group's per-instance counts sorted (largest first): identical instances are interchangeable,
+    so two layouts that differ only by renumbering them have the same futures. This is exact."""
+    parts: list[Slot] = []
+    for first, last in placement.group_spans:
+        parts += sorted(layout[first:last], reverse=True)
+    return tuple(parts)
+
+
+def free_resources(placement: Placement, layout: Layout, index: int) -> tuple[int, int]:
+    """(CPU units, MiB) still free on instance `index`: reservations and stopping tasks hold theirs."""
+    group = placement.instances[index]
+    old, stopping, pending, new = layout[index]
+    olds, news = old + stopping, pending + new
+    cpu = group.free_cpu - olds * placement.old_task.cpu - news * placement.task.cpu
+    memory = group.free_memory - olds * placement.old_task.memory - news * placement.task.memory
+    return cpu, memory
+
+
+def fit_problem(placement: Placement, layout: Layout, index: int, revision: str = NEW) -> str | None:
+    """Why one more task of `revision` cannot go on instance `index`, in plain words; None when it fits."""
+    size = placement.task if revision == NEW else placement.old_task
+    slot = layout[index]
+    number = index + 1
+    if placement.distinct_instance and tasks_on(slot) >= 1:
+        return f"instance {number} already holds a task of the service (distinctInstance)"
+    for port in size.host_ports:
+        holders = ((slot[0] + slot[1]) * (port in placement.old_task.host_ports)
+                   + (slot[2] + slot[3]) * (port in placement.task.host_ports))
+        if holders:
+            return f"instance {number} already holds port {port}"
+    cpu, memory = free_resources(placement, layout, index)
+    if size.memory > memory:
+        return f"instance {number} has {memory} MiB free, the {revision} task needs {size.memory}"
+    if size.cpu > cpu:
+        return f"instance {number} has {cpu} CPU units free, the {revision} task needs {size.cpu}"
+    return None
+
+
+def fits(placement: Placement, layout: Layout, index: int, revision: str = NEW) -> bool:
+    return fit_problem(placement, layout, index, revision) is None
+
+
+def _changed(layout: Layout, index: int, delta: Slot) -> Layout:
+    slot = layout[index]
+    moved = (slot[0] + delta[0], slot[1] + delta[1], slot[2] + delta[2], slot[3] + delta[3])
+    return layout[:index] + (moved,) + layout[index + 1:]
+
+
+# The four unit moves, each a guard over (bounds, layout, instance) and an effect.
+def can_stop(bounds: Bounds, layout: Layout, index: int) -> bool:
+    return layout[index][0] >= 1 and STOP.enabled(bounds, total(layout), 1)
+
+
+def can_launch(placement: Placement, bounds: Bounds, layout: Layout, index: int) -> bool:
+    return LAUNCH.enabled(bounds, total(layout), 1) and fits(placement, layout, index)
+
+
+def can_ready(layout: Layout, index: int) -> bool:
+    return layout[index][2] >= 1
+
+
+def can_gone(layout: Layout, index: int) -> bool:
+    return layout[index][1] >= 1
+
+
+EFFECTS: dict[str, Slot] = {"stop": (-1, 1, 0, 0), "launch": (0, 0, 1, 0), "ready": (0, 0, -1, 1),
+                            "gone": (0, -1, 0, 0)}
+
+
+def moved(layout: Layout, action: PlacedAction) -> Layout:
+    return _changed(layout, action.instance, EFFECTS[action.name])
+
+
+def moves(placement: Placement, bounds: Bounds, layout: Layout) -> Iterator[tuple[PlacedAction, Layout]]:
+    """Every enabled unit move and the layout it leads to (not yet canonical)."""
+    stop_ok = STOP.enabled(bounds, total(layout), 1)
+    launch_ok = LAUNCH.enabled(bounds, total(layout), 1)
+    for index, slot in enumerate(layout):
+        enabled = (("stop", stop_ok and slot[0] >= 1),
+                   ("launch", launch_ok and fits(placement, layout, index)),
+                   ("ready", slot[2] >= 1), ("gone", slot[1] >= 1))
+        for name, ok in enabled:
+            if ok:
+                action = PlacedAction(name, 1, index)
+                yield action, moved(layout, action)
+
+
+def is_goal(bounds: Bounds, layout: Layout) -> bool:
+    return total(layout) == State(0, 0, 0, bounds.desired)
+
+
+def _zone_tasks(placement: Placement, layout: Layout) -> dict[str, int]:
+    tasks: dict[str, int] = {}
+    for group, slot in zip(placement.instances, layout, strict=True):
+        tasks[group.zone] = tasks.get(group.zone, 0) + tasks_on(slot)
+    return tasks
+
+
+def spread_choice(placement: Placement, layout: Layout, revision: str = NEW) -> int | None:
+    """Where ECS's spread puts one more task: the instance that fits with the fewest tasks of the service,
+    ties to the zone with the fewest, then the lowest index; None when none fits."""
+    zones = _zone_tasks(placement, layout)
+    fitting = [i for i in range(len(layout)) if fits(placement, layout, i, revision)]
+    return min(fitting, default=None,
+               key=lambda i: (tasks_on(layout[i]), zones[placement.instances[i].zone], i))
+
+
+def binpack_choice(placement: Placement, layout: Layout) -> int | None:
+    """Where ECS's binpack puts one more new task: the instance that fits with the least free memory
+    (reservations and stopping tasks included), ties to the lowest index; None when none fits."""
+    fitting = [i for i in range(len(layout)) if fits(placement, layout, i)]
+    return min(fitting, default=None, key=lambda i: (free_resources(placement, layout, i)[1], i))
+
+
+def stop_choice(layout: Layout) -> int | None:
+    """Which old task ECS stops: on the instance with the most tasks of the service (no zone tie-break),
+    ties to the lowest index; None when no old task runs."""
+    holding = [i for i, slot in enumerate(layout) if slot[0] >= 1]
+    return min(holding, default=None, key=lambda i: (-tasks_on(layout[i]), i))
+
+
+def initial_layout(placement: Placement, desired: int) -> tuple[Layout, str | None]:
+    """The D old tasks placed one at a time by spread (whatever the strategy), and, when one does not
+    fit, why (the layout then holds the ones that did)."""
+    layout: Layout = tuple((0, 0, 0, 0) for _ in placement.instances)
+    for placed in range(desired):
+        index = spread_choice(placement, layout, OLD)
+        if index is None:
+            reasons = "; ".join(filter(None, (fit_problem(placement, layout, i, OLD) for i in range(len(layout)))))
+            return layout, (f"only {plural(placed, 'old task')} of {desired} fit on the instances: {reasons}")
+        layout = _changed(layout, index, (1, 0, 0, 0))
+    return layout, None
+
+
+def blocked_sentences(placement: Placement, bounds: Bounds, layout: Layout) -> list[str]:
+    """Why no scheduler move is enabled in `layout`: the count rules' reasons, and where the count rules
+    would allow a launch, the reason each instance refuses the new task."""
+    state = total(layout)
+    reasons = [reason for reason in blocked_reasons(bounds, state)
+               if not reason.startswith("no task is pending")]
+    if LAUNCH.enabled(bounds, state, 1):
+        reasons += [problem for i in range(len(layout)) if (problem := fit_problem(placement, layout, i))]
+    if state.pending == 0 and state.stopping == 0:
+        reasons.append("no task is pending or stopping, so no event will change this")
+    return reasons
+
+
+def describe_layout(layout: Layout) -> str:
+    """Each instance's counts, numbered from 1: 'instance 1: 1 old, 1 new; ...' (empty ones left out)."""
+    parts = []
+    for index, (old, stopping, pending, new) in enumerate(layout):
+        counts = [f"{value} {name}" for value, name in ((old, "old"), (stopping, "stopping"),
+                                                         (pending, "pending"), (new, "new")) if value]
+        parts.append(f"instance {index + 1}: {', '.join(counts) if counts else 'empty'}")
+    return "; ".join(parts)
