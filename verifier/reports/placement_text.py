@@ -36,7 +36,8 @@ def placement_lines(placement: Placement) -> list[str]:
         zone = f", zone {terminal(group.zone)}" if group.zone else ""
         reserved = (f", {group.reserved_cpu} CPU units and {group.reserved_memory} MiB reserved"
                     if group.reserved_cpu or group.reserved_memory else "")
-        lines.append(f"  {numbers}{kind}: {group.cpu} CPU units, {group.memory} MiB each{reserved}{zone}")
+        each = " each" if group.count > 1 else ""
+        lines.append(f"  {numbers}{kind}: {group.cpu} CPU units, {group.memory} MiB{each}{reserved}{zone}")
         first += group.count
     lines.append(f"  new task: {_size(placement.task)}")
     if placement.old_task != placement.task:
