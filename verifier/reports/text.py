@@ -135,9 +135,7 @@ def _schedules(result: Result) -> list[str]:
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
     lines += trace_table(ecs.trace, indent="      ")
-    if result.model.placement is not None:
-        lines.append(f"    optimal timed    {NOT_SEARCHED}")
-    elif optimal.makespan_seconds is not None:
+    if optimal.makespan_seconds is not None:
         when = "; ".join(f"at {d.second} s {d}" for d in optimal.schedule) or "nothing to do"
         lines.append(f"    optimal timed    {duration(optimal.makespan_seconds)}: {when}")
     else:
