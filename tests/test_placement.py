@@ -410,3 +410,14 @@ def test_json_states_carry_instances_and_text_numbers_them_from_1():
     text = run_in_process("verify", MODELS / "placement-static-port-one-spare.yaml")
     assert text.code == 0
     assert "launch on instance 5" in text.out and "1:O 2:O 3:O 4:O 5:p" in text.out
+
+
+def test_what_is_not_searched_over_instances_is_refused_or_said():
+    # suggest's closed forms know slots, not instances: it refuses rather than answer for another model.
+    refused = run_in_process("suggest", MODELS / "placement-static-port-no-spare.yaml")
+    assert refused.code == 2 and "suggest does not search fixes over cluster.instances" in refused.err
+    smt = run_in_process("verify", "--engine", "smt", MODELS / "placement-static-port-no-spare.yaml")
+    assert smt.code == 2 and "explicit engine only" in smt.err
+    small = run_in_process("verify", "--max-states", "10", MODELS / "placement-unlucky-risk.yaml")
+    assert small.code == 3 and "raise it with --max-states" in small.out
+    assert "fewest steps     not searched with cluster.instances" in small.out

@@ -60,6 +60,9 @@ def run_verify(args: argparse.Namespace) -> int:
         if model.desired_range is not None and args.engine == "explicit":
             raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
                              "--engine explicit checks one desiredCount (drop --engine, or give --desired)")
+        if model.placement is not None and args.engine == "smt":
+            raise UsageError(f"{model.name}: cluster.instances are checked by the explicit engine only "
+                             "(drop --engine smt)")
         results.append(check_model(with_check_flags(model, flags), options))
         if progress:
             sys.stderr.write("\r\033[K")
@@ -79,7 +82,12 @@ def run_suggest(args: argparse.Namespace) -> int:
     from verifier.check.suggest import suggest
     from verifier.reports.json_output import suggestion_json
     from verifier.reports.text import render_suggestion
-    pairs = [(suggest(model, args.solver_timeout * 1000), spec) for model, spec in models_and_specs(args)]
+    given = models_and_specs(args)
+    for model, _ in given:
+        if model.placement is not None:
+            raise UsageError(f"{model.name}: suggest does not search fixes over cluster.instances yet; "
+                             "'rollproof verify' shows what blocks the deployment on each instance")
+    pairs = [(suggest(model, args.solver_timeout * 1000), spec) for model, spec in given]
     results = [result for result, _ in pairs]
     if args.format == "json":
         documents = [suggestion_json(result) for result in results]
