@@ -38,7 +38,13 @@ class PlacedAction(Action):
 
 def total(layout: Layout) -> State:
     """The count state: the sums over every instance."""
-    return State(*(sum(slot[k] for slot in layout) for k in range(4)))
+    old = stopping = pending = new = 0
+    for slot in layout:
+        old += slot[0]
+        stopping += slot[1]
+        pending += slot[2]
+        new += slot[3]
+    return State(old, stopping, pending, new)
 
 
 def tasks_on(slot: Slot) -> int:
@@ -49,8 +55,11 @@ def tasks_on(slot: Slot) -> int:
 def canonical(placement: Placement, layout: Layout) -> Layout:
     """Each group's per-instance counts sorted (largest first): identical instances are interchangeable,
     so two layouts that differ only by renumbering them have the same futures. This is exact."""
+    spans = placement.group_spans
+    if len(spans) == 1:
+        return tuple(sorted(layout, reverse=True))
     parts: list[Slot] = []
-    for first, last in placement.group_spans:
+    for first, last in spans:
         parts += sorted(layout[first:last], reverse=True)
     return tuple(parts)
 
@@ -65,28 +74,44 @@ def free_resources(placement: Placement, layout: Layout, index: int) -> tuple[in
     return cpu, memory
 
 
-def fit_problem(placement: Placement, layout: Layout, index: int, revision: str = NEW) -> str | None:
-    """Why one more task of `revision` cannot go on instance `index`, in plain words; None when it fits."""
-    size = placement.task if revision == NEW else placement.old_task
-    slot = layout[index]
-    number = index + 1
-    if placement.distinct_instance and tasks_on(slot) >= 1:
-        return f"instance {number} already holds a task of the service (distinctInstance)"
+def _refusal(placement: Placement, slot: Slot, index: int, revision: str) -> tuple[str, int, int] | None:
+    """The first rule that one more task of `revision` on this instance would break, with its numbers
+    (rule, port or free amount, amount needed); None when it fits. The one definition of the rules."""
+    new_task, old_task = placement.task, placement.old_task
+    size = new_task if revision == NEW else old_task
+    olds, news = slot[0] + slot[1], slot[2] + slot[3]
+    if placement.distinct_instance and olds + news >= 1:
+        return ("distinct", 0, 0)
     for port in size.host_ports:
-        holders = ((slot[0] + slot[1]) * (port in placement.old_task.host_ports)
-                   + (slot[2] + slot[3]) * (port in placement.task.host_ports))
-        if holders:
-            return f"instance {number} already holds port {port}"
-    cpu, memory = free_resources(placement, layout, index)
+        if (olds and port in old_task.host_ports) or (news and port in new_task.host_ports):
+            return ("port", port, 0)
+    group = placement.instances[index]
+    memory = group.memory - group.reserved_memory - olds * old_task.memory - news * new_task.memory
     if size.memory > memory:
-        return f"instance {number} has {memory} MiB free, the {revision} task needs {size.memory}"
+        return ("memory", memory, size.memory)
+    cpu = group.cpu - group.reserved_cpu - olds * old_task.cpu - news * new_task.cpu
     if size.cpu > cpu:
-        return f"instance {number} has {cpu} CPU units free, the {revision} task needs {size.cpu}"
+        return ("cpu", cpu, size.cpu)
     return None
 
 
 def fits(placement: Placement, layout: Layout, index: int, revision: str = NEW) -> bool:
-    return fit_problem(placement, layout, index, revision) is None
+    return _refusal(placement, layout[index], index, revision) is None
+
+
+def fit_problem(placement: Placement, layout: Layout, index: int, revision: str = NEW) -> str | None:
+    """Why one more task of `revision` cannot go on instance `index`, in plain words; None when it fits."""
+    refused = _refusal(placement, layout[index], index, revision)
+    if refused is None:
+        return None
+    rule, have, need = refused
+    number = index + 1
+    if rule == "distinct":
+        return f"instance {number} already holds a task of the service (distinctInstance)"
+    if rule == "port":
+        return f"instance {number} already holds port {have}"
+    unit = "MiB" if rule == "memory" else "CPU units"
+    return f"instance {number} has {have} {unit} free, the {revision} task needs {need}"
 
 
 def _changed(layout: Layout, index: int, delta: Slot) -> Layout:
@@ -120,18 +145,36 @@ def moved(layout: Layout, action: PlacedAction) -> Layout:
     return _changed(layout, action.instance, EFFECTS[action.name])
 
 
-def moves(placement: Placement, bounds: Bounds, layout: Layout) -> Iterator[tuple[PlacedAction, Layout]]:
-    """Every enabled unit move and the layout it leads to (not yet canonical)."""
-    stop_ok = STOP.enabled(bounds, total(layout), 1)
-    launch_ok = LAUNCH.enabled(bounds, total(layout), 1)
+def unit_moves(placement: Placement, bounds: Bounds, layout: Layout,
+               skip_twins: bool = False) -> Iterator[tuple[str, int, Layout]]:
+    """Every enabled unit move, as (name, instance, layout it leads to); the explorer's inner loop.
+
+    `skip_twins`: for a canonical layout, an instance with the same counts as the one before it in
+    its group has the same moves up to renumbering, so only the first of them is tried.
+    """
+    state = total(layout)
+    stop_ok = STOP.enabled(bounds, state, 1)
+    launch_ok = LAUNCH.enabled(bounds, state, 1)
+    instances = placement.instances
     for index, slot in enumerate(layout):
-        enabled = (("stop", stop_ok and slot[0] >= 1),
-                   ("launch", launch_ok and fits(placement, layout, index)),
-                   ("ready", slot[2] >= 1), ("gone", slot[1] >= 1))
-        for name, ok in enabled:
-            if ok:
-                action = PlacedAction(name, 1, index)
-                yield action, moved(layout, action)
+        if skip_twins and index and slot == layout[index - 1] and instances[index] is instances[index - 1]:
+            continue
+        old, stopping, pending, new = slot
+        before, after = layout[:index], layout[index + 1:]
+        if old and stop_ok:
+            yield "stop", index, before + ((old - 1, stopping + 1, pending, new),) + after
+        if launch_ok and _refusal(placement, slot, index, NEW) is None:
+            yield "launch", index, before + ((old, stopping, pending + 1, new),) + after
+        if pending:
+            yield "ready", index, before + ((old, stopping, pending - 1, new + 1),) + after
+        if stopping:
+            yield "gone", index, before + ((old, stopping - 1, pending, new),) + after
+
+
+def moves(placement: Placement, bounds: Bounds, layout: Layout) -> Iterator[tuple[PlacedAction, Layout]]:
+    """Every enabled unit move on numbered instances and the layout it leads to (not canonical)."""
+    for name, index, after in unit_moves(placement, bounds, layout):
+        yield PlacedAction(name, 1, index), after
 
 
 def is_goal(bounds: Bounds, layout: Layout) -> bool:

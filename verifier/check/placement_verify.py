@@ -21,6 +21,14 @@ from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import Bounds, deployment_of
 
 NOT_SEARCHED = "not searched with cluster.instances"
+# A placement search holds about 1.4 KiB per layout (the layout, its successors and, for progress,
+# its predecessors), measured on a 4-instance model: this many layouts per MiB of the memory budget.
+PLACEMENT_STATES_PER_MB = 600
+
+
+def placement_budget(max_states: int, max_memory_mb: int | None) -> int:
+    """The layouts a search may visit: the state budget, or fewer where the memory budget ends it first."""
+    return max_states if max_memory_mb is None else min(max_states, max_memory_mb * PLACEMENT_STATES_PER_MB)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from verifier.check.placement_verify import check_placement
+from verifier.check.placement_verify import check_placement, placement_budget
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.bound import reachable_bound
 from verifier.explicit.explore import estimated_states, explore
@@ -94,7 +94,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
     """
     started = time.perf_counter()
     if model.placement is not None:   # instances, task sizes and host ports: the placement graph answers
-        placed = check_placement(model, _states_that_fit(options))
+        placed = check_placement(model, placement_budget(options.max_states, options.max_memory_mb))
         return Result(model, placed.bounds, verdict_of(placed.findings), placed.findings, placed.step_plan,
                       placed.ecs, placed.optimal, placed.states, time.perf_counter() - started, Engine.EXPLICIT)
     deployment = deployment_of(model.settings)

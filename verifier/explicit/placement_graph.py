@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from verifier.counterexample import Counterexample
 from verifier.model.placement import Placement
-from verifier.placement_semantics import Layout, PlacedAction, canonical, is_goal, moves, total
+from verifier.placement_semantics import Layout, PlacedAction, canonical, is_goal, moves, total, unit_moves
 from verifier.semantics import Bounds
 
 
@@ -51,7 +51,7 @@ def explore_placement(placement: Placement, bounds: Bounds, initial: Layout, max
     complete = True
     while queue:
         layout = queue.popleft()
-        following = tuple(dict.fromkeys(key(after) for _, after in moves(placement, bounds, layout)))
+        following = tuple(dict.fromkeys(key(after) for _, _, after in unit_moves(placement, bounds, layout, reduce)))
         successors[layout] = following
         for after in following:
             if after not in parents:

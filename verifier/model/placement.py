@@ -7,7 +7,7 @@ in file order: groups in order, instances within a group in order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SPREAD = "spread"
 BINPACK = "binpack"
@@ -52,16 +52,15 @@ class Placement:
     distinct_instance: bool = False
     strategy: str = SPREAD         # what ECS's own run does
 
-    @property
-    def instances(self) -> tuple[InstanceGroup, ...]:
-        """One entry per instance, in file order (an instance's group stands for it)."""
-        return tuple(group for group in self.groups for _ in range(group.count))
+    # Derived once (searches read them per state): one group per instance in file order, and the
+    # [first, last) instance indices of each group.
+    instances: tuple[InstanceGroup, ...] = field(init=False, compare=False, repr=False)
+    group_spans: tuple[tuple[int, int], ...] = field(init=False, compare=False, repr=False)
 
-    @property
-    def group_spans(self) -> tuple[tuple[int, int], ...]:
-        """[first, last) instance indices of each group, in file order."""
+    def __post_init__(self) -> None:
         spans, first = [], 0
         for group in self.groups:
             spans.append((first, first + group.count))
             first += group.count
-        return tuple(spans)
+        object.__setattr__(self, "instances", tuple(g for g in self.groups for _ in range(g.count)))
+        object.__setattr__(self, "group_spans", tuple(spans))

@@ -34,8 +34,8 @@ class PlacementContext:
     @property
     def placement_advice(self) -> str:
         return (f"the placement search stopped at its budget of {self.max_states:,} states; raise it with "
-                "--max-states, or describe fewer instances or tasks (identical instances in one group "
-                "are searched once)")
+                "--max-states and --max-memory-mb (about 1.7 MiB per thousand states), or describe fewer "
+                "instances or tasks (identical instances in one group are searched once)")
 
 
 def placement_findings(ctx: PlacementContext) -> tuple[Finding, ...]:
