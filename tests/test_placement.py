@@ -421,3 +421,32 @@ def test_what_is_not_searched_over_instances_is_refused_or_said():
     small = run_in_process("verify", "--max-states", "10", MODELS / "placement-unlucky-risk.yaml")
     assert small.code == 3 and "raise it with --max-states" in small.out
     assert "fewest steps     not searched with cluster.instances" in small.out
+
+
+def test_a_search_cut_short_still_reports_a_dead_end_it_met():
+    # Dead ends are final whatever is left unexplored; any other stuck state needs the whole graph.
+    from verifier.explicit.placement_graph import explore_placement as explore
+    from verifier.properties.placement_checks import PlacementContext, placement_findings
+    from verifier.schedules.ecs_placement import simulate_placement
+    from verifier.semantics import deployment_of
+    model = _model("placement-unlucky-risk")
+    pl, deployment = model.placement, deployment_of(model.settings)
+    start, _ = initial_layout(pl, 3)
+    ecs = simulate_placement(pl, deployment, start)
+    seen = set()
+    for budget in range(2, 40):
+        graph = explore(pl, deployment.bounds, start, budget)
+        if graph.complete:
+            break
+        progress = _finding(SimpleResult(placement_findings(
+            PlacementContext(model, deployment.bounds, graph, None, ecs, budget))), "progress")
+        seen.add(progress.status)
+        if progress.status is Status.VIOLATED:
+            end = progress.counterexample.instances[-1]
+            assert list(_oracle_moves(pl, 3, 3, 4, end)) == []   # L = 3, U = floor(3 * 1.5) = 4
+    assert seen == {Status.UNKNOWN, Status.VIOLATED}
+
+
+class SimpleResult:
+    def __init__(self, findings):
+        self.findings = findings

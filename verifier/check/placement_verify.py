@@ -21,14 +21,17 @@ from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import Bounds, deployment_of
 
 NOT_SEARCHED = "not searched with cluster.instances"
-# A placement search holds about 1.4 KiB per layout (the layout, its successors and, for progress,
-# its predecessors), measured on a 4-instance model: this many layouts per MiB of the memory budget.
-PLACEMENT_STATES_PER_MB = 600
+# Bytes a placement search holds per layout: the layout, its successors and, for progress, its
+# predecessors, growing with the instances (measured: about 1.4 KiB at 4 instances, 3.2 KiB at 10).
+BYTES_PER_LAYOUT = 400
+BYTES_PER_LAYOUT_PER_INSTANCE = 300
 
 
-def placement_budget(max_states: int, max_memory_mb: int | None) -> int:
+def placement_budget(max_states: int, max_memory_mb: int | None, instances: int) -> int:
     """The layouts a search may visit: the state budget, or fewer where the memory budget ends it first."""
-    return max_states if max_memory_mb is None else min(max_states, max_memory_mb * PLACEMENT_STATES_PER_MB)
+    if max_memory_mb is None:
+        return max_states
+    return min(max_states, max_memory_mb * 2**20 // (BYTES_PER_LAYOUT + BYTES_PER_LAYOUT_PER_INSTANCE * instances))
 
 
 @dataclass(frozen=True, slots=True)

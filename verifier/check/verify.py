@@ -94,7 +94,8 @@ def verify(model: Model, options: Options = Options()) -> Result:
     """
     started = time.perf_counter()
     if model.placement is not None:   # instances, task sizes and host ports: the placement graph answers
-        placed = check_placement(model, placement_budget(options.max_states, options.max_memory_mb))
+        budget = placement_budget(options.max_states, options.max_memory_mb, len(model.placement.instances))
+        placed = check_placement(model, budget)
         return Result(model, placed.bounds, verdict_of(placed.findings), placed.findings, placed.step_plan,
                       placed.ecs, placed.optimal, placed.states, time.perf_counter() - started, Engine.EXPLICIT)
     deployment = deployment_of(model.settings)

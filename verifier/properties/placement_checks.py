@@ -16,7 +16,7 @@ from verifier.explicit.placement_graph import PlacementGraph, concrete_trace, go
 from verifier.findings import Finding
 from verifier.format import duration, plural
 from verifier.model.records import Model
-from verifier.placement_semantics import blocked_sentences, describe_layout, total
+from verifier.placement_semantics import blocked_sentences, describe_layout, is_goal, total
 from verifier.results import PropertyId, Status
 from verifier.schedules.ecs_controller import EcsRun
 from verifier.semantics import Bounds, State, counted
@@ -34,7 +34,7 @@ class PlacementContext:
     @property
     def placement_advice(self) -> str:
         return (f"the placement search stopped at its budget of {self.max_states:,} states; raise it with "
-                "--max-states and --max-memory-mb (about 1.7 MiB per thousand states), or describe fewer "
+                "--max-states and --max-memory-mb (each state holds a few KiB), or describe fewer "
                 "instances or tasks (identical instances in one group are searched once)")
 
 
@@ -96,11 +96,16 @@ def _progress(ctx: PlacementContext) -> Finding:
     assert placement is not None  # placement checks run only for models with cluster.instances
     if graph is None:
         return _no_start(ctx, PropertyId.PROGRESS)
-    if not graph.complete:
-        return Finding(PropertyId.PROGRESS, Status.UNKNOWN, f"the {graph.states:,} placements explored are not "
-                       "all that are reachable", details=(ctx.placement_advice,))
-    finishing = goal_reachers(graph, bounds)
-    stuck = next((layout for layout in graph.parents if layout not in finishing), None)
+    if graph.complete:
+        finishing = goal_reachers(graph, bounds)
+        stuck = next((layout for layout in graph.parents if layout not in finishing), None)
+    else:   # cut short: only a dead end already met is evidence (nothing moves there, ever)
+        stuck = next((layout for layout, following in graph.successors.items()
+                      if not following and not is_goal(bounds, layout)), None)
+        if stuck is None:
+            return Finding(PropertyId.PROGRESS, Status.UNKNOWN, f"no dead end among the {graph.states:,} "
+                           "placements explored, but they are not all that are reachable",
+                           details=(ctx.placement_advice,))
     if stuck is None:
         reachable = plural(graph.states, "reachable placement")
         return Finding(PropertyId.PROGRESS, Status.HOLDS, f"each of the {reachable} can still finish the deployment")
