@@ -450,3 +450,42 @@ def test_a_search_cut_short_still_reports_a_dead_end_it_met():
 class SimpleResult:
     def __init__(self, findings):
         self.findings = findings
+
+
+def test_binpack_run_packs_new_tasks_and_stops_from_the_fullest_instance(tmp_path):
+    # Two instances of 2048 MiB, one old task of 512 MiB each (spread), D = 2, 100/200: U - counted = 2
+    # launches at 0 s. Binpack: both have 1536 MiB free, tie -> instance 1 (1024 left), then instance 1
+    # again (1024 < 1536). Healthy at 150 s; 2 + 2 - 2 = 2 stops: instance 1 holds 3 tasks -> its old one
+    # first, then instance 2's (the only old task left); gone at 450 s. Spread would use instance 2.
+    text = """\
+    service:
+      desiredCount: 2
+    cluster:
+      instances:
+        - {count: 2, cpu: 2048, memory: 2048}
+    task: {cpu: 256, memory: 512}
+    placement: {strategy: STRATEGY}
+    """
+    runs = {}
+    for strategy in ("binpack", "spread"):
+        result = verify(load_model(_write(tmp_path, text.replace("STRATEGY", strategy))))
+        runs[strategy] = [str(a) for a in result.ecs.trace.actions if a.name in ("launch", "stop")]
+        assert result.ecs.makespan_seconds == 450
+    assert runs["binpack"] == ["launch on instance 1", "launch on instance 1", "stop on instance 1",
+                               "stop on instance 2"]
+    # spread: tie -> instance 1, then instance 2 (1 task against 2); stops: both hold 2, lowest first.
+    assert runs["spread"] == ["launch on instance 1", "launch on instance 2", "stop on instance 1",
+                              "stop on instance 2"]
+
+
+def test_a_stricter_requirement_is_checked_over_instances(tmp_path):
+    # min 50 allows 2 stops at once (L = 2), but minHealthy 3: the second stop leaves 2 healthy.
+    # Shortest counterexample: stop, stop (2 moves); the oracle allows both moves.
+    path = MODELS / "placement-static-port-no-spare-min50.yaml"
+    model = load_model(_write(tmp_path, path.read_text().split("expect:")[0] + "requirements:\n  minHealthy: 3\n"))
+    availability = _finding(verify(model), "availability")
+    assert availability.status is Status.VIOLATED
+    trace = availability.counterexample
+    assert [a.name for a in trace.actions] == ["stop", "stop"] and trace.states[-1].healthy == 2
+    for before, after in zip(trace.instances, trace.instances[1:], strict=False):
+        assert after in set(_oracle_moves(model.placement, 4, 2, 8, before))
