@@ -13,7 +13,7 @@ from collections import deque
 
 import pytest
 from conftest import MODELS, assert_valid_json_output, run_in_process
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -37,11 +37,8 @@ from verifier.semantics import bounds_of
 # ---------------------------------------------------------------- an independent oracle
 
 
-def _oracle_fits(pl: Placement, layout, i, new=True):
-    o, s, p, n = layout[i]
-    g = pl.instances[i]
-    size = pl.task if new else pl.old_task
-    olds, news = o + s + (0 if new else 1), p + n + (1 if new else 0)
+def _oracle_holds(pl: Placement, g: InstanceGroup, olds, news):
+    """The per-instance rules of docs/semantics.md#placement with `olds` old and `news` new tasks."""
     if olds * pl.old_task.cpu + news * pl.task.cpu > g.cpu - g.reserved_cpu:
         return False
     if olds * pl.old_task.memory + news * pl.task.memory > g.memory - g.reserved_memory:
@@ -49,8 +46,12 @@ def _oracle_fits(pl: Placement, layout, i, new=True):
     for port in set(pl.old_task.host_ports) | set(pl.task.host_ports):
         if olds * (port in pl.old_task.host_ports) + news * (port in pl.task.host_ports) > 1:
             return False
-    del size
     return not (pl.distinct_instance and olds + news > 1)
+
+
+def _oracle_fits(pl: Placement, layout, i, new=True):
+    o, s, p, n = layout[i]
+    return _oracle_holds(pl, pl.instances[i], o + s + (0 if new else 1), p + n + (1 if new else 0))
 
 
 def _oracle_moves(pl, D, L, U, layout):
@@ -489,3 +490,20 @@ def test_a_stricter_requirement_is_checked_over_instances(tmp_path):
     assert [a.name for a in trace.actions] == ["stop", "stop"] and trace.states[-1].healthy == 2
     for before, after in zip(trace.instances, trace.instances[1:], strict=False):
         assert after in set(_oracle_moves(model.placement, 4, 2, 8, before))
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)),
+       st.sampled_from([(), (80,), (80, 443)]), st.sampled_from([(), (80,)]), st.booleans(),
+       st.integers(0, 1024), st.integers(0, 2048))
+def test_fit_rules_agree_with_the_oracle(slot, ports, old_ports, distinct, reserved_cpu, reserved_memory):
+    group = InstanceGroup(1, 2048, 4096, reserved_cpu, reserved_memory)
+    pl = Placement((group,), TaskSize(512, 1024, ports), TaskSize(256, 512, old_ports), distinct)
+    assume(_oracle_holds(pl, group, slot[0] + slot[1], slot[2] + slot[3]))   # reachable slots keep the rules
+    assert (fit_problem(pl, (slot,), 0) is None) == _oracle_fits(pl, (slot,), 0)
+
+
+def test_cpu_and_reserved_amounts_are_named():
+    # 2048 - 1024 reserved - 2 old x 256 = 512 CPU units free; the new task needs 1024.
+    pl = Placement((InstanceGroup(1, 2048, 8192, 1024, 0),), TaskSize(1024, 512), TaskSize(256, 512))
+    assert fit_problem(pl, ((2, 0, 0, 0),), 0) == "instance 1 has 512 CPU units free, the new task needs 1024"

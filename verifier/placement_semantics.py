@@ -64,14 +64,16 @@ def canonical(placement: Placement, layout: Layout) -> Layout:
     return tuple(parts)
 
 
+def _free(placement: Placement, slot: Slot, index: int) -> tuple[int, int]:
+    group = placement.instances[index]
+    olds, news = slot[0] + slot[1], slot[2] + slot[3]
+    return (group.free_cpu - olds * placement.old_task.cpu - news * placement.task.cpu,
+            group.free_memory - olds * placement.old_task.memory - news * placement.task.memory)
+
+
 def free_resources(placement: Placement, layout: Layout, index: int) -> tuple[int, int]:
     """(CPU units, MiB) still free on instance `index`: reservations and stopping tasks hold theirs."""
-    group = placement.instances[index]
-    old, stopping, pending, new = layout[index]
-    olds, news = old + stopping, pending + new
-    cpu = group.free_cpu - olds * placement.old_task.cpu - news * placement.task.cpu
-    memory = group.free_memory - olds * placement.old_task.memory - news * placement.task.memory
-    return cpu, memory
+    return _free(placement, layout[index], index)
 
 
 def _refusal(placement: Placement, slot: Slot, index: int, revision: str) -> tuple[str, int, int] | None:
@@ -85,11 +87,9 @@ def _refusal(placement: Placement, slot: Slot, index: int, revision: str) -> tup
     for port in size.host_ports:
         if (olds and port in old_task.host_ports) or (news and port in new_task.host_ports):
             return ("port", port, 0)
-    group = placement.instances[index]
-    memory = group.memory - group.reserved_memory - olds * old_task.memory - news * new_task.memory
+    cpu, memory = _free(placement, slot, index)
     if size.memory > memory:
         return ("memory", memory, size.memory)
-    cpu = group.cpu - group.reserved_cpu - olds * old_task.cpu - news * new_task.cpu
     if size.cpu > cpu:
         return ("cpu", cpu, size.cpu)
     return None
@@ -120,23 +120,8 @@ def _changed(layout: Layout, index: int, delta: Slot) -> Layout:
     return layout[:index] + (moved,) + layout[index + 1:]
 
 
-# The four unit moves, each a guard over (bounds, layout, instance) and an effect.
-def can_stop(bounds: Bounds, layout: Layout, index: int) -> bool:
-    return layout[index][0] >= 1 and STOP.enabled(bounds, total(layout), 1)
-
-
-def can_launch(placement: Placement, bounds: Bounds, layout: Layout, index: int) -> bool:
-    return LAUNCH.enabled(bounds, total(layout), 1) and fits(placement, layout, index)
-
-
-def can_ready(layout: Layout, index: int) -> bool:
-    return layout[index][2] >= 1
-
-
-def can_gone(layout: Layout, index: int) -> bool:
-    return layout[index][1] >= 1
-
-
+# The four unit moves' effects on one instance; their guards are in `unit_moves`: the count rules of
+# verifier/semantics.py on the sums, and `_refusal` on the instance a task is placed on.
 EFFECTS: dict[str, Slot] = {"stop": (-1, 1, 0, 0), "launch": (0, 0, 1, 0), "ready": (0, 0, -1, 1),
                             "gone": (0, -1, 0, 0)}
 
@@ -159,16 +144,15 @@ def unit_moves(placement: Placement, bounds: Bounds, layout: Layout,
     for index, slot in enumerate(layout):
         if skip_twins and index and slot == layout[index - 1] and instances[index] is instances[index - 1]:
             continue
-        old, stopping, pending, new = slot
-        before, after = layout[:index], layout[index + 1:]
+        old, stopping, pending, _ = slot
         if old and stop_ok:
-            yield "stop", index, before + ((old - 1, stopping + 1, pending, new),) + after
+            yield "stop", index, _changed(layout, index, EFFECTS["stop"])
         if launch_ok and _refusal(placement, slot, index, NEW) is None:
-            yield "launch", index, before + ((old, stopping, pending + 1, new),) + after
+            yield "launch", index, _changed(layout, index, EFFECTS["launch"])
         if pending:
-            yield "ready", index, before + ((old, stopping, pending - 1, new + 1),) + after
+            yield "ready", index, _changed(layout, index, EFFECTS["ready"])
         if stopping:
-            yield "gone", index, before + ((old, stopping - 1, pending, new),) + after
+            yield "gone", index, _changed(layout, index, EFFECTS["gone"])
 
 
 def moves(placement: Placement, bounds: Bounds, layout: Layout) -> Iterator[tuple[PlacedAction, Layout]]:
