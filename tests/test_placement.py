@@ -186,6 +186,17 @@ def test_a_task_bigger_than_every_instance_is_a_capacity_finding():
     assert capacity.status is Status.VIOLATED
     assert "instance 1 has 1536 MiB free, the old task needs 2048" in capacity.message
     assert capacity.counterexample.instances == (((0, 0, 0, 0), (0, 0, 0, 0)),)
+    assert not result.ecs.completes and len(result.ecs.trace.states) == 1
+
+
+def test_ecs_does_not_run_new_tasks_into_a_cluster_that_lacks_old_ones():
+    # Two of three old tasks (1024 MiB) fit on two instances of 1536; a new task of 256 MiB would fit
+    # beside them, but there is no real start: the run stays at the 2 old tasks placed.
+    pl = Placement((InstanceGroup(2, 2048, 1536),), TaskSize(256, 256), TaskSize(256, 1024))
+    result = verify(Model("partial", Settings(3, 0, 200), placement=pl))
+    assert _finding(result, "capacity").status is Status.VIOLATED
+    assert "only 2 old tasks of 3 fit" in _finding(result, "capacity").message
+    assert not result.ecs.completes and result.ecs.trace.instances == (((1, 0, 0, 0), (1, 0, 0, 0)),)
 
 
 def test_unlucky_placement_is_a_risk_not_a_certainty():

@@ -15,7 +15,7 @@ from verifier.model.records import Model
 from verifier.placement_semantics import initial_layout
 from verifier.properties.placement_checks import PlacementContext, placement_findings
 from verifier.schedules.ecs_controller import EcsRun
-from verifier.schedules.ecs_placement import simulate_placement
+from verifier.schedules.ecs_placement import not_started, simulate_placement
 from verifier.schedules.optimal import OptimalSchedule
 from verifier.schedules.step_plan import StepPlan
 from verifier.semantics import Bounds, deployment_of
@@ -51,7 +51,7 @@ def check_placement(model: Model, max_states: int) -> PlacementOutcome:
     bounds = deployment.bounds
     initial, problem = initial_layout(placement, bounds.desired)
     graph = None if problem is not None else explore_placement(placement, bounds, initial, max_states)
-    ecs = simulate_placement(placement, deployment, initial)
+    ecs = simulate_placement(placement, deployment, initial) if problem is None else not_started(deployment, initial)
     findings = placement_findings(PlacementContext(model, bounds, graph, problem, ecs, max_states))
     return PlacementOutcome(
         bounds=bounds,

@@ -73,3 +73,12 @@ def simulate_placement(placement: Placement, deployment: Deployment, initial: La
         max_occupied_seen=max(state.occupied for state in trace.states),
         trace=trace,
     )
+
+
+def not_started(deployment: Deployment, initial: Layout) -> EcsRun:
+    """ECS's run where the old tasks do not all fit: it has no real start, so it is stuck at the tasks
+    that were placed (never a run of new tasks into a cluster that lacks the old ones)."""
+    state = total(initial)
+    return EcsRun(completes=False, makespan_seconds=None, min_healthy_seen=state.healthy,
+                  max_counted_seen=counted(deployment.bounds, state), max_occupied_seen=state.occupied,
+                  trace=layout_trace((initial,), (), (0,)))
