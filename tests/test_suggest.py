@@ -11,8 +11,10 @@ from verifier.check.verify import Options, check_model
 from verifier.model.loading import load_model
 from verifier.results import Verdict
 
+# suggest refuses models with cluster.instances (tests/test_placement.py checks that it says so).
 STUCK = [p for p in MODEL_PATHS
-         if "progress" in (load_model(p).expect.violated if load_model(p).expect else ())]
+         if "progress" in (load_model(p).expect.violated if load_model(p).expect else ())
+         and load_model(p).placement is None]
 
 
 def apply(model, fix):

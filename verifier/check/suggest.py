@@ -28,6 +28,7 @@ from verifier.check.least_change import MAX_TIMED, by_change, closed_forms_allow
 from verifier.check.ranges import verify_range
 from verifier.check.verify import Options, check_model
 from verifier.defaults import DEFAULT_TIMEOUT_MS
+from verifier.errors import UsageError
 from verifier.model.records import Model
 from verifier.results import Engine, Verdict
 from verifier.rounding import rounded_percent_facts
@@ -241,6 +242,9 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
 
 
 def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Suggestion:
+    if model.placement is not None:   # the closed forms below know task slots, not instances
+        raise UsageError(f"{model.name}: suggest does not search fixes over cluster.instances yet; "
+                         "'rollproof verify' shows what blocks the deployment on each instance")
     # "Already holds" is the model's full verification, every property: a hand-written plan too.
     if _check(model, timeout_ms) is Verdict.PROVED:
         return Suggestion(model, True, None, None, Verdict.PROVED)

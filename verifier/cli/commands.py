@@ -82,12 +82,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     from verifier.check.suggest import suggest
     from verifier.reports.json_output import suggestion_json
     from verifier.reports.text import render_suggestion
-    given = models_and_specs(args)
-    for model, _ in given:
-        if model.placement is not None:
-            raise UsageError(f"{model.name}: suggest does not search fixes over cluster.instances yet; "
-                             "'rollproof verify' shows what blocks the deployment on each instance")
-    pairs = [(suggest(model, args.solver_timeout * 1000), spec) for model, spec in given]
+    pairs = [(suggest(model, args.solver_timeout * 1000), spec) for model, spec in models_and_specs(args)]
     results = [result for result, _ in pairs]
     if args.format == "json":
         documents = [suggestion_json(result) for result in results]
