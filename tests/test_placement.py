@@ -23,7 +23,7 @@ from verifier.explicit.placement_graph import explore_placement, goal_reachers
 from verifier.model.instance_types import registered
 from verifier.model.loading import load_model
 from verifier.model.placement import BINPACK, InstanceGroup, Placement, TaskSize
-from verifier.model.records import Model, Settings
+from verifier.model.records import Model, Requirements, Settings, TaskCount
 from verifier.placement_semantics import (
     binpack_choice,
     fit_problem,
@@ -317,25 +317,30 @@ def test_canonical_graph_matches_the_unreduced_one(pl, D, m, x):
 
 @st.composite
 def slot_clusters(draw):
-    slots = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
-    desired = draw(st.integers(1, min(5, sum(slots) + 1)))
+    groups = draw(st.lists(st.tuples(st.integers(1, 2), st.integers(1, 3)), min_size=1, max_size=3))
+    slots = sum(count * room for count, room in groups)
+    desired = draw(st.integers(1, min(5, slots + 1)))
     minimum = draw(st.sampled_from([0, 34, 50, 67, 100]))
     maximum = draw(st.sampled_from([100, 125, 150, 200]))
-    return slots, desired, minimum, maximum
+    wanted = draw(st.none() | st.integers(0, desired))
+    return groups, desired, minimum, maximum, wanted
 
 
 @hsettings(max_examples=60, deadline=None)
 @given(slot_clusters())
 def test_slot_only_instances_agree_with_the_count_model(case):
     # Memory allows exactly c tasks of 512 MiB on an instance of c * 512 MiB (CPU and ports never bind):
-    # the cluster is sum(c) interchangeable slots, so every verdict and ECS figure is the count model's.
-    slots, desired, minimum, maximum = case
-    groups = tuple(InstanceGroup(1, 1024, 512 * c) for c in slots)
-    placement = Placement(groups, TaskSize(0, 512), TaskSize(0, 512))
-    placed = verify(Model("placed", Settings(desired, minimum, maximum), placement=placement))
-    counted = verify(Model("counted", Settings(desired, minimum, maximum, capacity=sum(slots))))
+    # the cluster is sum(c) interchangeable slots, so every verdict and ECS figure is the count model's
+    # (counterexamples differ in length only: unit moves here, batched actions there).
+    groups, desired, minimum, maximum, wanted = case
+    placement = Placement(tuple(InstanceGroup(count, 1024, 512 * room) for count, room in groups),
+                          TaskSize(0, 512), TaskSize(0, 512))
+    slots = sum(count * room for count, room in groups)
+    requirements = Requirements(min_healthy=TaskCount(wanted)) if wanted is not None else Requirements()
+    placed = verify(Model("placed", Settings(desired, minimum, maximum), requirements, placement=placement))
+    counted = verify(Model("counted", Settings(desired, minimum, maximum, capacity=slots), requirements))
     by_id = {f.property_id: f.status for f in counted.findings}
-    if desired > sum(slots):   # the old tasks do not fit: both say capacity, the rest is not a real start
+    if desired > slots:   # the old tasks do not fit: both say capacity, the rest is not a real start
         assert by_id["capacity"] is _finding(placed, "capacity").status is Status.VIOLATED
         return
     assert {f.property_id: f.status for f in placed.findings} == by_id
