@@ -210,6 +210,9 @@ def test_unlucky_placement_is_a_risk_not_a_certainty():
         "launch on instance 1", "ready on instance 1", "stop on instance 2"]
     assert result.ecs.completes
     assert any("unlucky placement, a risk" in d for d in progress.details)
+    # The dead end every way on reaches (the model's comment): 512 MiB free on each instance.
+    assert "the nearest dead end: instance 1: 1 old, 1 new; instance 2: 1 new" in progress.details
+    assert "  instance 2 has 512 MiB free, the new task needs 1024" in progress.details
     # The oracle agrees on the shortest distance to a state that cannot reach the goal.
     start, _ = initial_layout(model.placement, 3)
     assert oracle_shortest_stuck(model.placement, 3, 100, 150, start) == 3

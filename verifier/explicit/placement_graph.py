@@ -10,6 +10,7 @@ number from the first state to the last.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from verifier.counterexample import Counterexample
@@ -61,6 +62,25 @@ def explore_placement(placement: Placement, bounds: Bounds, initial: Layout, max
                 parents[after] = layout
                 queue.append(after)
     return PlacementGraph(initial, parents, successors, complete)
+
+
+def path_onward(graph: PlacementGraph, start: Layout, target: Callable[[Layout], bool]) -> list[Layout] | None:
+    """The canonical layouts of a shortest path from `start` to a layout that `target` accepts, over
+    the explored edges; None when there is none."""
+    parents: dict[Layout, Layout | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        layout = queue.popleft()
+        if target(layout):
+            path = [layout]
+            while (parent := parents[path[-1]]) is not None:
+                path.append(parent)
+            return path[::-1]
+        for after in graph.successors.get(layout, ()):
+            if after not in parents:
+                parents[after] = layout
+                queue.append(after)
+    return None
 
 
 def goal_reachers(graph: PlacementGraph, bounds: Bounds) -> set[Layout]:

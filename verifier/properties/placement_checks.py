@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from verifier.explicit.placement_graph import PlacementGraph, concrete_trace, goal_reachers, layout_trace
+from verifier.explicit.placement_graph import (
+    PlacementGraph,
+    concrete_trace,
+    goal_reachers,
+    layout_trace,
+    path_onward,
+)
 from verifier.findings import Finding
 from verifier.format import duration, plural
 from verifier.model.records import Model
@@ -117,9 +123,16 @@ def _progress(ctx: PlacementContext) -> Finding:
     message = (f"the deployment is stuck at the start: {where}" if steps == 0 else
                f"the deployment can get stuck: after {steps} move{'s' * (steps != 1)} the goal is out of "
                f"reach with {where}")
-    dead = not graph.successors[stuck]
-    details = tuple(blocked_sentences(placement, bounds, end)) if dead else (
-        "every way on from here ends where the goal cannot be reached",)
+    details = tuple(blocked_sentences(placement, bounds, end))
+    if graph.successors[stuck]:
+        # Tasks only move forward, so every way on from here ends in a dead end: show the nearest,
+        # numbered as the trace numbers its instances, with what blocks it.
+        onward = path_onward(graph, stuck, lambda layout: not graph.successors.get(layout, True))
+        details = ("every way on from here ends where the goal cannot be reached",)
+        if onward is not None:
+            dead = concrete_trace(placement, bounds, graph, graph.path_to(stuck) + onward[1:]).instances[-1]
+            details += (f"the nearest dead end: {describe_layout(dead)}",) + tuple(
+                f"  {reason}" for reason in blocked_sentences(placement, bounds, dead))
     return Finding(PropertyId.PROGRESS, Status.VIOLATED, message, trace, details + (_certainty(ctx),))
 
 
