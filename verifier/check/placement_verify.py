@@ -23,9 +23,9 @@ from verifier.semantics import Bounds, deployment_of
 NOT_SEARCHED = "not searched with cluster.instances"
 # Bytes a placement search holds per layout: the layout, its successors and, for progress, its
 # predecessors, growing with the instances (measured: about 0.6 KiB at 4 instances with progress
-# decided, 1.3 KiB at 10 before it); rounded up, so the memory budget is not overrun.
-BYTES_PER_LAYOUT = 300
-BYTES_PER_LAYOUT_PER_INSTANCE = 150
+# decided, 1.3 KiB at 10 before it, plus the process itself); rounded up, so the memory budget holds.
+BYTES_PER_LAYOUT = 400
+BYTES_PER_LAYOUT_PER_INSTANCE = 200
 
 
 def placement_budget(max_states: int, max_memory_mb: int | None, instances: int) -> int:
