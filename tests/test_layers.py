@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("verifier.explicit", "verifier.smt"),
     ("verifier.findings",),
     ("verifier.counterexample",),
-    ("verifier.fault_semantics",),
+    ("verifier.fault_semantics", "verifier.placement_semantics"),
     ("verifier.semantics",),
     ("verifier.model",),
     ("verifier.results", "verifier.errors", "verifier.defaults", "verifier.format", "verifier.rounding"),

@@ -12,10 +12,11 @@ from verifier.model.loading import load_model
 from verifier.results import Verdict
 
 # A bad release that never rolls back is fixed by its circuit breaker, not by the percentages this
-# file's fixes change, so models with faults are left out here.
+# file's fixes change, so models with faults are left out here; suggest refuses models with
+# cluster.instances (tests/test_placement.py checks that it says so).
 STUCK = [p for p in MODEL_PATHS
          if "progress" in (load_model(p).expect.violated if load_model(p).expect else ())
-         and not load_model(p).faults.any]
+         and not load_model(p).faults.any and load_model(p).placement is None]
 
 
 def apply(model, fix):

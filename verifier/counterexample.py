@@ -53,6 +53,8 @@ class Counterexample:
     # A trace of the fault graph (docs/semantics.md#faults): every state in full, of which
     # `states` holds the four counts every report draws; empty for any other trace.
     fault_states: tuple[FaultState, ...] = ()
+    # With cluster.instances: per state, one (old, stopping, pending, new) per instance in file order.
+    instances: tuple[tuple[tuple[int, int, int, int], ...], ...] = ()
 
 
 def step_count(trace: Counterexample) -> int:

@@ -33,6 +33,7 @@ from verifier.check.least_change import MAX_TIMED, by_change, closed_forms_allow
 from verifier.check.ranges import verify_range
 from verifier.check.verify import Options, check_model, verify
 from verifier.defaults import DEFAULT_TIMEOUT_MS
+from verifier.errors import UsageError
 from verifier.model.records import Model
 from verifier.results import Engine, Verdict
 from verifier.rounding import rounded_percent_facts
@@ -249,6 +250,9 @@ def _capacity(model: Model, timeout_ms: int) -> Fix | None:
 def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
             progress: Callable[[str], None] | None = None) -> Suggestion:
     """`progress` receives a status line as each stage of the search starts (a terminal shows it)."""
+    if model.placement is not None:   # the closed forms below know task slots, not instances
+        raise UsageError(f"{model.name}: suggest does not search fixes over cluster.instances yet; "
+                         "'rollproof verify' shows what blocks the deployment on each instance")
     if model.faults.any:
         return _under_bad_release(model, timeout_ms)
     say = progress or (lambda line: None)

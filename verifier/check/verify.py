@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from verifier.check.bad_release import BadRelease, check_bad_release
+from verifier.check.placement_verify import check_placement, placement_budget
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.bound import reachable_bound
 from verifier.explicit.explore import estimated_states, explore
@@ -98,6 +99,11 @@ def verify(model: Model, options: Options = Options()) -> Result:
     where a violation is still a real (replayed) counterexample.
     """
     started = time.perf_counter()
+    if model.placement is not None:   # instances, task sizes and host ports: the placement graph answers
+        budget = placement_budget(options.max_states, options.max_memory_mb, len(model.placement.instances))
+        placed = check_placement(model, budget)
+        return Result(model, placed.bounds, verdict_of(placed.findings), placed.findings, placed.step_plan,
+                      placed.ecs, placed.optimal, placed.states, time.perf_counter() - started, Engine.EXPLICIT)
     deployment = deployment_of(model.settings)
     bounds = deployment.bounds
     say = options.progress or (lambda line: None)

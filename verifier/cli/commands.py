@@ -69,6 +69,9 @@ def run_verify(args: argparse.Namespace) -> int:
         if model.desired_range is not None and args.engine == "explicit":
             raise UsageError(f"{model.name}: a desired range is verified with Z3 over every count at once; "
                              "--engine explicit checks one desiredCount (drop --engine, or give --desired)")
+        if model.placement is not None and args.engine == "smt":
+            raise UsageError(f"{model.name}: cluster.instances are checked by the explicit engine only "
+                             "(drop --engine smt)")
         if progress and len(models) > 1:
             progress(f"[{number}/{len(models)}] {model.name}")
             options = replace(options, progress=_numbered(progress, number, len(models)))

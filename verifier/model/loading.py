@@ -13,6 +13,7 @@ from typing import Any
 from verifier.model.faults import Faults
 from verifier.model.faults_loading import alarms_of, breaker_of, faults_of
 from verifier.model.fields import count, mapping, range_of, suggest, task_count, text
+from verifier.model.placement_loading import PLACEMENT_KEYS, placement_of
 from verifier.model.records import (
     Expectation,
     Model,
@@ -35,7 +36,7 @@ def load_model(path: Path, shown_as: str | None = None) -> Model:
 def model_from_document(doc: Document, default_name: str = "model", source: ModelSource | None = None) -> Model:
     """The model `doc` describes; `source` says where it came from (default: the file `doc` was read from)."""
     top = mapping(doc, (), {"name", "description", "service", "cluster", "timing",
-                            "requirements", "plan", "expect", "faults"})
+                            "requirements", "plan", "expect", "faults", *PLACEMENT_KEYS})
     name = text(doc, ("name",), top.get("name", default_name))
     description = text(doc, ("description",), top.get("description", ""))
     settings, desired_range, headroom = _settings(doc, top)
@@ -54,6 +55,7 @@ def model_from_document(doc: Document, default_name: str = "model", source: Mode
         faults=faults_of(doc, top["faults"]) if "faults" in top else Faults(),
         source=source if source is not None else ModelFile(doc.source),
         lines=dict(doc.lines),
+        placement=placement_of(doc, top),
     )
 
 
@@ -68,7 +70,7 @@ def _settings(doc: Document, top: dict[str, Any]) -> tuple[Settings, tuple[int, 
     deployment = mapping(doc, ("service", "deploymentConfiguration"),
                          {"minimumHealthyPercent", "maximumPercent", "deploymentCircuitBreaker", "alarms"},
                          optional=True)
-    cluster = mapping(doc, ("cluster",), {"capacityTasks", "capacityHeadroomTasks"}, optional=True)
+    cluster = mapping(doc, ("cluster",), {"capacityTasks", "capacityHeadroomTasks", "instances"}, optional=True)
     if "capacityTasks" in cluster and "capacityHeadroomTasks" in cluster:
         raise doc.error(("cluster", "capacityHeadroomTasks"), "give capacityTasks (fixed slots) or "
                         "capacityHeadroomTasks (slots above desiredCount), not both")

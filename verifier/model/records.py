@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from verifier.model.faults import Alarms, Breaker, Faults
+from verifier.model.placement import Placement
 from verifier.model.sources import CommandLine, ModelSource
 from verifier.rounding import rounded_percent
 
@@ -98,6 +99,7 @@ class Model:
     desired_range: tuple[int, int] | None = None  # inclusive; `settings` then holds its low end
     capacity_headroom: int | None = None          # capacity = desiredCount + headroom
     faults: Faults = Faults()                     # what the release does; healthy by default
+    placement: Placement | None = None            # cluster.instances, task sizes and host ports
 
     def at(self, desired: int) -> Model:
         """This model with one desired count (capacity follows it when given as headroom)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from verifier.check.placement_verify import NOT_SEARCHED
 from verifier.check.verify import Result
 from verifier.counterexample import Counterexample
 from verifier.format import duration, plural
@@ -69,6 +70,8 @@ def _plan_section(result: Result) -> list[str]:
     """The fewest-steps view, in the words the terminal uses."""
     plan = result.step_plan
     body = ["<h2>Step plan (the fewest steps)</h2>"]
+    if result.model.placement is not None:
+        return body + [f"<p>{NOT_SEARCHED}</p>"]
     if plan.skipped:
         return body + ["<p>not searched: the state space is beyond the budget</p>"]
     if plan.min_steps is None and plan.upper_steps is None:

@@ -58,6 +58,9 @@ def counterexample_json(trace: Counterexample) -> dict[str, Any]:
         else [state._asdict() for state in trace.states],
         "actions": [str(action) for action in trace.actions],
     }
+    if trace.instances:   # cluster.instances: each state's [old, stopping, pending, new] per instance
+        for state, layout in zip(data["states"], trace.instances, strict=True):
+            state["instances"] = [list(slot) for slot in layout]
     if trace.times is not None:
         data["times"] = list(trace.times)
     if trace.repeats:

@@ -65,6 +65,8 @@ def gate_summary(report: GateReport) -> str:
 
 def capacity_text(model: Model, settings: Settings) -> str:
     """The capacity as it is: the task slots the service may occupy in total (old tasks included)."""
+    if model.placement is not None:
+        return "the instances below"
     if model.capacity_headroom is not None:
         return f"desiredCount + {plural(model.capacity_headroom, 'task slot')} in total"
     return "unlimited" if settings.capacity is None else f"{plural(settings.capacity, 'task slot')} in total"

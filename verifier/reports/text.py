@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from verifier.check.placement_verify import NOT_SEARCHED
 from verifier.check.ranges import RangeResult
 from verifier.check.suggest import Fix, Suggestion
 from verifier.check.verify import Result
@@ -21,6 +22,7 @@ from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
+from verifier.reports.placement_text import LEGEND, layout_cell, placement_lines
 from verifier.reports.rules import labelled
 from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
 from verifier.results import Status, Verdict
@@ -52,9 +54,10 @@ def render(result: Result, timing: bool = True, quiet: bool = False) -> str:
         f"  desiredCount {bounds.desired}: at least {bounds.min_healthy} healthy "
         f"(minimumHealthyPercent {bounds.min_healthy_percent}), at most {plural(bounds.max_tasks, 'task')} "
         f"(maximumPercent {bounds.max_percent}), capacity {capacity_text(model, model.settings)}",
-        f"  {timing_text(model.settings)}",
-        "",
     ]
+    if model.placement is not None:
+        lines += placement_lines(model.placement)
+    lines += [f"  {timing_text(model.settings)}", ""]
     width = max(len(labelled(f.property_id)) for f in result.findings)
     said: set[str] = set()  # advice shared by several findings is printed once
     for finding in result.findings:
@@ -86,7 +89,11 @@ def _quiet(result: Result | RangeResult) -> str:
 
 def trace_table(trace: Counterexample, indent: str) -> list[str]:
     actions = ["(start)"] + [str(action) for action in trace.actions]
-    return _table(trace.states, actions, trace.times, fault_columns(trace), indent)
+    extra = fault_columns(trace)   # a bad release's trace: what it adds, where not 0 throughout
+    if trace.instances:            # a trace over instances: each one's counts, and how to read them
+        extra.append(("instances", [layout_cell(layout) for layout in trace.instances]))
+    legend = [indent + LEGEND] if trace.instances else []
+    return _table(trace.states, actions, trace.times, extra, indent) + legend
 
 
 def fault_run_table(run: FaultRun, indent: str) -> list[str]:
@@ -130,7 +137,9 @@ def _schedules(result: Result) -> list[str]:
         lines.append(f"    {describe_fault_run(result.fault_run, result.model.faults)}")
         lines += fault_run_table(result.fault_run, indent="      ")
         lines.append("    if the release were healthy:")
-    if plan.certificate and plan.complete and plan.min_steps is None:
+    if result.model.placement is not None:
+        lines.append(f"    fewest steps     {NOT_SEARCHED}")
+    elif plan.certificate and plan.complete and plan.min_steps is None:
         lines.append("    fewest steps     none: no step plan finishes the deployment")
         lines.append(f"      certificate: {plan.certificate}")
     elif plan.certificate:

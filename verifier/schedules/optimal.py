@@ -68,6 +68,8 @@ class OptimalSchedule:
 
 def no_makespan_text(optimal: OptimalSchedule) -> str:
     """What a report says of an optimal schedule without a makespan, in every format."""
+    if optimal.skipped and optimal.reason:   # not searched for a reason other than size
+        return optimal.reason
     if optimal.skipped:
         return "not searched: the state space is beyond the budget"
     if not optimal.complete:

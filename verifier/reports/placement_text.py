@@ -1,0 +1,47 @@
+"""What text reports say of cluster.instances: the instances and task sizes, and each instance's counts in a trace."""
+
+from __future__ import annotations
+
+from verifier.model.placement import Placement, TaskSize
+from verifier.untrusted import terminal
+
+LEGEND = ("instances: numbered from 1, each written as its tasks: O old, s stopping, p pending, N new "
+          "(2O: two old), . empty")
+
+
+def slot_cell(slot: tuple[int, int, int, int]) -> str:
+    """One instance's counts as letters: (1, 1, 0, 2) -> 'Os2N'; an empty instance is '.'."""
+    cell = "".join(("" if count == 1 else str(count)) + letter
+                   for count, letter in zip(slot, "OspN", strict=True) if count)
+    return cell or "."
+
+
+def layout_cell(layout: tuple[tuple[int, int, int, int], ...]) -> str:
+    return " ".join(f"{index + 1}:{slot_cell(slot)}" for index, slot in enumerate(layout))
+
+
+def _size(task: TaskSize) -> str:
+    ports = f", host port{'s' * (len(task.host_ports) != 1)} {', '.join(map(str, task.host_ports))}" \
+        if task.host_ports else ", dynamic ports"
+    return f"{task.cpu} CPU units, {task.memory} MiB{ports}"
+
+
+def placement_lines(placement: Placement) -> list[str]:
+    """The cluster and task sizes a report was checked under, one line each."""
+    lines = []
+    first = 1
+    for group in placement.groups:
+        numbers = f"instance {first}" if group.count == 1 else f"instances {first}-{first + group.count - 1}"
+        kind = f" ({terminal(group.type)})" if group.type else ""
+        zone = f", zone {terminal(group.zone)}" if group.zone else ""
+        reserved = (f", {group.reserved_cpu} CPU units and {group.reserved_memory} MiB reserved"
+                    if group.reserved_cpu or group.reserved_memory else "")
+        each = " each" if group.count > 1 else ""
+        lines.append(f"  {numbers}{kind}: {group.cpu} CPU units, {group.memory} MiB{each}{reserved}{zone}")
+        first += group.count
+    lines.append(f"  new task: {_size(placement.task)}")
+    if placement.old_task != placement.task:
+        lines.append(f"  old task: {_size(placement.old_task)}")
+    rules = [f"placement strategy {placement.strategy}"] + (["distinctInstance"] if placement.distinct_instance else [])
+    lines.append(f"  {', '.join(rules)}")
+    return lines
