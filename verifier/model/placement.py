@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DEFAULT_WARMUP_SECONDS = 300   # ECS managed scaling's instanceWarmupPeriod default
 SPREAD = "spread"
 BINPACK = "binpack"
 STRATEGIES = (SPREAD, BINPACK)
@@ -25,6 +26,10 @@ class InstanceGroup:
     reserved_memory: int = 0
     zone: str = ""            # instances without a zone share one zone
     type: str | None = None   # the instance type the sizes were looked up from, if any
+    # Managed scaling (a capacity provider's Auto Scaling group): up to `max_count` instances, each
+    # new one usable `warmup_seconds` after ECS asks for it. None: the group never grows.
+    max_count: int | None = None
+    warmup_seconds: int = DEFAULT_WARMUP_SECONDS
 
     @property
     def free_cpu(self) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from verifier.model.fields import choice, count, flag, mapping, suggest, text
 from verifier.model.instance_types import INSTANCE_TYPES, registered
-from verifier.model.placement import SPREAD, STRATEGIES, InstanceGroup, Placement, TaskSize
+from verifier.model.placement import DEFAULT_WARMUP_SECONDS, SPREAD, STRATEGIES, InstanceGroup, Placement, TaskSize
 from verifier.model.yamlsource import DocPath, Document
 
 PLACEMENT_KEYS = ("task", "oldTask", "placement")
@@ -61,7 +61,7 @@ def _groups(doc: Document, raw: Any) -> tuple[InstanceGroup, ...]:
 
 
 def _group(doc: Document, path: DocPath) -> InstanceGroup:
-    section = mapping(doc, path, {"count", "cpu", "memory", "type", "reserved", "zone"})
+    section = mapping(doc, path, {"count", "cpu", "memory", "type", "reserved", "zone", "maxCount", "warmupSeconds"})
     if "count" not in section:
         raise doc.error(path, "an instance group needs count: how many identical instances it has")
     number = count(doc, path + ("count",), section["count"])
@@ -95,7 +95,16 @@ def _group(doc: Document, path: DocPath) -> InstanceGroup:
         raise doc.error(path + ("reserved", "memory"), f"reserved memory {reserved_memory} MiB is more than the "
                         f"{memory} MiB the instance registers")
     zone = text(doc, path + ("zone",), section["zone"]) if "zone" in section else ""
-    return InstanceGroup(number, cpu, memory, reserved_cpu, reserved_memory, zone, kind)
+    max_count = None
+    if "maxCount" in section:
+        max_count = count(doc, path + ("maxCount",), section["maxCount"])
+        if max_count < number:
+            raise doc.error(path + ("maxCount",), f"maxCount={max_count} is below count={number}: managed "
+                            "scaling grows a group from count up to maxCount")
+    warmup = count(doc, path + ("warmupSeconds",), section.get("warmupSeconds", DEFAULT_WARMUP_SECONDS))
+    if "warmupSeconds" in section and max_count is None:
+        raise doc.error(path + ("warmupSeconds",), "warmupSeconds applies to a group with maxCount (managed scaling)")
+    return InstanceGroup(number, cpu, memory, reserved_cpu, reserved_memory, zone, kind, max_count, warmup)
 
 
 def _task(doc: Document, path: DocPath, defaults: TaskSize | None) -> TaskSize:
