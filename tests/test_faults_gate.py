@@ -290,3 +290,22 @@ resource "aws_ecs_service" "svc" {
 """)
     svc = by_name(tmp_path / "main.tf")["svc"]
     assert svc.breaker == Breaker(rollback=True) and svc.faults_unknown == ""
+
+
+@pytest.mark.parametrize(("minutes", "status"), [(5, "holds"), (4, "violated")])
+def test_policy_max_rollback_minutes_checks_the_rollback_in_time(tmp_path, minutes, status):
+    """The same service (D = 6, 50/200, breaker with rollback): ECS stops 3 old tasks at 0 s, the new ones fail
+    at 150 s and trip the breaker (T = 3), 3 old tasks are launched then and healthy at 300 s: rolled back at
+    300 s = 5 minutes. maxRollbackMinutes 5 allows it; 4 (240 s) does not."""
+    policy = load_policy(write_policy(tmp_path, f"""\
+        services:
+          - match: Web
+            faults:
+              newRevision: failsHealthChecks
+              requirements: {{maxRollbackMinutes: {minutes}}}
+        """))
+    report = gate([FIXTURES / "breaker.yaml"], policy=policy, today=TODAY, service="Web", jobs=1)
+    row, = report.rows
+    rollback = next(f for f in row.result.findings
+                    if f.property_id == "rollback" and f.message.startswith("during a bad release"))
+    assert rollback.status.value == status

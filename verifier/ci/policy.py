@@ -54,7 +54,7 @@ from verifier.results import PROPERTY_IDS
 
 SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements", "faults"}
 POLICY_NAME = "rollproof.yaml"
-REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps"}
+REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps", "maxRollbackMinutes"}
 
 
 class RequirementValues(TypedDict, total=False):
@@ -64,6 +64,7 @@ class RequirementValues(TypedDict, total=False):
     max_tasks: TaskCount
     max_deploy_seconds: int
     max_steps: int
+    max_rollback_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +262,9 @@ def _requirements(doc: Document, here: DocPath) -> RequirementValues:
                                                          wanted["maxDeployMinutes"])
     if "maxSteps" in wanted:
         requirements["max_steps"] = count(doc, here + ("maxSteps",), wanted["maxSteps"])
+    if "maxRollbackMinutes" in wanted:   # the rollback property: a bad release rolled back in time
+        requirements["max_rollback_seconds"] = 60 * count(doc, here + ("maxRollbackMinutes",),
+                                                           wanted["maxRollbackMinutes"])
     return requirements
 
 
