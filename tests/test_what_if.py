@@ -122,7 +122,10 @@ def test_suggest_json_and_text_for_a_bad_release(tmp_path):
     data = json.loads(run.out)
     assert run.code == 0 and data["verified"] is True
     assert data["bad_release_fix"]["min_healthy_percent"] == 67
-    assert data["bad_release_fix"]["circuit_breaker"] == {"enable": True, "rollback": True}
+    # ECS's defaults for a breaker given only enable and rollback: BOUNDED_PERCENT 50, reset on a healthy task
+    assert data["bad_release_fix"]["circuit_breaker"] == {
+        "enable": True, "rollback": True, "thresholdConfiguration": {"type": "BOUNDED_PERCENT", "value": 50},
+        "resetOnHealthyTask": True}
     text = run_in_process("suggest", path)
     assert "raise minimumHealthyPercent from 50 to 67" in text.out
 
@@ -177,3 +180,20 @@ def test_circuit_breaker_flag_reaches_the_model_and_its_reproduce_command(mode, 
     assert reproduce_command(model).endswith(f"--circuit-breaker {mode}")
     again, = models_of(build_parser().parse_args(reproduce_command(model).split()[1:]))
     assert again.settings == model.settings
+
+
+def test_suggest_lowers_the_breaker_threshold_when_the_rollback_is_late(tmp_path):
+    """D = 10 at 100/110: L = 10, U = 11, so ECS runs one new task at a time. Each fails 150 s after its
+    launch and is relaunched at once: failures at 150, 300, 450, ... s. The default threshold is
+    max(3, ceil(10 * 50 / 100)) = 5: the breaker trips at 750 s, and with no old task stopped the service is
+    rolled back then, over maxRollbackSeconds 300. COUNT 2 trips at 300 s (holds); COUNT 3 at 450 s does not.
+    The minimum is already 100 and raises nothing, so the threshold is the fix."""
+    path = tmp_path / "slow.yaml"
+    path.write_text(
+        "service:\n  desiredCount: 10\n  deploymentConfiguration:\n    minimumHealthyPercent: 100\n"
+        "    maximumPercent: 110\n    deploymentCircuitBreaker: {enable: true, rollback: true}\n"
+        "faults: {newRevision: failsHealthChecks}\nrequirements: {maxRollbackSeconds: 300}\n")
+    run = run_in_process("suggest", str(path), "--format", "json")
+    fix = json.loads(run.out)["bad_release_fix"]
+    assert fix["circuit_breaker"]["thresholdConfiguration"] == {"type": "COUNT", "value": 2}
+    assert fix["verified"] is True and fix["min_healthy_percent"] == 100

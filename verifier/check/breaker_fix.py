@@ -7,8 +7,10 @@ that rolls back, a broken release never ends whatever the minimum. The
 candidates, smallest first:
 
 1. enable the circuit breaker with rollback (one setting, the percentages kept);
-2. raise minimumHealthyPercent alone, to the least value that holds;
-3. both: the breaker with rollback and the least minimumHealthyPercent that holds with it.
+2. a lower threshold for that breaker (thresholdConfiguration COUNT v, the largest v that holds):
+   it trips after fewer failed tasks, so the rollback starts sooner (maxRollbackSeconds);
+3. raise minimumHealthyPercent alone, to the least value that holds;
+4. both: the breaker with rollback and the least minimumHealthyPercent that holds with it.
 
 Only values that change the healthy floor L = ceil(D·m/100) are tried: for each
 L above today's, the least percentage giving it (`least_percent_for`). Each
@@ -24,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from verifier.check.verify import Options, verify
-from verifier.model.faults import Breaker
+from verifier.model.faults import COUNT, Breaker
 from verifier.model.records import Model
 from verifier.results import Verdict
 from verifier.rounding import rounded_percent
@@ -71,6 +73,27 @@ def _least_floor(holds: Callable[[int], bool], low: int, high: int) -> int | Non
     return low
 
 
+def _lower_threshold(breaker: Breaker, desired: int,
+                     holds: Callable[[Breaker], bool]) -> tuple[Breaker, str] | None:
+    """The breaker with the largest COUNT threshold below its own that holds, and the change in words.
+
+    A lower threshold trips no later, so whether it holds is taken as monotone for the
+    search; the threshold returned is verified by `holds` itself either way.
+    """
+    now = breaker.threshold(desired)
+
+    def at(value: int) -> Breaker:
+        return replace(breaker, threshold_type=COUNT, threshold_value=value)
+
+    # _least_floor finds the least x that holds; x = now - value turns "largest value" into "least x".
+    x = _least_floor(lambda x: holds(at(now - x)), 1, now - 1)
+    if x is None or not holds(at(now - x)):
+        return None
+    value = now - x
+    return at(value), (f"set the circuit breaker's thresholdConfiguration to COUNT {value}: it trips after "
+                       f"{value} failed task{'s' * (value != 1)} instead of {now}")
+
+
 def breaker_fix(model: Model, timeout_ms: int) -> BreakerFix | None:
     """The smallest verified change among the breaker with rollback and a higher minimum; None if none holds."""
     options = Options(timeout_ms=timeout_ms)
@@ -87,6 +110,10 @@ def breaker_fix(model: Model, timeout_ms: int) -> BreakerFix | None:
 
     if breaker_changes and verdict(rolling_back, current) is Verdict.PROVED:
         return BreakerFix(rolling_back, current, breaker_changes, Verdict.PROVED)
+    lowered = _lower_threshold(rolling_back, desired, lambda breaker: verdict(breaker, current) is Verdict.PROVED)
+    if lowered is not None:
+        lower, change = lowered
+        return BreakerFix(lower, current, breaker_changes + (change,), Verdict.PROVED)
     if desired == 0:
         return None
     floor_now = rounded_percent(desired, current, round_up=True)

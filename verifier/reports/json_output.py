@@ -265,7 +265,10 @@ def _bad_release_fix(result: Suggestion) -> dict[str, Any]:
     return {"bad_release_fix": {
         "changes": list(found.changes),
         "min_healthy_percent": found.min_healthy_percent,
-        "circuit_breaker": None if breaker is None else {"enable": True, "rollback": breaker.rollback},
+        "circuit_breaker": None if breaker is None else {
+            "enable": True, "rollback": breaker.rollback,
+            "thresholdConfiguration": {"type": breaker.threshold_type, "value": breaker.threshold_value},
+            "resetOnHealthyTask": breaker.reset_on_healthy_task},
         "verified": result.verdict_after is Verdict.PROVED,
     }}
 
