@@ -19,6 +19,8 @@ from verifier.format import duration, plural
 from verifier.model.records import Requirements
 from verifier.model.reproduce import reproduce_command
 from verifier.reports.html_parts import MARK, badge, page, trace_table
+from verifier.reports.placement_text import placement_lines
+from verifier.reports.summary import capacity_text
 from verifier.reports.svg_chart import Required, timeline
 from verifier.reports.svg_faults import fault_section
 from verifier.results import Status
@@ -41,8 +43,11 @@ def chart(trace: Counterexample, element_id: str, title: str, bounds: Bounds | N
     return timeline(trace, bounds, element_id, title, violation=violation, required=required)
 
 
-def settings_text(bounds: Bounds, health_check_seconds: int | None = None, drain_seconds: int | None = None) -> str:
-    capacity = "unlimited" if bounds.capacity is None else f"{plural(bounds.capacity, 'task slot')} in all"
+def settings_text(bounds: Bounds, health_check_seconds: int | None = None, drain_seconds: int | None = None,
+                  capacity: str | None = None) -> str:
+    """The bounds in one sentence; `capacity` as the caller words it (default: the slots, or unlimited)."""
+    if capacity is None:
+        capacity = "unlimited" if bounds.capacity is None else f"{plural(bounds.capacity, 'task slot')} in all"
     timing = "" if health_check_seconds is None else (
         f" A new task is healthy {plural(health_check_seconds, 'second')} after its launch; a stopped task "
         f"is gone {plural(drain_seconds or 0, 'second')} after its stop.")
@@ -95,6 +100,8 @@ def _plan_section(result: Result) -> list[str]:
 def _ecs_section(result: Result) -> list[str]:
     ecs, optimal = result.ecs, result.optimal
     heading = "What ECS does (the fastest schedule)"
+    if result.model.placement is not None:   # over instances the fastest schedule is not searched
+        heading = "What ECS does"
     if result.model.faults.any:   # the bad release's run comes first; this one is the healthy release's
         heading = "If the release were healthy: what ECS does (the fastest schedule)"
     body = [f"<h2>{heading}</h2>"]
@@ -139,7 +146,11 @@ def render_html(result: Result) -> str:
     body = [f"<h1>{escape(model.name)} {badge(result.verdict)}</h1>"]
     if model.description:
         body.append(f'<p class="muted">{escape(model.description)}</p>')
-    body.append(f"<p>{escape(settings_text(bounds, settings.health_check_seconds, settings.drain_seconds))}</p>")
+    said = settings_text(bounds, settings.health_check_seconds, settings.drain_seconds, capacity_text(model, settings))
+    body.append(f"<p>{escape(said)}</p>")
+    if model.placement is not None:
+        body.append("<ul>" + "".join(f"<li>{escape(line.strip())}</li>" for line in placement_lines(model.placement))
+                    + "</ul>")
     body.append('<h2>Properties</h2><table><tr><th class="text">property</th><th class="text">status</th>'
                 '<th class="text">finding</th></tr>')
     for f in result.findings:
