@@ -24,6 +24,7 @@ from verifier.model.loading import load_model
 from verifier.model.placement import InstanceGroup, Placement, TaskSize
 from verifier.model.records import Model, Settings
 from verifier.placement_semantics import initial_layout
+from verifier.reports.markdown import render_markdown
 from verifier.results import Status
 from verifier.semantics import bounds_of
 
@@ -219,6 +220,8 @@ def test_text_and_json_say_how_many_instances_are_added():
     data = json.loads(out.out)
     assert (data["ecs"]["instances_added"], data["ecs"]["scale_outs"]) == (1, [{"asked_seconds": 0,
                                                                                  "usable_seconds": 300}])
+    assert "finishes in 2100 s (35 min), adding 1 instance by managed scaling" in \
+        render_markdown(verify(load_model(model)))
     # A run that adds nothing has neither key.
     plain = run_in_process("verify", "--format", "json", MODELS / "placement-static-port-one-spare.yaml")
     assert_valid_json_output(plain.out)
