@@ -213,7 +213,8 @@ def test_text_and_json_say_how_many_instances_are_added():
     model = MODELS / "placement-managed-scaling-rescue.yaml"
     text = run_in_process("verify", model)
     assert text.code == 0
-    assert "managed scaling up to 5 instances, each usable 300 s (5 min) after ECS asks for it" in text.out
+    assert ("managed scaling up to 5 instances (instance 5 once added; empty until then), each usable "
+            "300 s (5 min) after ECS asks for it") in text.out
     assert "1 instance added by managed scaling: asked for at 0 s, usable at 300 s (5 min)" in text.out
     out = run_in_process("verify", "--format", "json", model)
     assert_valid_json_output(out.out)
@@ -296,3 +297,17 @@ def test_max_count_equal_to_count_behaves_exactly_as_before(case):
     assert fixed.findings == plain.findings
     assert fixed.ecs == plain.ecs and fixed.ecs.scale_outs == ()
     assert (fixed.verdict, fixed.states) == (plain.verdict, plain.states)
+
+
+def test_one_t2_micro_with_managed_scaling_up_to_two_scales_out(tmp_path):
+    # The t2.micro story (972 MiB registered, tasks of 600 MiB: a second one does not fit beside the
+    # first) with a capacity provider that may grow the group to 2: at 0 s instance 2 is asked for
+    # (usable 300 s), the new task is healthy at 450 s, then 1 + 1 - 1 = 1 stop, gone at 750 s: done.
+    path = tmp_path / "micro.yaml"
+    path.write_text("service:\n  desiredCount: 1\ncluster:\n  instances:\n"
+                    "    - {count: 1, type: t2.micro, maxCount: 2}\ntask: {cpu: 256, memory: 600}\n")
+    result = verify(load_model(path))
+    assert result.verdict.value == "proved"
+    assert (result.ecs.makespan_seconds, result.ecs.scale_outs, result.ecs.max_counted_seen) == (750, ((0, 300),), 2)
+    text = run_in_process("verify", path)
+    assert text.code == 0 and "1 instance added by managed scaling" in text.out

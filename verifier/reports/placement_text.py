@@ -31,6 +31,7 @@ def placement_lines(placement: Placement) -> list[str]:
     """The cluster and task sizes a report was checked under, one line each."""
     lines = []
     first = 1
+    reserves = iter(placement.reserve_spans)   # the instances managed scaling may add, numbered after the rest
     for group in placement.groups:
         numbers = f"instance {first}" if group.count == 1 else f"instances {first}-{first + group.count - 1}"
         kind = f" ({terminal(group.type)})" if group.type else ""
@@ -40,8 +41,10 @@ def placement_lines(placement: Placement) -> list[str]:
         each = " each" if group.count > 1 else ""
         lines.append(f"  {numbers}{kind}: {group.cpu} CPU units, {group.memory} MiB{each}{reserved}{zone}")
         if group.max_count is not None and group.max_count > group.count:
-            lines.append(f"    managed scaling up to {group.max_count} instances, each usable "
-                         f"{duration(group.warmup_seconds)} after ECS asks for it")
+            low, high = next(reserves)
+            added = f"instance {low + 1}" if high - low == 1 else f"instances {low + 1}-{high}"
+            lines.append(f"    managed scaling up to {group.max_count} instances ({added} once added; "
+                         f"empty until then), each usable {duration(group.warmup_seconds)} after ECS asks for it")
         first += group.count
     lines.append(f"  new task: {_size(placement.task)}")
     if placement.old_task != placement.task:
