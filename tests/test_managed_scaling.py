@@ -311,3 +311,13 @@ def test_one_t2_micro_with_managed_scaling_up_to_two_scales_out(tmp_path):
     assert (result.ecs.makespan_seconds, result.ecs.scale_outs, result.ecs.max_counted_seen) == (750, ((0, 300),), 2)
     text = run_in_process("verify", path)
     assert text.code == 0 and "1 instance added by managed scaling" in text.out
+
+
+@pytest.mark.parametrize("groups, task, old, D, m, x", SCALING_CASES)
+def test_ecs_run_with_scaling_is_a_path_of_the_oracle_graph(groups, task, old, D, m, x):
+    # ECS's run makes the choices the graph leaves open, so each of its moves is an oracle edge.
+    _, _, edges = oracle_graph(groups, task, old, D, m, x)
+    successors = {lay: {after for after, _ in outs} for (lay, _), outs in edges.items()}
+    run = _run(groups, D, m, x, task=task, old=old).ecs
+    for before, after in zip(run.trace.instances, run.trace.instances[1:], strict=False):
+        assert after in successors[before]
