@@ -7,6 +7,12 @@ where each task is: a task is placed only where the instance's CPU, memory,
 host ports and distinctInstance still hold, and a stopping task keeps all of
 them until it is gone. Each move here is one task on one instance, so the
 explorer's graph has one edge per choice of instance.
+
+Managed scaling: a group that may grow (max_count above count) has its addable
+instances at the end of the layout, empty. Only new tasks ever go on one, and new
+tasks never leave during a deployment, so an addable instance is added exactly
+when it holds a task: no flag is needed, and an empty one is not usable. The
+`scale_out` move adds one, with the task that could not be placed pending on it.
 """
 
 from __future__ import annotations
@@ -56,10 +62,11 @@ def canonical(placement: Placement, layout: Layout) -> Layout:
     """Each group's per-instance counts sorted (largest first): identical instances are interchangeable,
     so two layouts that differ only by renumbering them have the same futures. This is exact."""
     spans = placement.group_spans
-    if len(spans) == 1:
+    if len(spans) == 1 and not placement.reserve_spans:
         return tuple(sorted(layout, reverse=True))
     parts: list[Slot] = []
-    for first, last in spans:
+    # Addable instances are sorted apart from the ones the group has now: an empty one is not usable.
+    for first, last in spans + placement.reserve_spans:
         parts += sorted(layout[first:last], reverse=True)
     return tuple(parts)
 
@@ -76,9 +83,20 @@ def free_resources(placement: Placement, layout: Layout, index: int) -> tuple[in
     return _free(placement, layout[index], index)
 
 
+def is_absent(placement: Placement, slot: Slot, index: int) -> bool:
+    """An instance the group may gain by managed scaling and has not gained yet."""
+    return index >= placement.first_reserve and not any(slot)
+
+
 def _refusal(placement: Placement, slot: Slot, index: int, revision: str) -> tuple[str, int, int] | None:
     """The first rule that one more task of `revision` on this instance would break, with its numbers
     (rule, port or free amount, amount needed); None when it fits. The one definition of the rules."""
+    if is_absent(placement, slot, index):
+        return ("absent", 0, 0)
+    return _resource_refusal(placement, slot, index, revision)
+
+
+def _resource_refusal(placement: Placement, slot: Slot, index: int, revision: str) -> tuple[str, int, int] | None:
     new_task, old_task = placement.task, placement.old_task
     size = new_task if revision == NEW else old_task
     olds, news = slot[0] + slot[1], slot[2] + slot[3]
@@ -106,6 +124,8 @@ def fit_problem(placement: Placement, layout: Layout, index: int, revision: str 
         return None
     rule, have, need = refused
     number = index + 1
+    if rule == "absent":
+        return f"instance {number} is not added yet (managed scaling)"
     if rule == "distinct":
         return f"instance {number} already holds a task of the service (distinctInstance)"
     if rule == "port":
@@ -123,7 +143,13 @@ def _changed(layout: Layout, index: int, delta: Slot) -> Layout:
 # The four unit moves' effects on one instance; their guards are in `unit_moves`: the count rules of
 # verifier/semantics.py on the sums, and `_refusal` on the instance a task is placed on.
 EFFECTS: dict[str, Slot] = {"stop": (-1, 1, 0, 0), "launch": (0, 0, 1, 0), "ready": (0, 0, -1, 1),
-                            "gone": (0, -1, 0, 0)}
+                            "gone": (0, -1, 0, 0), "scale_out": (0, 0, 1, 0)}
+SCALE_OUT = "scale_out"
+
+
+def scale_out_helps(placement: Placement, index: int) -> bool:
+    """Whether the new task fits on an empty instance like `index` (else adding one cannot place it)."""
+    return _resource_refusal(placement, (0, 0, 0, 0), index, NEW) is None
 
 
 def moved(layout: Layout, action: PlacedAction) -> Layout:
@@ -140,9 +166,17 @@ def unit_moves(placement: Placement, bounds: Bounds, layout: Layout,
     state = total(layout)
     stop_ok = STOP.enabled(bounds, state, 1)
     launch_ok = LAUNCH.enabled(bounds, state, 1)
-    instances = placement.instances
+    instances, first_reserve = placement.instances, placement.first_reserve
+    # scale_out: the count rules allow a launch, it fits on no usable instance, and the group can grow.
+    scale = (launch_ok and first_reserve < len(layout)
+             and all(_refusal(placement, slot, i, NEW) is not None for i, slot in enumerate(layout)))
     for index, slot in enumerate(layout):
-        if skip_twins and index and slot == layout[index - 1] and instances[index] is instances[index - 1]:
+        if (skip_twins and index and slot == layout[index - 1] and instances[index] is instances[index - 1]
+                and index != first_reserve):
+            continue
+        if index >= first_reserve and not any(slot):
+            if scale and scale_out_helps(placement, index):
+                yield SCALE_OUT, index, _changed(layout, index, EFFECTS[SCALE_OUT])
             continue
         old, stopping, pending, _ = slot
         if old and stop_ok:
@@ -202,7 +236,8 @@ def initial_layout(placement: Placement, desired: int) -> tuple[Layout, str | No
     for placed in range(desired):
         index = spread_choice(placement, layout, OLD)
         if index is None:
-            reasons = "; ".join(filter(None, (fit_problem(placement, layout, i, OLD) for i in range(len(layout)))))
+            reasons = "; ".join(filter(None, (fit_problem(placement, layout, i, OLD)
+                                              for i in range(placement.first_reserve))))
             return layout, (f"only {plural(placed, 'old task')} of {desired} fit on the instances: {reasons}")
         layout = _changed(layout, index, (1, 0, 0, 0))
     return layout, None
@@ -215,16 +250,34 @@ def blocked_sentences(placement: Placement, bounds: Bounds, layout: Layout) -> l
     reasons = [reason for reason in blocked_reasons(bounds, state)
                if not reason.startswith("no task is pending")]
     if LAUNCH.enabled(bounds, state, 1):
-        reasons += [problem for i in range(len(layout)) if (problem := fit_problem(placement, layout, i))]
+        reasons += [problem for i in range(len(layout)) if not is_absent(placement, layout[i], i)
+                    and (problem := fit_problem(placement, layout, i))]
+        reasons += scaling_limits(placement, layout)
     if state.pending == 0 and state.stopping == 0:
         reasons.append("no task is pending or stopping, so no event will change this")
     return reasons
 
 
-def describe_layout(layout: Layout) -> str:
-    """Each instance's counts, numbered from 1: 'instance 1: 1 old, 1 new; ...' (empty ones left out)."""
+def scaling_limits(placement: Placement, layout: Layout) -> list[str]:
+    """Why managed scaling adds no instance here, one sentence per group that has it."""
+    reasons = []
+    for first, last in placement.reserve_spans:
+        group = placement.instances[first]
+        if not scale_out_helps(placement, first):
+            reasons.append("managed scaling cannot help: the new task does not fit on an empty instance "
+                           "of its group")
+        elif all(any(slot) for slot in layout[first:last]):
+            reasons.append(f"managed scaling has added all it may: its group is at maxCount {group.max_count}")
+    return reasons
+
+
+def describe_layout(layout: Layout, first_reserve: int | None = None) -> str:
+    """Each instance's counts, numbered from 1: 'instance 1: 1 old, 1 new; ...'; instances from
+    `first_reserve` on that are still empty are the ones managed scaling has not added, and are left out."""
     parts = []
     for index, (old, stopping, pending, new) in enumerate(layout):
+        if first_reserve is not None and index >= first_reserve and not (old or stopping or pending or new):
+            continue
         counts = [f"{value} {name}" for value, name in ((old, "old"), (stopping, "stopping"),
                                                          (pending, "pending"), (new, "new")) if value]
         parts.append(f"instance {index + 1}: {', '.join(counts) if counts else 'empty'}")

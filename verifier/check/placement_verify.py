@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.errors import UsageError
 from verifier.explicit.placement_graph import explore_placement
 from verifier.findings import Finding
 from verifier.model.records import Model
@@ -49,9 +48,6 @@ class PlacementOutcome:
 def check_placement(model: Model, max_states: int) -> PlacementOutcome:
     placement = model.placement
     assert placement is not None  # called only for models with cluster.instances
-    if any(group.max_count is not None and group.max_count > group.count for group in placement.groups):
-        raise UsageError(f"{model.name}: managed scaling (maxCount above count) is not checked yet; "
-                         "give the instances the group has now")
     deployment = deployment_of(model.settings)
     bounds = deployment.bounds
     initial, problem = initial_layout(placement, bounds.desired)

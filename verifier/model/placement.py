@@ -58,14 +58,26 @@ class Placement:
     strategy: str = SPREAD         # what ECS's own run does
 
     # Derived once (searches read them per state): one group per instance in file order, and the
-    # [first, last) instance indices of each group.
+    # [first, last) instance indices of each group. Instances a group may gain by managed scaling
+    # (up to its max_count) come after every instance it has now, group by group: numbering the ones
+    # that exist stays as in the file, and the state vector keeps one length (docs/semantics.md#placement).
     instances: tuple[InstanceGroup, ...] = field(init=False, compare=False, repr=False)
     group_spans: tuple[tuple[int, int], ...] = field(init=False, compare=False, repr=False)
+    first_reserve: int = field(init=False, compare=False, repr=False)   # index of the first addable instance
+    reserve_spans: tuple[tuple[int, int], ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         spans, first = [], 0
         for group in self.groups:
             spans.append((first, first + group.count))
             first += group.count
-        object.__setattr__(self, "instances", tuple(g for g in self.groups for _ in range(g.count)))
+        reserve, instances = [], [g for g in self.groups for _ in range(g.count)]
+        for group in self.groups:
+            extra = max(0, (group.max_count or group.count) - group.count)
+            if extra:
+                reserve.append((len(instances), len(instances) + extra))
+                instances += [group] * extra
+        object.__setattr__(self, "instances", tuple(instances))
         object.__setattr__(self, "group_spans", tuple(spans))
+        object.__setattr__(self, "first_reserve", first)
+        object.__setattr__(self, "reserve_spans", tuple(reserve))

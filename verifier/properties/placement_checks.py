@@ -81,7 +81,7 @@ def _invariant(ctx: PlacementContext, prop: PropertyId, ok: Callable[[State], bo
     if bad is not None:
         trace = concrete_trace(placement, ctx.bounds, graph, graph.path_to(bad))
         return Finding(prop, Status.VIOLATED, describe(total(bad)), trace,
-                       (describe_layout(trace.instances[-1]),))
+                       (describe_layout(trace.instances[-1], placement.first_reserve),))
     if not graph.complete:
         return Finding(prop, Status.UNKNOWN, f"holds in the {graph.states:,} states explored, not all of them",
                        details=(ctx.placement_advice,))
@@ -119,7 +119,7 @@ def _progress(ctx: PlacementContext) -> Finding:
     end = trace.instances[-1]
     steps = len(trace.actions)
     state = total(end)
-    where = f"{state.old} old, {state.new} new tasks ({describe_layout(end)})"
+    where = f"{state.old} old, {state.new} new tasks ({describe_layout(end, placement.first_reserve)})"
     message = (f"the deployment is stuck at the start: {where}" if steps == 0 else
                f"the deployment can get stuck: after {steps} move{'s' * (steps != 1)} the goal is out of "
                f"reach with {where}")
@@ -131,7 +131,7 @@ def _progress(ctx: PlacementContext) -> Finding:
         details = ("every way on from here ends where the goal cannot be reached",)
         if onward is not None:
             dead = concrete_trace(placement, bounds, graph, graph.path_to(stuck) + onward[1:]).instances[-1]
-            details += (f"the nearest dead end: {describe_layout(dead)}",) + tuple(
+            details += (f"the nearest dead end: {describe_layout(dead, placement.first_reserve)}",) + tuple(
                 f"  {reason}" for reason in blocked_sentences(placement, bounds, dead))
     return Finding(PropertyId.PROGRESS, Status.VIOLATED, message, trace, details + (_certainty(ctx),))
 
@@ -142,7 +142,9 @@ def _certainty(ctx: PlacementContext) -> str:
         return (f"ECS's own run ({strategy}) finishes: this stuck state is reached only by unlucky placement, "
                 "a risk rather than a certainty")
     end = ctx.ecs.trace.instances[-1]
-    return f"ECS's own run ({strategy}) gets stuck too, a certainty: it ends with {describe_layout(end)}"
+    first_reserve = ctx.model.placement.first_reserve if ctx.model.placement else None
+    return (f"ECS's own run ({strategy}) gets stuck too, a certainty: it ends with "
+            f"{describe_layout(end, first_reserve)}")
 
 
 def _deadline(ctx: PlacementContext, limit: int) -> Finding:

@@ -156,6 +156,10 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
     }
     if result.fault_run is not None:
         data["ecs"] = _fault_ecs_json(cast(dict[str, Any], data["ecs"]), result)
+    if ecs.scale_outs:   # managed scaling: the instances ECS's run adds, when asked for and when usable
+        cast(dict[str, Any], data["ecs"]).update(
+            instances_added=len(ecs.scale_outs),
+            scale_outs=[{"asked_seconds": asked, "usable_seconds": usable} for asked, usable in ecs.scale_outs])
     if result.model.faults.any:
         data["faults"] = {"min_healthy_reachable": result.min_healthy_reachable}
     if not timing:

@@ -34,6 +34,8 @@ def render_markdown(result: Result) -> str:
     ecs = result.ecs
     run = ("finishes in " + duration(ecs.makespan_seconds) if ecs.completes
            else "unknown (its simulation stopped at its budget)" if ecs.exhausted else "never finishes")
+    if ecs.scale_outs:   # managed scaling (docs/semantics.md#placement)
+        run += f", adding {plural(len(ecs.scale_outs), 'instance')} by managed scaling"
     lines += ["", f"ECS: {run}; fewest steps: {fewest_steps_text(result.step_plan)}."]
     for finding in result.findings:
         if finding.counterexample is not None and finding.status is Status.VIOLATED:

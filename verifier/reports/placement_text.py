@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from verifier.format import duration, plural
 from verifier.model.placement import Placement, TaskSize
 from verifier.untrusted import terminal
 
@@ -30,6 +31,7 @@ def placement_lines(placement: Placement) -> list[str]:
     """The cluster and task sizes a report was checked under, one line each."""
     lines = []
     first = 1
+    reserves = iter(placement.reserve_spans)   # the instances managed scaling may add, numbered after the rest
     for group in placement.groups:
         numbers = f"instance {first}" if group.count == 1 else f"instances {first}-{first + group.count - 1}"
         kind = f" ({terminal(group.type)})" if group.type else ""
@@ -38,6 +40,11 @@ def placement_lines(placement: Placement) -> list[str]:
                     if group.reserved_cpu or group.reserved_memory else "")
         each = " each" if group.count > 1 else ""
         lines.append(f"  {numbers}{kind}: {group.cpu} CPU units, {group.memory} MiB{each}{reserved}{zone}")
+        if group.max_count is not None and group.max_count > group.count:
+            low, high = next(reserves)
+            added = f"instance {low + 1}" if high - low == 1 else f"instances {low + 1}-{high}"
+            lines.append(f"    managed scaling up to {group.max_count} instances ({added} once added; "
+                         f"empty until then), each usable {duration(group.warmup_seconds)} after ECS asks for it")
         first += group.count
     lines.append(f"  new task: {_size(placement.task)}")
     if placement.old_task != placement.task:
@@ -45,3 +52,16 @@ def placement_lines(placement: Placement) -> list[str]:
     rules = [f"placement strategy {placement.strategy}"] + (["distinctInstance"] if placement.distinct_instance else [])
     lines.append(f"  {', '.join(rules)}")
     return lines
+
+
+def scale_out_lines(scale_outs: tuple[tuple[int, int], ...]) -> list[str]:
+    """What managed scaling adds in ECS's run: how many instances, when asked for and when usable."""
+    if not scale_outs:
+        return []
+    first_asked, last_usable = min(a for a, _ in scale_outs), max(u for _, u in scale_outs)
+    if len(scale_outs) == 1:
+        when = f"asked for at {duration(first_asked)}, usable at {duration(last_usable)}; it stays"
+    else:
+        when = f"asked for from {duration(first_asked)}, the last usable at {duration(last_usable)}; they stay"
+    return [f"    scales out       {plural(len(scale_outs), 'instance')} added by managed scaling: {when} "
+            "after the deployment"]

@@ -22,7 +22,7 @@ from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
-from verifier.reports.placement_text import LEGEND, layout_cell, placement_lines
+from verifier.reports.placement_text import LEGEND, layout_cell, placement_lines, scale_out_lines
 from verifier.reports.rules import labelled
 from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
 from verifier.results import Status, Verdict
@@ -175,6 +175,7 @@ def _schedules(result: Result) -> list[str]:
         assert ecs.trace.times is not None  # ECS's own run is a timed trace
         lines.append(f"    ECS controller   never finishes: stuck at {end.old} old, {end.new} new tasks "
                      f"after {duration(ecs.trace.times[-1])}")
+    lines += scale_out_lines(ecs.scale_outs)
     lines += trace_table(ecs.trace, indent="      ")
     if result.fault_run is not None and not bad_release:   # a breaker or alarms that a healthy release never trips
         lines.append(f"    {describe_fault_run(result.fault_run, result.model.faults)}")

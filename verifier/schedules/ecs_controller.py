@@ -67,6 +67,8 @@ class EcsRun:
     max_occupied_seen: int
     trace: Counterexample  # with `times`: the second at which each state is reached
     exhausted: bool = False  # stopped at MAX_SIMULATION_STATES: neither finished nor stuck
+    # cluster.instances with managed scaling: per instance added, (second asked for, second usable).
+    scale_outs: tuple[tuple[int, int], ...] = ()
 
     def advice(self) -> str:
         return (f"ECS's run was simulated for {len(self.trace.states):,} states without finishing or getting "
