@@ -156,6 +156,8 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
     }
     if result.fault_run is not None:
         data["ecs"] = _fault_ecs_json(cast(dict[str, Any], data["ecs"]), result)
+    if result.abstraction:
+        data["abstraction"] = result.abstraction
     if result.model.faults.any:
         data["faults"] = {"min_healthy_reachable": result.min_healthy_reachable}
     if not timing:

@@ -57,6 +57,8 @@ def render(result: Result, timing: bool = True, quiet: bool = False) -> str:
     ]
     if model.placement is not None:
         lines += placement_lines(model.placement)
+    if result.abstraction:   # answered by the count model the instances reduce to, and how exact that is
+        lines.append(f"  {result.abstraction}")
     lines += [f"  {timing_text(model.settings)}", ""]
     width = max(len(labelled(f.property_id)) for f in result.findings)
     said: set[str] = set()  # advice shared by several findings is printed once
