@@ -26,7 +26,8 @@ ROWS = (
 
 
 def main() -> None:
-    print(f"{'instances':>9} {'tasks':>6} {'ports':>5} {'min':>3} {'old MiB':>7} {'verdict':>12}  {'seconds':>7}  answered by")
+    print(f"{'instances':>9} {'tasks':>6} {'ports':>5} {'min':>3} {'old MiB':>7} {'verdict':>12}  "
+          f"{'seconds':>7}  answered by")
     for instances, tasks, cpu, memory, ports, minimum, old in ROWS:
         size = TaskSize(256, 512, ports)
         placement = Placement((InstanceGroup(instances, cpu, memory),), size, TaskSize(256, old, ports))
@@ -36,8 +37,8 @@ def main() -> None:
         seconds = time.perf_counter() - started
         assert isinstance(result, Result)
         how = (result.abstraction or "placement search")[:60]
-        print(f"{instances:>9} {tasks:>6} {'80' if ports else '-':>5} {minimum:>3} {old:>7} {result.verdict.value:>12}  "
-              f"{seconds:>7.2f}  {how} ({result.engine.value})", flush=True)
+        print(f"{instances:>9} {tasks:>6} {'80' if ports else '-':>5} {minimum:>3} {old:>7} "
+              f"{result.verdict.value:>12}  {seconds:>7.2f}  {how} ({result.engine.value})", flush=True)
 
 
 if __name__ == "__main__":
