@@ -255,6 +255,9 @@ def suggestion_json(result: Suggestion) -> dict[str, Any]:
         "alternative": changes(result.capacity_fix),
         "note": result.note,
         **_bad_release_fix(result),
+        **({"placement_fixes": [{"kind": found.kind, "change": found.change, "cost": found.cost,
+                                 "makespan_seconds": found.makespan_seconds, "verified": True}
+                                for found in result.placement_fixes]} if result.placement_fixes else {}),
     }
 
 

@@ -297,6 +297,11 @@ def render_suggestion(result: Suggestion, spec: ServiceSpec | None = None) -> st
         lines += edit_lines(result.capacity_fix)
         if result.capacity_fix.worst_deploy_seconds is not None:
             lines.append(f"    worst-case ECS deployment: {duration(result.capacity_fix.worst_deploy_seconds)}")
+    for found in result.placement_fixes:   # cluster.instances: in the documented order, each verified
+        lines.append(f"  alternative, {found.kind} (verified): {found.change}")
+        lines.append(f"    costs: {found.cost}")
+        if found.makespan_seconds is not None:
+            lines.append(f"    ECS deployment: {duration(found.makespan_seconds)}")
     return terminal_lines(lines)
 
 
