@@ -52,3 +52,12 @@ def test_a_bigger_new_revision_that_cannot_fit_gets_no_fix():
 
 def test_a_model_that_holds_needs_nothing():
     assert suggest(load_model(MODELS / "placement-dynamic-ports.yaml")).already_holds
+
+
+def test_the_html_page_runs_ecs_on_the_instances():
+    # Before the fix ECS's run is stuck at the start (every instance holds port 80, none may stop); after
+    # minimumHealthyPercent 75 it replaces one task per round: drain 300 s + healthy 150 s = 450 s, 4 rounds
+    # = 1800 s. (The count run alone would ignore the instances and finish before the change.)
+    page = run_in_process("suggest", MODELS / "placement-static-port-no-spare.yaml", "--format", "html").out
+    assert "never finishes" in page and "ECS finishes in 1800 s" in page
+    assert "Or: dynamic ports (verified" in page and "Or: one more instance (verified" in page
