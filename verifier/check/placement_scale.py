@@ -19,6 +19,7 @@ from verifier.model.records import Model
 from verifier.placement_semantics import initial_layout
 from verifier.properties.placement_bounds import bounded_findings, bounds_note
 from verifier.properties.placement_checks import PlacementContext
+from verifier.schedules.ecs_controller import EcsRun
 from verifier.schedules.ecs_placement import simulate_placement
 from verifier.schedules.optimal import OptimalSchedule
 from verifier.schedules.step_plan import StepPlan
@@ -41,6 +42,22 @@ def slot_model(model: Model, slots: int) -> Model:
     """The count model the placement model is exactly equal to: capacityTasks = `slots`."""
     return replace(model, placement=None, capacity_headroom=None,
                    settings=replace(model.settings, capacity=slots))
+
+
+# Up to this many instances x tasks, ECS's own run is also simulated on the instances (well under a
+# second), so the report shows each instance's tasks; its figures are the count run's (docs).
+TRACE_WORK = 50_000
+
+
+def placed_run(model: Model, counted: EcsRun) -> EcsRun:
+    """ECS's run on the instances where that is cheap, else the count model's run (`counted`)."""
+    placement = model.placement
+    assert placement is not None  # called only for models with cluster.instances
+    if len(placement.instances) * model.settings.desired > TRACE_WORK:
+        return counted
+    deployment = deployment_of(model.settings)
+    initial, problem = initial_layout(placement, deployment.bounds.desired)
+    return counted if problem is not None else simulate_placement(placement, deployment, initial)
 
 
 def exact_note(slots: int) -> str:

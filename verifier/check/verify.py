@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from verifier.check.bad_release import BadRelease, check_bad_release
-from verifier.check.placement_scale import beyond_explicit, bounded_check, exact_note, slot_model
+from verifier.check.placement_scale import beyond_explicit, bounded_check, exact_note, placed_run, slot_model
 from verifier.check.placement_verify import check_placement, placement_budget
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.bound import reachable_bound
@@ -107,7 +107,7 @@ def verify(model: Model, options: Options = Options()) -> Result:
         slots = task_slots(model.placement)
         if slots is not None and model.settings.desired <= slots:   # one task size: exactly the count model
             counted = verify(slot_model(model, slots), options)
-            return replace(counted, model=model, abstraction=exact_note(slots),
+            return replace(counted, model=model, abstraction=exact_note(slots), ecs=placed_run(model, counted.ecs),
                            seconds=time.perf_counter() - started)
         bounded = None if slots is not None else bounded_check(model, options.max_states)
         if bounded is not None:   # two task sizes: what sound bounds settle, the rest unknown with advice
