@@ -433,9 +433,7 @@ def test_json_states_carry_instances_and_text_numbers_them_from_1():
 
 
 def test_what_is_not_searched_over_instances_is_refused_or_said():
-    # suggest's closed forms know slots, not instances: it refuses rather than answer for another model.
-    refused = run_in_process("suggest", MODELS / "placement-static-port-no-spare.yaml")
-    assert refused.code == 2 and "suggest does not search fixes over cluster.instances" in refused.err
+    # (suggest over instances: tests/test_placement_fix.py)
     smt = run_in_process("verify", "--engine", "smt", MODELS / "placement-static-port-no-spare.yaml")
     assert smt.code == 2 and "explicit engine only" in smt.err
     small = run_in_process("verify", "--max-states", "10", MODELS / "placement-unlucky-risk.yaml")

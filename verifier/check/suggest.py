@@ -30,10 +30,10 @@ import z3
 
 from verifier.check.breaker_fix import BreakerFix, breaker_fix
 from verifier.check.least_change import MAX_TIMED, by_change, closed_forms_allow, timing_allows
+from verifier.check.placement_fix import PlacementFix, instance_fixes, percentages_fix
 from verifier.check.ranges import verify_range
 from verifier.check.verify import Options, check_model, verify
 from verifier.defaults import DEFAULT_TIMEOUT_MS
-from verifier.errors import UsageError
 from verifier.model.records import Model
 from verifier.results import Engine, Verdict
 from verifier.rounding import rounded_percent_facts
@@ -67,6 +67,7 @@ class Suggestion:
     verdict_after: Verdict | None
     note: str = ""
     breaker_fix: BreakerFix | None = None   # under a bad release: the breaker and the minimum (see breaker_fix)
+    placement_fixes: tuple[PlacementFix, ...] = ()   # cluster.instances: ports, an instance more (see placement_fix)
 
 
 def _desired_counts(model: Model) -> range:
@@ -251,8 +252,7 @@ def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
             progress: Callable[[str], None] | None = None) -> Suggestion:
     """`progress` receives a status line as each stage of the search starts (a terminal shows it)."""
     if model.placement is not None:   # the closed forms below know task slots, not instances
-        raise UsageError(f"{model.name}: suggest does not search fixes over cluster.instances yet; "
-                         "'rollproof verify' shows what blocks the deployment on each instance")
+        return _over_instances(model, timeout_ms, progress or (lambda line: None))
     if model.faults.any:
         return _under_bad_release(model, timeout_ms)
     say = progress or (lambda line: None)
@@ -273,6 +273,21 @@ def suggest(model: Model, timeout_ms: int = DEFAULT_TIMEOUT_MS,
     capacity_fix = _capacity(model, timeout_ms)
     after = _check(_with(model, fix.min_healthy_percent, fix.max_percent), timeout_ms) if fix else None
     return Suggestion(model, False, fix, capacity_fix, after, note)
+
+
+def _over_instances(model: Model, timeout_ms: int, say: Callable[[str], None]) -> Suggestion:
+    """Every fix `placement_fix` verifies over the instances, the percentages first (docs/semantics.md#placement)."""
+    say(f"{model.name}: [1/3] verifying the settings as they are")
+    if verify(model, Options(timeout_ms=timeout_ms)).verdict is Verdict.PROVED:
+        return Suggestion(model, True, None, None, Verdict.PROVED)
+    say(f"{model.name}: [2/3] searching the least change of the percentages")
+    found, note = percentages_fix(model, timeout_ms)
+    fix = None if found is None else Fix(found.min_healthy_percent, found.max_percent, None, None,
+                                         found.makespan_seconds, found.total_change)
+    say(f"{model.name}: [3/3] trying dynamic host ports and one more instance")
+    alternatives = tuple(instance_fixes(model, timeout_ms))
+    after = Verdict.PROVED if fix is not None or alternatives else None   # each one was verified
+    return Suggestion(model, False, fix, None, after, note, placement_fixes=alternatives)
 
 
 def _under_bad_release(model: Model, timeout_ms: int) -> Suggestion:

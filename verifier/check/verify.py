@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from verifier.check.bad_release import BadRelease, check_bad_release
+from verifier.check.placement_scale import beyond_explicit, bounded_check, exact_note, placed_run, slot_model
 from verifier.check.placement_verify import check_placement, placement_budget
 from verifier.defaults import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STATES, DEFAULT_TIMEOUT_MS
 from verifier.explicit.bound import reachable_bound
 from verifier.explicit.explore import estimated_states, explore
 from verifier.findings import Finding, verdict_of
+from verifier.model.placement_slots import task_slots
 from verifier.model.records import Model
 from verifier.properties import PROPERTIES
 from verifier.properties.context import CheckContext
@@ -87,6 +89,8 @@ class Result:
     fault_run: FaultRun | None = None  # ECS's run with the model's faults, breaker or alarms; None without
     # A bad release (model.faults.any): the lowest healthy count of any reachable fault state, where known.
     min_healthy_reachable: int | None = None
+    # How a model with instances was answered when not by the placement search ("exact: ..."); "" otherwise.
+    abstraction: str = ""
 
 
 def verify(model: Model, options: Options = Options()) -> Result:
@@ -99,6 +103,18 @@ def verify(model: Model, options: Options = Options()) -> Result:
     where a violation is still a real (replayed) counterexample.
     """
     started = time.perf_counter()
+    if model.placement is not None and beyond_explicit(model.placement, model.settings.desired):
+        slots = task_slots(model.placement)
+        if slots is not None and model.settings.desired <= slots:   # one task size: exactly the count model
+            counted = verify(slot_model(model, slots), options)
+            return replace(counted, model=model, abstraction=exact_note(slots), ecs=placed_run(model, counted.ecs),
+                           seconds=time.perf_counter() - started)
+        bounded = None if slots is not None else bounded_check(model, options.max_states)
+        if bounded is not None:   # two task sizes: what sound bounds settle, the rest unknown with advice
+            placed, note = bounded
+            return Result(model, placed.bounds, verdict_of(placed.findings), placed.findings, placed.step_plan,
+                          placed.ecs, placed.optimal, 0, time.perf_counter() - started, Engine.EXPLICIT,
+                          abstraction=note)
     if model.placement is not None:   # instances, task sizes and host ports: the placement graph answers
         budget = placement_budget(options.max_states, options.max_memory_mb, len(model.placement.instances))
         placed = check_placement(model, budget)

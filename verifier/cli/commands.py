@@ -178,6 +178,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         emit("\n\n".join(render_suggestion(result, spec) for result, spec in pairs),
              colour_wanted(args.color, sys.stdout))
     helped = all(r.already_holds or r.fix is not None or r.capacity_fix is not None or r.breaker_fix is not None
+                 or bool(r.placement_fixes)
                  for r in results)
     return ExitCode.HOLDS if helped else ExitCode.VIOLATED
 

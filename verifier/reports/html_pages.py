@@ -15,7 +15,9 @@ from verifier.ci.diff import Change
 from verifier.ci.gate import GateReport
 from verifier.findings import Finding
 from verifier.format import duration, plural
+from verifier.model.placement import Placement
 from verifier.model.records import Model
+from verifier.placement_semantics import initial_layout
 from verifier.properties.count_spans import Span
 from verifier.reports.html import counterexample_chart, settings_text
 from verifier.reports.html_parts import MARK, badge, page, trace_table
@@ -24,7 +26,8 @@ from verifier.reports.svg_range import range_chart
 from verifier.reports.text import gate_message, setting_changes
 from verifier.results import Status, Verdict
 from verifier.schedules.ecs_controller import EcsRun, simulate
-from verifier.semantics import Bounds, RepeatStep, deployment_of
+from verifier.schedules.ecs_placement import not_started, simulate_placement
+from verifier.semantics import Bounds, Deployment, RepeatStep, deployment_of
 from verifier.untrusted import html_text as escape
 from verifier.untrusted import uri
 
@@ -114,11 +117,17 @@ def _after(model: Model, fix: Fix) -> Model:
 
 def _run_column(heading: str, model: Model, desired: int, element_id: str) -> str:
     deployment = deployment_of(model.at(desired).settings)
-    run = simulate(deployment)
+    run = simulate(deployment) if model.placement is None else _placed_run(model.placement, deployment)
     return (f"<div><h3>{escape(heading)}</h3><p>{escape(settings_text(deployment.bounds))}</p><p>"
             + escape(_run_said(run)) + "</p>"
             + timeline(run.trace, deployment.bounds, element_id, f"ECS's run {heading}",
                        "" if run.completes or run.exhausted else "stuck: never finishes") + "</div>")
+
+
+def _placed_run(placement: Placement, deployment: Deployment) -> EcsRun:
+    """ECS's run on the instances (the count run alone would ignore them)."""
+    initial, problem = initial_layout(placement, deployment.bounds.desired)
+    return simulate_placement(placement, deployment, initial) if problem is None else not_started(deployment, initial)
 
 
 def _run_said(run: EcsRun) -> str:
@@ -141,7 +150,8 @@ def _suggestion(result: Suggestion, prefix: str) -> list[str]:
     """ECS's run before and after each verified fix, at the model's desiredCount (a range's high end)."""
     model = result.model
     # Every fix shown is verified: the page is good news when there is one.
-    fixed = result.already_holds or result.fix is not None or result.capacity_fix is not None
+    fixed = result.already_holds or result.fix is not None or result.capacity_fix is not None \
+        or bool(result.placement_fixes)
     body = [f"<h1>{escape(model.name)}: suggested change {badge(Verdict.PROVED if fixed else Verdict.VIOLATED)}</h1>"]
     if result.already_holds:
         return body + ["<p>every property already holds: nothing to change</p>"]
@@ -159,6 +169,9 @@ def _suggestion(result: Suggestion, prefix: str) -> list[str]:
             body.append(f"<p>worst-case ECS deployment after the change: {duration(fix.worst_deploy_seconds)}</p>")
         body.append(f'<div class="side">{_run_column("before", model, desired, f"{prefix}before-{number}")}'
                     f'{_run_column("after", _after(model, fix), desired, f"{prefix}after-{number}")}</div>')
+    for found in result.placement_fixes:   # cluster.instances: in the documented order, each verified
+        body.append(f"<h2>Or: {escape(found.kind)} (verified: every property holds)</h2>")
+        body.append(f"<p>{escape(found.change)}</p><p>costs: {escape(found.cost)}</p>")
     return body
 
 

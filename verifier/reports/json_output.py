@@ -160,6 +160,8 @@ def result_json(result: Result, timing: bool = True) -> dict[str, Any]:
         cast(dict[str, Any], data["ecs"]).update(
             instances_added=len(ecs.scale_outs),
             scale_outs=[{"asked_seconds": asked, "usable_seconds": usable} for asked, usable in ecs.scale_outs])
+    if result.abstraction:
+        data["abstraction"] = result.abstraction
     if result.model.faults.any:
         data["faults"] = {"min_healthy_reachable": result.min_healthy_reachable}
     if not timing:
@@ -257,6 +259,9 @@ def suggestion_json(result: Suggestion) -> dict[str, Any]:
         "alternative": changes(result.capacity_fix),
         "note": result.note,
         **_bad_release_fix(result),
+        **({"placement_fixes": [{"kind": found.kind, "change": found.change, "cost": found.cost,
+                                 "makespan_seconds": found.makespan_seconds, "verified": True}
+                                for found in result.placement_fixes]} if result.placement_fixes else {}),
     }
 
 

@@ -57,6 +57,8 @@ def render(result: Result, timing: bool = True, quiet: bool = False) -> str:
     ]
     if model.placement is not None:
         lines += placement_lines(model.placement)
+    if result.abstraction:   # answered by the count model the instances reduce to, and how exact that is
+        lines.append(f"  {result.abstraction}")
     lines += [f"  {timing_text(model.settings)}", ""]
     width = max(len(labelled(f.property_id)) for f in result.findings)
     said: set[str] = set()  # advice shared by several findings is printed once
@@ -296,6 +298,11 @@ def render_suggestion(result: Suggestion, spec: ServiceSpec | None = None) -> st
         lines += edit_lines(result.capacity_fix)
         if result.capacity_fix.worst_deploy_seconds is not None:
             lines.append(f"    worst-case ECS deployment: {duration(result.capacity_fix.worst_deploy_seconds)}")
+    for found in result.placement_fixes:   # cluster.instances: in the documented order, each verified
+        lines.append(f"  alternative, {found.kind} (verified): {found.change}")
+        lines.append(f"    costs: {found.cost}")
+        if found.makespan_seconds is not None:
+            lines.append(f"    ECS deployment: {duration(found.makespan_seconds)}")
     return terminal_lines(lines)
 
 
