@@ -62,7 +62,7 @@ def _seconds_below(ecs: EcsRun, desired: int) -> int:
     A state is in force from its time to the next state's; within one instant only
     the last state counts (the others last no time). A repeat marker after step
     `last` stands for the period's states first..last-1 again `periods` times,
-    the k-th time shifted by k * delta (k = 1..periods), each for as long as in the period.
+    the k-th time shifted by k * delta and k * seconds (k = 1..periods).
     """
     trace = ecs.trace
     times = trace.times
@@ -75,7 +75,11 @@ def _seconds_below(ecs: EcsRun, desired: int) -> int:
         if repeat is not None and i < len(trace.actions) and str(trace.actions[i]).startswith("repeat"):
             shift = repeat.delta.old + repeat.delta.new
             for j in range(repeat.first, repeat.last):
-                total += (times[j + 1] - times[j]) * _repetitions_below(
+                # A copy is the period shifted by k * seconds: its state j lasts from times[j] + k*s to
+                # times[j + 1] + k*s, except its first state, entered when the copy before it ends
+                # (times[last] + (k-1)*s), which can be later than times[first] + k*s.
+                start = times[repeat.last] - repeat.seconds if j == repeat.first else times[j]
+                total += (times[j + 1] - start) * _repetitions_below(
                     states[j].healthy, shift, repeat.periods, desired)
             continue
         if states[i].healthy < desired:
