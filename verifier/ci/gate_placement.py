@@ -1,0 +1,80 @@
+"""The gate over the instances a template defines: which placement a service is checked on, and its fixes.
+
+A service whose template sizes its cluster (verifier/ingest/capacity.py) is
+checked over those instances at its one desired count; a policy's capacity
+(capacityTasks, capacityHeadroomTasks) replaces the template's. A fix is
+verified the same way: the largest minimumHealthyPercent below the current
+one that makes every property hold, the smallest maximumPercent above it,
+and one more instance in the template's first group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from verifier.ci.policy import Overrides
+from verifier.ingest import ServiceSpec
+from verifier.model.placement import Placement
+from verifier.model.records import Model
+
+MAX_SURGE_TRIED = 4   # tasks above the current maximum that a fix may allow
+
+
+def placement_for(spec: ServiceSpec, overrides: Overrides, desired_range: tuple[int, int] | None) -> Placement | None:
+    """The instances the service is checked on, or None (Fargate, the policy's capacity, or a range of counts)."""
+    derived = spec.capacity
+    if derived is None or derived.placement is None or spec.fargate or desired_range is not None \
+            or overrides.capacity is not None or overrides.capacity_headroom is not None:
+        return None
+    return derived.placement
+
+
+def capacity_words(spec: ServiceSpec, model: Model) -> str | None:
+    """What capacity the answer assumed when the template defines instances; None to say it as before."""
+    derived = spec.capacity
+    if derived is None or spec.fargate or model.capacity_headroom is not None or model.settings.capacity is not None:
+        return None
+    if model.placement is not None or derived.placement is None:
+        return derived.assumption
+    return ("capacity assumed unlimited: the template's instances are checked at one desired count, and this "
+            f"service's count is a range ({derived.assumption.removeprefix('capacity ')})")
+
+
+def _holds(model: Model, timeout_ms: int) -> bool:
+    from verifier.check.verify import Options, verify
+    from verifier.errors import UsageError
+    from verifier.results import Verdict
+    try:
+        return verify(model, Options(timeout_ms=timeout_ms)).verdict is Verdict.PROVED
+    except UsageError:  # a layout the placement check refuses (a group that grows) is no verified fix
+        return False
+
+
+def placement_fixes(model: Model, timeout_ms: int) -> tuple[list[tuple[int, int]], bool]:
+    """Verified fixes over instances: (minimumHealthyPercent, maximumPercent) pairs, smallest change first,
+    and whether one more instance in the first group makes every property hold."""
+    from verifier.rounding import rounded_percent
+    placement = model.placement
+    assert placement is not None
+    settings = model.settings
+    desired, low, high = settings.desired, settings.min_healthy_percent, settings.max_percent
+    found: list[tuple[int, int]] = []
+    if desired > 0:
+        # The largest minimum that keeps one task fewer healthy, then two, ...: each changes what ECS may stop.
+        healthy = rounded_percent(desired, low, True)
+        for keep in range(healthy - 1, -1, -1):
+            percent = 100 * keep // desired   # the largest percent whose rounded-up bound is `keep`
+            if _holds(replace(model, settings=replace(settings, min_healthy_percent=percent)), timeout_ms):
+                found.append((percent, high))
+                break
+        running = rounded_percent(desired, high, False)
+        for more in range(running + 1, running + 1 + MAX_SURGE_TRIED):
+            percent = -(-100 * more // desired)  # the smallest percent whose rounded-down bound is `more`
+            if _holds(replace(model, settings=replace(settings, max_percent=percent)), timeout_ms):
+                found.append((low, percent))
+                break
+    first = placement.groups[0]
+    larger = replace(first, count=first.count + 1,
+                     max_count=None if first.max_count is None else max(first.max_count, first.count + 1))
+    grown = replace(placement, groups=(larger,) + placement.groups[1:])
+    return found, _holds(replace(model, placement=grown), timeout_ms)
