@@ -15,6 +15,8 @@ from tests.conftest import run_in_process
 from verifier.ci.gate import gate, model_of
 from verifier.ci.policy import Policy, load_policy
 from verifier.ingest.cloudformation import read_template
+from verifier.ingest.terraform import read_module
+from verifier.model.placement import TaskSize
 from verifier.results import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "placement"
@@ -122,3 +124,30 @@ def test_policy_capacity_replaces_the_templates_instances(tmp_path: Path) -> Non
     model = model_of(_only(T2_MICRO), load_policy(policy))
     # The policy says what the template cannot (say, instances other stacks add): 3 slots, no instances.
     assert (model.settings.capacity, model.placement) == (3, None)
+
+
+def test_terraform_t2_micro_with_jsonencode_containers_is_stuck() -> None:
+    folder = FIXTURES / "tf-t2-micro"
+    (spec,) = read_module(folder)
+    assert spec.capacity is not None and spec.capacity.placement is not None
+    (group,) = spec.capacity.placement.groups
+    # var.instance_type defaults to t2.micro (1024 units, 972 MiB); desired_capacity 1; hostPort 0 in bridge: dynamic.
+    assert (group.count, group.memory) == (1, 972)
+    assert spec.capacity.placement.task == TaskSize(256, 600, ())
+    result = run_in_process("gate", folder / "main.tf")
+    # 972 - 600 = 372 MiB beside the old task: the new one never fits at minimum 100%.
+    assert result.code == 1 and "instance 1 has 372 MiB free, the new task needs 600" in result.out
+    assert "aws_autoscaling_group.ecs desired_capacity: 1 -> 2, and max_size 1 -> 2" in result.out
+
+
+def test_terraform_capacity_provider_host_mode_from_a_json_file() -> None:
+    (spec,) = read_module(FIXTURES / "tf-capacity-provider")
+    assert spec.capacity is not None and spec.capacity.placement is not None
+    placement = spec.capacity.placement
+    # min_size 2 (no desired_capacity), managed scaling DISABLED: the group does not grow (max_count None).
+    assert [(g.count, g.type, g.max_count) for g in placement.groups] == [(2, "t3.small", None)]
+    # host mode: containerPort 8080 is bound; memoryReservation 512 stands for the absent memory.
+    assert placement.task == TaskSize(512, 512, (8080,)) and placement.distinct_instance
+    report = gate([FIXTURES / "tf-capacity-provider"], jobs=1)
+    # 2 tasks on 2 instances, each holding port 8080 (and distinctInstance): at minimum 100% none can move.
+    assert [row.verdict for row in report.rows] == [Verdict.VIOLATED]

@@ -251,9 +251,9 @@ def advice_for(spec: ServiceSpec, model: Model, found: Found) -> Advice:
     remedies = tuple(Remedy(edits_for(spec, model, fix), holds, leaves) for fix, holds, leaves in found.fixes)
     if found.one_more_instance and model.placement is not None and spec.capacity is not None:
         group = model.placement.groups[0]
-        what, line, also = spec.capacity.grow
+        what, line, also, file = spec.capacity.grow
         kind = f" {group.type}" if group.type else ""
-        remedies += (Remedy((Edit(spec.file, line or spec.line or 1,
+        remedies += (Remedy((Edit(file or spec.file, line or spec.line or 1,
                                   f"{what}: {group.count} -> {group.count + 1}{also} (one more{kind} instance)"),),
                             f"desired count {model.settings.desired} with one more instance"),)
     if found.breaker_change:  # the breaker goes with the first remedy (or is the remedy, alone)

@@ -30,8 +30,9 @@ class DerivedCapacity:
     placement: Placement | None
     assumption: str
     why: str = ""
-    # Where one more instance goes: ("AutoScalingGroup X DesiredCapacity", its line, the MaxSize it also needs).
-    grow: tuple[str, int | None, str] = ("", None, "")
+    # Where one more instance goes: ("AutoScalingGroup X DesiredCapacity", its line, the MaxSize it also needs,
+    # the file when it is not the service's).
+    grow: tuple[str, int | None, str, str | None] = ("", None, "", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class Group:
     managed_scaling: bool = False
     warmup_seconds: int = DEFAULT_WARMUP_SECONDS
     size_key: str = "DesiredCapacity"   # the setting that gave `count`, to change for one more instance
+    max_key: str = "MaxSize"
+    file: str | None = None             # where the group is written, when not in the service's file
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,8 @@ def derived(groups: list[Group], task: TaskSize, distinct: bool, strategy: str, 
     sized: list[InstanceGroup] = []
     words: list[str] = []
     for group in groups:
-        where = f"{what} {group.name}" + (f" (template line {group.line})" if group.line else "")
+        written = f"{group.file} line" if group.file else "template line"
+        where = f"{what} {group.name}".strip() + (f" ({written} {group.line})" if group.line else "")
         size = registered(group.instance_type)
         if size is None:
             why = (f"instance type {group.instance_type} of {where} is not in rollproof's table of instance types, "
@@ -143,6 +147,6 @@ def derived(groups: list[Group], task: TaskSize, distinct: bool, strategy: str, 
     placement = Placement(tuple(sized), task, task, distinct_instance=distinct, strategy=strategy)
     first = groups[0]
     return DerivedCapacity(placement, "capacity " + " + ".join(words) + f"; {task_words}",
-                           grow=(f"{what} {first.name} {first.size_key}", first.line,
-                                 f", and MaxSize {first.max_size} -> {first.count + 1}"
-                                 if first.max_size is not None and first.max_size <= first.count else ""))
+                           grow=(f"{what} {first.name} {first.size_key}".strip(), first.line,
+                                 f", and {first.max_key} {first.max_size} -> {first.count + 1}"
+                                 if first.max_size is not None and first.max_size <= first.count else "", first.file))
