@@ -151,3 +151,22 @@ def test_terraform_capacity_provider_host_mode_from_a_json_file() -> None:
     report = gate([FIXTURES / "tf-capacity-provider"], jobs=1)
     # 2 tasks on 2 instances, each holding port 8080 (and distinctInstance): at minimum 100% none can move.
     assert [row.verdict for row in report.rows] == [Verdict.VIOLATED]
+
+
+def test_policy_instances_place_the_templates_task(tmp_path: Path) -> None:
+    path = FIXTURES / "cluster-elsewhere.yaml"
+    spec = _only(path)
+    # No group joins the cluster here: today's answer, unlimited capacity, unless the policy gives instances.
+    assert spec.capacity is not None and spec.capacity.placement is None and spec.capacity.task is not None
+    assert model_of(spec, Policy()).placement is None
+    policy = tmp_path / "rollproof.yaml"
+    policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n")
+    result = run_in_process("gate", path, "--policy", policy)
+    # Task-level Memory 600 on one t2.micro (972 MiB): 372 MiB beside the old task, so stuck as above.
+    assert result.code == 1 and "instance 1 has 372 MiB free, the new task needs 600" in result.out
+    assert "1 x t2.micro (1024 CPU units, 972 MiB registered each) from the policy's instances" in result.out
+    policy.write_text("clusters:\n  prod:\n    instances: [{count: 2, type: t2.micro}]\n")
+    # Two instances: the new task goes on the empty one (600 <= 972), then the old one stops.
+    assert run_in_process("gate", path, "--policy", policy).code == 0
+    policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n    capacityTasks: 3\n")
+    assert run_in_process("gate", path, "--policy", policy).code == 2  # one kind of capacity per section

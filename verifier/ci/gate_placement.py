@@ -21,18 +21,35 @@ MAX_SURGE_TRIED = 4   # tasks above the current maximum that a fix may allow
 
 
 def placement_for(spec: ServiceSpec, overrides: Overrides, desired_range: tuple[int, int] | None) -> Placement | None:
-    """The instances the service is checked on, or None (Fargate, the policy's capacity, or a range of counts)."""
+    """The instances the service is checked on: the policy's `instances:` with the template's task, else the
+    template's own; None on Fargate, under the policy's task slots, or for a range of counts."""
     derived = spec.capacity
-    if derived is None or derived.placement is None or spec.fargate or desired_range is not None \
+    if derived is None or spec.fargate or desired_range is not None \
             or overrides.capacity is not None or overrides.capacity_headroom is not None:
         return None
+    if overrides.instances is not None:
+        if derived.task is None:
+            return None
+        return Placement(overrides.instances, derived.task, derived.task, derived.distinct_instance, derived.strategy)
     return derived.placement
 
 
+def _policy_words(placement: Placement) -> str:
+    groups = " + ".join(f"{g.count} x {g.type or 'instance'} ({g.cpu} CPU units, {g.memory} MiB registered each)"
+                        for g in placement.groups)
+    task = placement.task
+    ports = f", host ports {', '.join(map(str, task.host_ports))}" if task.host_ports else ""
+    return f"capacity {groups} from the policy's instances; task {task.cpu} CPU units, {task.memory} MiB{ports}"
+
+
 def capacity_words(spec: ServiceSpec, model: Model) -> str | None:
-    """What capacity the answer assumed when the template defines instances; None to say it as before."""
+    """What capacity the answer assumed when the template or policy gives instances; None to say it as before."""
     derived = spec.capacity
     if derived is None or spec.fargate or model.capacity_headroom is not None or model.settings.capacity is not None:
+        return None
+    if model.placement is not None and model.placement != derived.placement:
+        return _policy_words(model.placement)
+    if not derived.assumption:  # the file defines the task only, and the policy gives no instances
         return None
     if model.placement is not None or derived.placement is None:
         return derived.assumption

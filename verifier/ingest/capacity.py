@@ -33,6 +33,10 @@ class DerivedCapacity:
     # Where one more instance goes: ("AutoScalingGroup X DesiredCapacity", its line, the MaxSize it also needs,
     # the file when it is not the service's).
     grow: tuple[str, int | None, str, str | None] = ("", None, "", None)
+    # The task as the file defines it, for instances a policy gives: None when its size cannot be read.
+    task: TaskSize | None = None
+    distinct_instance: bool = False
+    strategy: str = SPREAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,11 @@ def strategy_of(types: list[str]) -> str:
     return SPREAD
 
 
+def task_only(task: TaskSize, distinct: bool, strategy: str) -> DerivedCapacity:
+    """The task of a service whose file defines no instances: a policy's `instances:` can place it."""
+    return DerivedCapacity(None, "", task=task, distinct_instance=distinct, strategy=strategy)
+
+
 def derived(groups: list[Group], task: TaskSize, distinct: bool, strategy: str, what: str) -> DerivedCapacity:
     """The placement of `groups` with `task` (the old revision is the same: a template holds one revision)."""
     sized: list[InstanceGroup] = []
@@ -147,6 +156,7 @@ def derived(groups: list[Group], task: TaskSize, distinct: bool, strategy: str, 
     placement = Placement(tuple(sized), task, task, distinct_instance=distinct, strategy=strategy)
     first = groups[0]
     return DerivedCapacity(placement, "capacity " + " + ".join(words) + f"; {task_words}",
+                           task=task, distinct_instance=distinct, strategy=strategy,
                            grow=(f"{what} {first.name} {first.size_key}".strip(), first.line,
                                  f", and {first.max_key} {first.max_size} -> {first.count + 1}"
                                  if first.max_size is not None and first.max_size <= first.count else "", first.file))

@@ -25,6 +25,7 @@ from verifier.ingest.capacity import (
     derived,
     mebibytes,
     strategy_of,
+    task_only,
     task_size,
     whole,
 )
@@ -193,13 +194,15 @@ def _containers(definitions: Any, parameters: dict[str, Any]) -> list[Container]
 
 def placement_of(resources: dict[Any, Any], service: dict[Any, Any], cluster: str,
                  parameters: dict[str, Any]) -> DerivedCapacity | None:
-    """The service's placement on the groups that join `cluster`; None when no group in the template does."""
+    """The service's placement on the groups that join `cluster` (its task alone when no group in the template
+    does, for a policy's instances); None when the template defines neither."""
+    groups: list[Group] | None = None  # None until read: a group that joins but cannot be read says why
     try:
-        groups = _groups(resources, service, cluster, parameters)
-        if not groups:
-            return None
+        groups = _groups(resources, service, cluster, parameters) if cluster else []
         task = _props(resources, _target(service.get("TaskDefinition")), "AWS::ECS::TaskDefinition")
         if task is None:
+            if not groups:
+                return None
             raise NotDerived("the service's TaskDefinition is not an AWS::ECS::TaskDefinition of this template")
         mode = _text(task.get("NetworkMode"), parameters, "NetworkMode") or "bridge"  # EC2's default
         task_cpu = task.get("Cpu")
@@ -211,8 +214,12 @@ def placement_of(resources: dict[Any, Any], service: dict[Any, Any], cluster: st
         constraints = service.get("PlacementConstraints") or []
         distinct = any(isinstance(c, dict) and c.get("Type") == "distinctInstance" for c in constraints)
         strategies = [str(s.get("Type")) for s in service.get("PlacementStrategies") or [] if isinstance(s, dict)]
+        if not groups:
+            return task_only(size, distinct, strategy_of(strategies))
         return derived(groups, size, distinct, strategy_of(strategies), "AutoScalingGroup")
     except NotDerived as why:
+        if groups == []:
+            return None
         return DerivedCapacity(None, f"capacity assumed unlimited: {why}", str(why))
 
 
@@ -220,7 +227,7 @@ def with_placement(spec: ServiceSpec, resource: dict[Any, Any], resources: dict[
                    parameters: dict[str, Any]) -> ServiceSpec:
     """The spec with the capacity its template defines (EC2 services whose cluster the template sizes)."""
     props = resource.get("Properties")
-    if spec.status != ANALYSABLE or spec.fargate or spec.cluster_ref is None or not isinstance(props, dict):
+    if spec.status != ANALYSABLE or spec.fargate or not isinstance(props, dict):
         return spec
-    capacity = placement_of(resources, props, spec.cluster_ref, parameters)
+    capacity = placement_of(resources, props, spec.cluster_ref or "", parameters)
     return spec if capacity is None else replace(spec, capacity=capacity)

@@ -29,6 +29,7 @@ from verifier.ingest.capacity import (
     derived,
     mebibytes,
     strategy_of,
+    task_only,
     task_size,
     whole,
 )
@@ -168,12 +169,13 @@ def placement_of(module: ParsedModule, scope: Scope, service: dict[str, Any],
                  cluster: str) -> DerivedCapacity | None:
     """The service's placement on the groups that join `cluster` (an address); None when none in the module does."""
     blocks = _blocks(module)
+    groups: list[Group] | None = None  # None until read: a group that joins but cannot be read says why
     try:
-        groups = _groups(blocks, service, cluster, scope)
-        if not groups:
-            return None
+        groups = _groups(blocks, service, cluster, scope) if cluster else []
         task_ref = _refs(service.get("task_definition"), "aws_ecs_task_definition")
         if not task_ref or task_ref[0] not in blocks:
+            if not groups:
+                return None
             raise NotDerived("the service's task_definition is not an aws_ecs_task_definition of this module")
         raw = blocks[task_ref[0]][0]
         task = scope.evaluate({k: v for k, v in raw.items() if k != "container_definitions"})
@@ -186,14 +188,18 @@ def placement_of(module: ParsedModule, scope: Scope, service: dict[str, Any],
                                     if k in ("placement_constraints", "ordered_placement_strategy")})
         distinct = any(c.get("type") == "distinctInstance" for c in _nested(evaluated, "placement_constraints"))
         strategy = strategy_of([str(s.get("type")) for s in _nested(evaluated, "ordered_placement_strategy")])
+        if not groups:
+            return task_only(size, distinct, strategy)
         return derived(groups, size, distinct, strategy, "")
     except NotDerived as why:
+        if groups == []:
+            return None
         return DerivedCapacity(None, f"capacity assumed unlimited: {why}", str(why))
 
 
 def with_placement(spec: ServiceSpec, body: dict[str, Any], module: ParsedModule, scope: Scope) -> ServiceSpec:
     """The spec with the capacity its module defines (EC2 services whose cluster the module sizes)."""
-    if spec.status != ANALYSABLE or spec.fargate or spec.cluster_ref is None:
+    if spec.status != ANALYSABLE or spec.fargate:
         return spec
-    capacity = placement_of(module, scope, body, spec.cluster_ref)
+    capacity = placement_of(module, scope, body, spec.cluster_ref or "")
     return spec if capacity is None else replace(spec, capacity=capacity)
