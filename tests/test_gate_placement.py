@@ -170,3 +170,10 @@ def test_policy_instances_place_the_templates_task(tmp_path: Path) -> None:
     assert run_in_process("gate", path, "--policy", policy).code == 0
     policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n    capacityTasks: 3\n")
     assert run_in_process("gate", path, "--policy", policy).code == 2  # one kind of capacity per section
+
+
+def test_policy_instances_with_a_range_of_counts_say_they_were_not_checked(tmp_path: Path) -> None:
+    policy = tmp_path / "rollproof.yaml"
+    policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n    desiredRange: [1, 3]\n")
+    result = run_in_process("gate", FIXTURES / "cluster-elsewhere.yaml", "--policy", policy)
+    assert "the policy's instances are not checked" in result.out and "count is a range" in result.out

@@ -23,7 +23,7 @@ from verifier.check.verify import Options, Result
 from verifier.check.what_if import at_one_count, findings_under_release, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
-from verifier.ci.gate_placement import placement_for
+from verifier.ci.gate_placement import placement_for, unplaced_note
 from verifier.ci.policy import Policy, Waiver
 from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
@@ -271,6 +271,9 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 rows.append(GateRow(spec, verdict, None))
                 continue
             model = model_of(spec, policy, options)
+            unplaced = unplaced_note(spec, policy.for_service(spec.names, spec.cluster, spec.cluster_ref), model)
+            if unplaced:
+                spec = replace(spec, notes=spec.notes + (unplaced,))
             if policy.for_service(spec.names, spec.cluster, spec.cluster_ref).faults is not None:
                 model = at_one_count(model) or model  # a range of one count: both checks at that count
             checked = fleet.checked

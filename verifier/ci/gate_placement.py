@@ -95,3 +95,15 @@ def placement_fixes(model: Model, timeout_ms: int) -> tuple[list[tuple[int, int]
                      max_count=None if first.max_count is None else max(first.max_count, first.count + 1))
     grown = replace(placement, groups=(larger,) + placement.groups[1:])
     return found, _holds(replace(model, placement=grown), timeout_ms)
+
+
+def unplaced_note(spec: ServiceSpec, overrides: Overrides, model: Model) -> str:
+    """Why the policy's `instances:` were not used for this service ('' when they were, or there are none)."""
+    if overrides.instances is None or model.placement is not None or spec.fargate:
+        return ""
+    if model.desired_range is not None:
+        return "the policy's instances are not checked: instances are checked at one desired count, and this " \
+               "service's count is a range (give desiredRange one count, or DesiredCount in the template)"
+    if overrides.capacity is None and overrides.capacity_headroom is None:
+        return "the policy's instances are not checked: the service's task size cannot be read from its file"
+    return ""
