@@ -172,8 +172,27 @@ def test_policy_instances_place_the_templates_task(tmp_path: Path) -> None:
     assert run_in_process("gate", path, "--policy", policy).code == 2  # one kind of capacity per section
 
 
-def test_policy_instances_with_a_range_of_counts_say_they_were_not_checked(tmp_path: Path) -> None:
+def test_policy_instances_with_a_wide_range_of_counts_say_they_were_not_checked(tmp_path: Path) -> None:
     policy = tmp_path / "rollproof.yaml"
-    policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n    desiredRange: [1, 3]\n")
+    # 21 counts: one more than MAX_COUNTS_OVER_INSTANCES (20), so the instances are not used, and it says so
+    policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n    desiredRange: [1, 21]\n")
     result = run_in_process("gate", FIXTURES / "cluster-elsewhere.yaml", "--policy", policy)
-    assert "the policy's instances are not checked" in result.out and "count is a range" in result.out
+    assert "the policy's instances are not checked: they are checked at one desired count, or each of at most 20" \
+        in result.out
+    policy.write_text("clusters:\n  prod:\n    instances: [{count: 1, type: t2.micro}]\n    desiredRange: [1, 3]\n")
+    # 3 counts, each on its own: desired 1 is already stuck (972 - 600 = 372 MiB free beside the old task)
+    assert run_in_process("gate", FIXTURES / "cluster-elsewhere.yaml", "--policy", policy).code == 1
+
+
+def test_a_small_autoscaling_range_is_checked_one_count_at_a_time() -> None:
+    path = FIXTURES / "asg-t2-micro-range.yaml"
+    assert _only(path).desired_range == (1, 2)
+    report = gate([path], jobs=1)
+    (row,) = report.rows
+    # desired 1: 972 - 500 = 472 MiB free beside the old task < 500, stuck; desired 2: two old tasks
+    # (1000 MiB) do not even fit on 972 MiB. The first failing count, 1, is the answer shown.
+    assert row.verdict is Verdict.VIOLATED and row.result is not None
+    assert row.result.model.settings.desired == 1 and row.result.model.placement is not None
+    assert any("each desired count 1..2 was checked on its own" in note for note in row.notes)
+    verify = run_in_process("verify", path, "--service", "Web")
+    assert verify.code == 1 and "instance 1 has 472 MiB free, the new task needs 500" in verify.out

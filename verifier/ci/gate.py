@@ -17,13 +17,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from verifier.check.verify import Options, Result
 from verifier.check.what_if import at_one_count, findings_under_release, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
-from verifier.ci.gate_placement import placement_for, unplaced_note
+from verifier.ci.gate_placement import counts_note, each_count, placement_for, unplaced_note, worst
 from verifier.ci.policy import Policy, Waiver
 from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
@@ -278,10 +278,14 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 model = at_one_count(model) or model  # a range of one count: both checks at that count
             checked = fleet.checked
             try:
-                answer = fleet.submit(model)
+                overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
+                answers = [fleet.submit(one) for one in each_count(spec, overrides, model)]  # instances: per count
             except UsageError as refused:  # a check this model needs is not built (a group that grows)
                 rows.append(_refused(spec, refused))
                 continue
+            answer = _first_failing(answers) if len(answers) > 1 else answers[0]
+            if len(answers) > 1:
+                spec = replace(spec, notes=spec.notes + (counts_note(model),))
             if answer is None:
                 reason = (f"not checked: the gate checks at most {MAX_DISTINCT_SERVICES:,} distinct service setups "
                           "per run; gate fewer paths at a time (or one service with --service)")
@@ -315,6 +319,13 @@ def _bad_release(spec: ServiceSpec, model: Model, policy: Policy, fleet: FleetCh
     overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
     answer = fleet.submit(under_release(one, check.faults, policy.fault_requirements_for(overrides)))
     return answer if answer is not None else f"not checked during a bad release ({label}): too many setups"
+
+
+def _first_failing(answers: list[Answer | None]) -> Answer | None:
+    """One answer for a range checked one count at a time (see gate_placement.worst); None past the limit."""
+    if any(answer is None for answer in answers):
+        return None
+    return lambda: worst([cast(Result, answer()) for answer in answers if answer is not None])
 
 
 def _refused(spec: ServiceSpec, refused: UsageError) -> GateRow:

@@ -11,20 +11,31 @@ and one more instance in the template's first group.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from verifier.ci.policy import Overrides
 from verifier.ingest import ServiceSpec
 from verifier.model.placement import Placement
 from verifier.model.records import Model
+from verifier.results import Verdict
+
+if TYPE_CHECKING:  # the verify pipeline loads the engines; only its result type is named here
+    from verifier.check.verify import Result
 
 MAX_SURGE_TRIED = 4   # tasks above the current maximum that a fix may allow
+# A range of desired counts is checked over instances one count at a time, up to this many counts
+# (an autoscaling range of a small cluster); a wider range is checked under unlimited capacity, said so.
+MAX_COUNTS_OVER_INSTANCES = 20
+NOT_USED = (f"the template's instances are checked at one desired count, or each of at most "
+            f"{MAX_COUNTS_OVER_INSTANCES} counts, and not under a policy's faults: release")
 
 
 def placement_for(spec: ServiceSpec, overrides: Overrides, desired_range: tuple[int, int] | None) -> Placement | None:
     """The instances the service is checked on: the policy's `instances:` with the template's task, else the
-    template's own; None on Fargate, under the policy's task slots, or for a range of counts."""
+    template's own; None on Fargate, under the policy's task slots or faults: release, or for a range of
+    counts (`each_count` checks a small range one count at a time)."""
     derived = spec.capacity
-    if derived is None or spec.fargate or desired_range is not None \
+    if derived is None or spec.fargate or overrides.faults is not None or desired_range is not None \
             or overrides.capacity is not None or overrides.capacity_headroom is not None:
         return None
     if overrides.instances is not None:
@@ -53,8 +64,38 @@ def capacity_words(spec: ServiceSpec, model: Model) -> str | None:
         return None
     if model.placement is not None or derived.placement is None:
         return derived.assumption
-    return ("capacity assumed unlimited: the template's instances are checked at one desired count, and this "
-            f"service's count is a range ({derived.assumption.removeprefix('capacity ')})")
+    return f"capacity assumed unlimited: {NOT_USED} ({derived.assumption.removeprefix('capacity ')})"
+
+
+def each_count(spec: ServiceSpec, overrides: Overrides, model: Model) -> list[Model]:
+    """The models to check: over instances, a range of at most MAX_COUNTS_OVER_INSTANCES desired counts
+    becomes one model per count (the placement check takes one count); else `model` alone."""
+    if model.desired_range is None or model.placement is not None:
+        return [model]
+    low, high = model.desired_range
+    placement = placement_for(spec, overrides, None)
+    if placement is None or high - low + 1 > MAX_COUNTS_OVER_INSTANCES:
+        return [model]
+    return [replace(model.at(count), placement=placement) for count in range(low, high + 1)]
+
+
+def worst(results: list[Result]) -> Result:
+    """The answer for a range checked one count at a time: the first count that fails, else the first
+    inconclusive one, else the highest count (all hold)."""
+    for verdict in (Verdict.VIOLATED, Verdict.INCONCLUSIVE):
+        for result in results:
+            if result.verdict is verdict:
+                return result
+    return results[-1]
+
+
+def counts_note(model: Model) -> str:
+    """What a gate row checked one count at a time says about it."""
+    if model.desired_range is None:
+        return ""
+    low, high = model.desired_range
+    return (f"over instances each desired count {low}..{high} was checked on its own; the answer shown is the "
+            "first count that fails, else the highest")
 
 
 def _holds(model: Model, timeout_ms: int) -> bool:
@@ -101,9 +142,10 @@ def unplaced_note(spec: ServiceSpec, overrides: Overrides, model: Model) -> str:
     """Why the policy's `instances:` were not used for this service ('' when they were, or there are none)."""
     if overrides.instances is None or model.placement is not None or spec.fargate:
         return ""
-    if model.desired_range is not None:
-        return "the policy's instances are not checked: instances are checked at one desired count, and this " \
-               "service's count is a range (give desiredRange one count, or DesiredCount in the template)"
+    wide = model.desired_range is not None and \
+        model.desired_range[1] - model.desired_range[0] + 1 > MAX_COUNTS_OVER_INSTANCES
+    if overrides.faults is not None or wide:
+        return "the policy's instances are not checked: " + NOT_USED.replace("the template's instances are", "they are")
     if overrides.capacity is None and overrides.capacity_headroom is None:
         return "the policy's instances are not checked: the service's task size cannot be read from its file"
     return ""
