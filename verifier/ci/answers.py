@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verifier.ci.gate_placement import capacity_words, placement_fixes
 from verifier.ingest import ServiceSpec, Setting
 from verifier.model.records import Model
 from verifier.rounding import rounded_percent
@@ -65,6 +66,9 @@ def counts_checked(spec: ServiceSpec, model: Model) -> str:
 
 def capacity_assumed(spec: ServiceSpec, model: Model) -> str:
     """The room for tasks the answer assumed, and where it comes from."""
+    over_instances = capacity_words(spec, model)
+    if over_instances is not None:
+        return over_instances
     if spec.fargate:
         return "capacity unlimited: Fargate runs every task on its own capacity"
     if model.capacity_headroom is not None:
@@ -173,6 +177,7 @@ class Found:
     fixes: tuple[tuple[Fix, str, str], ...]   # (fix, the counts it holds for, the counts it leaves failing)
     note: str = ""
     breaker_change: str = ""   # under a bad release: the circuit breaker change that goes with the fixes
+    one_more_instance: bool = False  # over instances: one more in the template's first group holds (verified)
 
 
 def find_fixes(model: Model, timeout_ms: int) -> Found:
@@ -185,6 +190,8 @@ def find_fixes(model: Model, timeout_ms: int) -> Found:
         # `suggest` meets these by trying whole verifications one by one: minutes, not a gate's seconds.
         return Found((), "a deploy-time or step limit is not searched here: run the reproduce command with "
                          "'rollproof suggest' instead of 'rollproof verify'")
+    if model.placement is not None:  # over instances: percentages and one more instance, each verified
+        return _placement_found(model, timeout_ms)
     first = suggest(model, timeout_ms)
     if first.already_holds:
         return Found((), "every property already holds")
@@ -227,9 +234,28 @@ def find_fixes(model: Model, timeout_ms: int) -> Found:
     return Found((here, (wider, f"every desired count 1..{desired:,}", "")))
 
 
+def _placement_found(model: Model, timeout_ms: int) -> Found:
+    from verifier.check.suggest import Fix
+    settings = model.settings
+    pairs, grown = placement_fixes(model, timeout_ms)
+    fixes = tuple((Fix(low, high, None, None, None,
+                       abs(low - settings.min_healthy_percent) + abs(high - settings.max_percent)),
+                   f"desired count {settings.desired} on these instances", "") for low, high in pairs)
+    note = "" if fixes or grown else ("no change to the percentages or one more instance makes every property "
+                                      "hold; 'rollproof verify' on the reproduce command shows what blocks it")
+    return Found(fixes, note, one_more_instance=grown)
+
+
 def advice_for(spec: ServiceSpec, model: Model, found: Found) -> Advice:
     """The fixes found for `model`, written as edits to `spec`'s file."""
     remedies = tuple(Remedy(edits_for(spec, model, fix), holds, leaves) for fix, holds, leaves in found.fixes)
+    if found.one_more_instance and model.placement is not None and spec.capacity is not None:
+        group = model.placement.groups[0]
+        what, line, also, file = spec.capacity.grow
+        kind = f" {group.type}" if group.type else ""
+        remedies += (Remedy((Edit(file or spec.file, line or spec.line or 1,
+                                  f"{what}: {group.count} -> {group.count + 1}{also} (one more{kind} instance)"),),
+                            f"desired count {model.settings.desired} with one more instance"),)
     if found.breaker_change:  # the breaker goes with the first remedy (or is the remedy, alone)
         breaker = Edit(spec.file, spec.breaker_line or spec.line or 1, found.breaker_change)
         first = remedies[0] if remedies else Remedy((), f"desired count {model.settings.desired} during the "
@@ -251,4 +277,6 @@ def cause(model: Model, finding: object) -> str:
     if model.desired_range is None and model.settings.desired != count:
         return message
     reasons = [w for w in why if not w.startswith("cause:")] if any(w.startswith("cause:") for w in why) else []
+    if model.placement is not None:  # over instances the details name the instance and what blocks it
+        reasons = [message] + [w for w in why if w.startswith(("instance ", "stopping one more"))]
     return f"{rounding(model, count)}; " + ("; ".join(reasons) if reasons else message)

@@ -38,7 +38,7 @@ def setup_of(model: Model) -> Hashable:
     the result; everything that decides it is here.
     """
     return (model.settings, model.requirements, model.plan, model.desired_range, model.capacity_headroom,
-            model.faults)
+            model.faults, model.placement)
 
 
 T = TypeVar("T")

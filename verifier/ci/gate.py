@@ -17,16 +17,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from verifier.check.verify import Options, Result
 from verifier.check.what_if import at_one_count, findings_under_release, release_label, under_release
 from verifier.ci.answers import TASKS_PER_SERVICE, Advice, Found, advice_for, count_unknown, find_fixes, zero_tasks_note
 from verifier.ci.fleet import Answer, FleetChecker, map_setups
+from verifier.ci.gate_placement import counts_note, each_count, placement_for, unplaced_note, worst
 from verifier.ci.policy import Policy, Waiver
 from verifier.ci.policy_sources import SourceMaps
 from verifier.defaults import answer_flags
-from verifier.errors import ModelError
+from verifier.errors import ModelError, UsageError
 from verifier.findings import Finding, verdict_of
 from verifier.ingest import (
     ANALYSABLE,
@@ -211,7 +212,8 @@ def model_of(spec: ServiceSpec, policy: Policy = Policy(), options: Options = Op
     return Model(name=spec.name, settings=settings, requirements=policy.requirements_for(overrides),
                  source=InfraService(spec.entry or spec.file, spec.name, policy.source,  # entry: a nested stack's root
                                      answer_flags(timeout_ms=options.timeout_ms)),
-                 desired_range=desired_range, capacity_headroom=headroom)
+                 desired_range=desired_range, capacity_headroom=headroom,
+                 placement=placement_for(spec, overrides, desired_range))
 
 
 def _waive(spec: ServiceSpec, result: Result | RangeResult, policy: Policy,
@@ -269,10 +271,21 @@ def gate(paths: list[Path], options: Options = Options(), policy: Policy = Polic
                 rows.append(GateRow(spec, verdict, None))
                 continue
             model = model_of(spec, policy, options)
+            unplaced = unplaced_note(spec, policy.for_service(spec.names, spec.cluster, spec.cluster_ref), model)
+            if unplaced:
+                spec = replace(spec, notes=spec.notes + (unplaced,))
             if policy.for_service(spec.names, spec.cluster, spec.cluster_ref).faults is not None:
                 model = at_one_count(model) or model  # a range of one count: both checks at that count
             checked = fleet.checked
-            answer = fleet.submit(model)
+            try:
+                overrides = policy.for_service(spec.names, spec.cluster, spec.cluster_ref)
+                answers = [fleet.submit(one) for one in each_count(spec, overrides, model)]  # instances: per count
+            except UsageError as refused:  # a check this model needs is not built (a group that grows)
+                rows.append(_refused(spec, refused))
+                continue
+            answer = _first_failing(answers) if len(answers) > 1 else answers[0]
+            if len(answers) > 1:
+                spec = replace(spec, notes=spec.notes + (counts_note(model),))
             if answer is None:
                 reason = (f"not checked: the gate checks at most {MAX_DISTINCT_SERVICES:,} distinct service setups "
                           "per run; gate fewer paths at a time (or one service with --service)")
@@ -308,9 +321,24 @@ def _bad_release(spec: ServiceSpec, model: Model, policy: Policy, fleet: FleetCh
     return answer if answer is not None else f"not checked during a bad release ({label}): too many setups"
 
 
+def _first_failing(answers: list[Answer | None]) -> Answer | None:
+    """One answer for a range checked one count at a time (see gate_placement.worst); None past the limit."""
+    if any(answer is None for answer in answers):
+        return None
+    return lambda: worst([cast(Result, answer()) for answer in answers if answer is not None])
+
+
+def _refused(spec: ServiceSpec, refused: UsageError) -> GateRow:
+    """An inconclusive row for a service whose model a check refuses, with the check's own reason."""
+    return GateRow(replace(spec, status=INCONCLUSIVE, reason=str(refused.args[0])), Verdict.INCONCLUSIVE, None)
+
+
 def _row(spec: ServiceSpec, answer: Answer, bad_release: Answer | str | None, policy: Policy,
          today: datetime.date) -> GateRow:
-    result = answer()
+    try:
+        result = answer()
+    except UsageError as refused:  # checked in another process: the refusal arrives with the answer
+        return _refused(spec, refused)
     under_release: Model | None = None
     unchecked: tuple[str, ...] = ()
     if isinstance(bad_release, str):

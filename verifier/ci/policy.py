@@ -5,6 +5,8 @@
       requirements: {minHealthy: "50%", maxTasks: 40, maxDeployMinutes: 30}
     clusters:                          # by the service's Cluster value (literal or a parameter default)
       prod: {capacityHeadroomTasks: 4}
+      staging:                         # or its instances: EC2 services take their task's size from the template
+        instances: [{count: 2, type: t3.small}]
     services:                          # by logical id / service name, or a glob (fnmatch) on either
       - match: "Web*"
         desiredRange: [2, 40]
@@ -47,12 +49,14 @@ from verifier.ingest.discovery import Exclude, git_top
 from verifier.model.faults import Faults
 from verifier.model.faults_loading import FAULT_KEYS, faults_of
 from verifier.model.fields import count, mapping, range_of, task_count, text
+from verifier.model.placement import InstanceGroup
+from verifier.model.placement_loading import instance_group
 from verifier.model.records import Requirements, TaskCount
 from verifier.model.textfile import POLICY_FILE
 from verifier.model.yamlsource import DocPath, Document, read_yaml
 from verifier.results import PROPERTY_IDS
 
-SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "desiredRange", "requirements", "faults"}
+SETTING_KEYS = {"capacityTasks", "capacityHeadroomTasks", "instances", "desiredRange", "requirements", "faults"}
 POLICY_NAME = "rollproof.yaml"
 REQUIREMENT_KEYS = {"minHealthy", "maxTasks", "maxDeployMinutes", "maxSteps", "maxRollbackMinutes"}
 
@@ -85,14 +89,17 @@ class Overrides:
     desired_range: tuple[int, int] | None = None
     requirements: RequirementValues = field(default_factory=RequirementValues)
     faults: FaultCheck | None = None   # a later section's faults: replaces an earlier one whole
+    # The cluster's instances where the templates do not define them (EC2 services take their task's size
+    # from the template); a later section's capacity of any kind replaces an earlier one.
+    instances: tuple[InstanceGroup, ...] | None = None
 
     def then(self, later: Overrides) -> Overrides:
-        capacity, headroom = self.capacity, self.capacity_headroom
-        if later.capacity is not None or later.capacity_headroom is not None:
-            capacity, headroom = later.capacity, later.capacity_headroom
+        capacity, headroom, instances = self.capacity, self.capacity_headroom, self.instances
+        if later.capacity is not None or later.capacity_headroom is not None or later.instances is not None:
+            capacity, headroom, instances = later.capacity, later.capacity_headroom, later.instances
         merged: RequirementValues = {**self.requirements, **later.requirements}
         return Overrides(capacity, headroom, later.desired_range or self.desired_range, merged,
-                         later.faults or self.faults)
+                         later.faults or self.faults, instances)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +238,7 @@ def _overrides(doc: Document, path: DocPath, extra: Set[str] = frozenset()) -> O
     section = mapping(doc, path, SETTING_KEYS | set(extra), optional=True)
     if "capacityTasks" in section and "capacityHeadroomTasks" in section:
         raise doc.error(path + ("capacityHeadroomTasks",), "give capacityTasks or capacityHeadroomTasks, not both")
+    instances = _instances(doc, path, section)
     capacity = count(doc, path + ("capacityTasks",), section["capacityTasks"]) if "capacityTasks" in section else None
     headroom = (count(doc, path + ("capacityHeadroomTasks",), section["capacityHeadroomTasks"])
                 if "capacityHeadroomTasks" in section else None)
@@ -246,7 +254,22 @@ def _overrides(doc: Document, path: DocPath, extra: Set[str] = frozenset()) -> O
         if not fault_check.faults.any:
             raise doc.error(where, "faults: with newRevision: healthy and no oldTaskCrashes checks nothing more; "
                             "name a bad release (newRevision: failsHealthChecks, failsToStart or flaky)")
-    return Overrides(capacity, headroom, desired, requirements, fault_check)
+    return Overrides(capacity, headroom, desired, requirements, fault_check, instances)
+
+
+def _instances(doc: Document, path: DocPath, section: dict[str, Any]) -> tuple[InstanceGroup, ...] | None:
+    """`instances:`, the groups of a model's cluster.instances (count with a type, or cpu and memory)."""
+    if "instances" not in section:
+        return None
+    for other in ("capacityTasks", "capacityHeadroomTasks"):
+        if other in section:
+            raise doc.error(path + (other,), f"give instances or {other}, not both: instances already say how many "
+                            "tasks fit")
+    raw = section["instances"]
+    if not isinstance(raw, list) or not raw:
+        raise doc.error(path + ("instances",), "instances must be a non-empty list of groups such as "
+                        "'- {count: 2, type: t3.small}'")
+    return tuple(instance_group(doc, path + ("instances", index)) for index in range(len(raw)))
 
 
 def _requirements(doc: Document, here: DocPath) -> RequirementValues:

@@ -134,6 +134,7 @@ def infra_models(paths: list[Path], service: str | None, policy: Policy,
     """The model of the one analysable service under `paths` (or the one named `service`), as gate builds it."""
     from verifier.check.verify import Options
     from verifier.ci.gate import model_of, services_in
+    from verifier.ci.gate_placement import each_count
     from verifier.ingest import ANALYSABLE
     found = []
     for _, specs, error in services_in(paths):
@@ -153,7 +154,10 @@ def infra_models(paths: list[Path], service: str | None, policy: Policy,
     spec = found[0]
     if spec.status != ANALYSABLE:
         raise UsageError(f"{spec.name} ({spec.file}:{spec.line or 1}) is {spec.status}: {spec.reason}")
-    return [(model_of(spec, policy, Options(timeout_ms=timeout_ms)), spec)]
+    model = model_of(spec, policy, Options(timeout_ms=timeout_ms))
+    # Over the instances a template defines, a small range of counts is checked one count at a time.
+    return [(one, spec) for one in each_count(spec, policy.for_service(spec.names, spec.cluster, spec.cluster_ref),
+                                              model)]
 
 
 def policy_of(args: argparse.Namespace) -> Policy:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from verifier.errors import ModelError
+from verifier.ingest.capacity import DerivedCapacity
 from verifier.ingest.discovery import Exclude
 from verifier.ingest.discovery import discover as discover_files
 from verifier.model.faults import Alarms, Breaker
@@ -66,6 +67,8 @@ class ServiceSpec:
     breaker_line: int | None = None
     faults_unknown: str = ""
     notes: tuple[str, ...] = ()     # what the answer assumes beyond the file (a CDK default), shown with it
+    # The instances and task size the file defines for the service's cluster (None: it defines none).
+    capacity: DerivedCapacity | None = None
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ from verifier.ingest import (
 )
 from verifier.ingest.cfn_breaker import with_breaker
 from verifier.ingest.cfn_conditions import Decided, created, is_function, resolve_ifs
+from verifier.ingest.cfn_placement import with_placement
 from verifier.ingest.cfn_targets import ServiceIndex
 
 MAX_BYTES = 5_000_000
@@ -236,6 +237,7 @@ def services_of(template: dict[Any, Any], source: str, odd_numbers: dict[int, li
             spec = _service(str(logical_id), resolve_ifs(resource, conditions), parameters, ranges, source,
                             _line(logical_id)[0], odd_numbers, via)
             spec = with_breaker(spec, resolve_ifs(resource, conditions), parameters)
+            spec = with_placement(spec, resolve_ifs(resource, conditions), resources, parameters)
             why = why or undecided.get(str(logical_id), "")
             if why and spec.status == ANALYSABLE:
                 spec = replace(spec, status=INCONCLUSIVE, reason=why)

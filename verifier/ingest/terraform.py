@@ -33,6 +33,7 @@ from verifier.ingest import (
 from verifier.ingest.hcl_expr import Unknown
 from verifier.ingest.terraform_project import ParsedModule, Scope, TerraformProject
 from verifier.ingest.tf_breaker import plan_breaker, with_breaker
+from verifier.ingest.tf_placement import with_placement
 from verifier.model.yamlsource import DocPath, Document
 
 _WHOLE = re.compile(r"^\s*-?[0-9]{1,4300}\s*$")  # ASCII digits: "²".isdigit() is true, int() refuses it
@@ -201,6 +202,7 @@ def services_of_module(module: ParsedModule, scope: Scope, prefix: str, via: tup
                                 ranges.get(name), named_ranges, via)
                 spec = with_breaker(spec, _nested(body, "deployment_circuit_breaker", instance),
                                     _nested(body, "alarms", instance), text)
+                spec = with_placement(spec, body, module, scope)
                 if why and "count" in body:
                     conditions = _conjuncts(body["count"])
                     twin = next((i for i, other in undecided if _exclusive(conditions, other)), None)

@@ -60,6 +60,11 @@ def _groups(doc: Document, raw: Any) -> tuple[InstanceGroup, ...]:
     return tuple(_group(doc, path + (index,)) for index in range(len(raw)))
 
 
+def instance_group(doc: Document, path: DocPath) -> InstanceGroup:
+    """One group of instances written at `path` (a model's cluster.instances, a gate policy's instances:)."""
+    return _group(doc, path)
+
+
 def _group(doc: Document, path: DocPath) -> InstanceGroup:
     section = mapping(doc, path, {"count", "cpu", "memory", "type", "reserved", "zone", "maxCount", "warmupSeconds"})
     if "count" not in section:
