@@ -111,11 +111,13 @@ def test_managed_scaling_reaches_the_model_and_the_gate_does_not_crash() -> None
     assert model.placement.task.memory == 600
     report = gate([path], jobs=1)
     (row,) = report.rows
-    # Until managed scaling is checked, the placement check refuses a group that can grow: inconclusive, with why.
-    if row.verdict is Verdict.INCONCLUSIVE:
-        assert "managed scaling" in row.spec.reason
-    else:  # once it is checked: a second t2.micro comes after the warm-up, so the deployment completes
-        assert row.verdict is Verdict.PROVED
+    # A second t2.micro comes after the warm-up: at 0 s the new 600 MiB task does not fit beside the old one
+    # (372 MiB free), so ECS asks for an instance, usable at 120 s; the task goes there and the deployment
+    # completes. The gate says it scales out.
+    assert row.verdict is Verdict.PROVED
+    assert row.result is not None and row.result.ecs.scale_outs == ((0, 120),)
+    text = run_in_process("gate", str(path)).out
+    assert "scales out: 1 instance added by managed scaling: asked for at 0 s, usable at 120 s (2 min)" in text
 
 
 def test_policy_capacity_replaces_the_templates_instances(tmp_path: Path) -> None:

@@ -338,7 +338,10 @@ def service_assumptions(row: GateRow) -> list[str]:
     if row.result is None:
         return []
     model = row.result.model
-    return [f"checked: {counts_checked(row.spec, model)}", capacity_assumed(row.spec, model)]
+    ecs = row.result.ecs if isinstance(row.result, Result) else None   # a desired range has no one run
+    scaled = [f"scales out: {line.strip()[len('scales out'):].strip()}"
+              for line in scale_out_lines(ecs.scale_outs if ecs is not None else ())]
+    return [f"checked: {counts_checked(row.spec, model)}", capacity_assumed(row.spec, model), *scaled]
 
 
 def fix_lines(row: GateRow) -> list[str]:
