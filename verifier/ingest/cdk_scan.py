@@ -15,6 +15,7 @@ Python (`#`, '', "", triple quotes), Java and C# (`//`, `/* */`, "", '', C#'s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_CALL_CHARS = 20_000
@@ -117,17 +118,25 @@ def closing(mask: str, open_at: int) -> int | None:
     return None
 
 
-def split_top(mask: str, span: Span, separator: str = ",") -> list[Span]:
-    """The parts of `span` between separators outside any bracket, each trimmed of whitespace; empty parts dropped."""
-    parts: list[Span] = []
-    depth, start = 0, span.start
+def _top_level(mask: str, span: Span) -> Iterator[int]:
+    """The offsets in `span` outside every bracket opened within it (the brackets themselves left out)."""
+    depth = 0
     for index in range(span.start, span.end):
         char = mask[index]
         if char in _OPEN:
             depth += 1
         elif char in _CLOSE:
             depth -= 1
-        elif char == separator and depth == 0:
+        elif depth == 0:
+            yield index
+
+
+def split_top(mask: str, span: Span, separator: str = ",") -> list[Span]:
+    """The parts of `span` between separators outside any bracket, each trimmed of whitespace; empty parts dropped."""
+    parts: list[Span] = []
+    start = span.start
+    for index in _top_level(mask, span):
+        if mask[index] == separator:
             parts.append(Span(start, index))
             start = index + 1
     parts.append(Span(start, span.end))
@@ -145,14 +154,8 @@ def trim(mask: str, span: Span) -> Span:
 
 def _key_value(mask: str, text: str, part: Span, separator: str) -> Written | None:
     """`key: value` (or `key = value`) at the top level of `part`; a bare name is `name: name` (shorthand)."""
-    depth = 0
-    for index in range(part.start, part.end):
-        char = mask[index]
-        if char in _OPEN:
-            depth += 1
-        elif char in _CLOSE:
-            depth -= 1
-        elif depth == 0 and char == separator and (separator != "=" or mask[index + 1:index + 2] != "="):
+    for index in _top_level(mask, part):
+        if mask[index] == separator and (separator != "=" or mask[index + 1:index + 2] != "="):
             key = text[part.start:index].strip().strip("'\"")
             return Written(key, trim(mask, Span(index + 1, part.end)))
     bare = text[part.start:part.end]

@@ -45,6 +45,16 @@ def _plain(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
+def _section(value: Any, parameters: dict[str, Any], name: str, keys: str) -> dict[Any, Any]:
+    """The mapping `name` holds (through a parameter's Default), or NotKnown saying why it cannot be read."""
+    node = _plain(value, parameters)
+    if isinstance(node, Unresolved):
+        raise NotKnown(f"{name} is {node.why}")
+    if not isinstance(node, dict):
+        raise NotKnown(f"{name} is {_kind_of(node)}, not a mapping of {keys}")
+    return node
+
+
 def with_breaker(spec: ServiceSpec, resource: dict[Any, Any], parameters: dict[str, Any]) -> ServiceSpec:
     """The spec with DeploymentConfiguration's DeploymentCircuitBreaker {Enable, Rollback} and Alarms
     {AlarmNames, Enable, Rollback}; what cannot be resolved goes to `faults_unknown`."""
@@ -56,19 +66,11 @@ def with_breaker(spec: ServiceSpec, resource: dict[Any, Any], parameters: dict[s
     try:
         breaker = alarms = None
         if breaker_key is not None:
-            node = _plain(config[breaker_key], parameters)
-            if isinstance(node, Unresolved):
-                raise NotKnown(f"DeploymentCircuitBreaker is {node.why}")
-            if not isinstance(node, dict):
-                raise NotKnown(f"DeploymentCircuitBreaker is {_kind_of(node)}, not a mapping of Enable and Rollback")
+            node = _section(config[breaker_key], parameters, "DeploymentCircuitBreaker", "Enable and Rollback")
             breaker = breaker_from(_plain(node.get("Enable"), parameters), _plain(node.get("Rollback"), parameters),
                                    "DeploymentCircuitBreaker")
         if alarms_key is not None:
-            node = _plain(config[alarms_key], parameters)
-            if isinstance(node, Unresolved):
-                raise NotKnown(f"Alarms is {node.why}")
-            if not isinstance(node, dict):
-                raise NotKnown(f"Alarms is {_kind_of(node)}, not a mapping of AlarmNames, Enable and Rollback")
+            node = _section(config[alarms_key], parameters, "Alarms", "AlarmNames, Enable and Rollback")
             alarms = alarms_from(_plain(node.get("AlarmNames"), parameters), _plain(node.get("Enable"), parameters),
                                  _plain(node.get("Rollback"), parameters), "Alarms")
     except NotKnown as unknown:
