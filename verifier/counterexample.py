@@ -6,6 +6,7 @@ checked on the final amount only, so a shortest batched path never has two in a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from verifier.fault_semantics import PHASE_NAMES, FaultState
@@ -98,11 +99,11 @@ FAULT_COLUMNS = (("old_pending", "old pending"), ("new_stopping", "new stopping"
                  ("phase", "phase"), ("crashes", "crashes"), ("owed", "owed"), ("flaky_failed", "flaky failed"))
 
 
-def fault_columns(trace: Counterexample) -> list[tuple[str, list[str]]]:
-    """The extra components of a fault trace that are not 0 somewhere along it, one column each."""
+def fault_columns(states: Sequence[FaultState]) -> list[tuple[str, list[str]]]:
+    """The extra components of a fault trace's `states` that are not 0 somewhere along it, one column each."""
     columns = []
     for field, heading in FAULT_COLUMNS:
-        values = [getattr(state, field) for state in trace.fault_states]
+        values = [getattr(state, field) for state in states]
         if any(values):
             shown = [PHASE_NAMES[v] for v in values] if field == "phase" else [str(v) for v in values]
             columns.append((heading, shown))

@@ -50,7 +50,7 @@ def lines(text: str) -> str:
 def trace_table(trace: Counterexample, folded: bool = False) -> str:
     """Every state of a trace with the action that reached it; `folded` puts a long one in <details>."""
     timed = trace.times is not None
-    extra = fault_columns(trace)   # a bad release's trace: what it adds, where not 0 throughout
+    extra = fault_columns(trace.fault_states)   # a bad release's trace: what it adds, where not 0 throughout
     head = "<tr><th>step</th>" + ("<th>time</th>" if timed else "") + \
            '<th class="text">action</th><th>old healthy</th><th>old stopping</th><th>new pending</th>' \
            '<th>new healthy</th>' + "".join(f"<th>{escape(heading)}</th>" for heading, _ in extra) + "</tr>"

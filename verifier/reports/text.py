@@ -91,7 +91,7 @@ def _quiet(result: Result | RangeResult) -> str:
 
 def trace_table(trace: Counterexample, indent: str) -> list[str]:
     actions = ["(start)"] + [str(action) for action in trace.actions]
-    extra = fault_columns(trace)   # a bad release's trace: what it adds, where not 0 throughout
+    extra = fault_columns(trace.fault_states)   # a bad release's trace: what it adds, where not 0 throughout
     if trace.instances:            # a trace over instances: each one's counts, and how to read them
         extra.append(("instances", [layout_cell(layout) for layout in trace.instances]))
     legend = [indent + LEGEND] if trace.instances else []
@@ -100,9 +100,8 @@ def trace_table(trace: Counterexample, indent: str) -> list[str]:
 
 def fault_run_table(run: FaultRun, indent: str) -> list[str]:
     """ECS's run with a bad release, step by step, with the columns the release adds where not 0."""
-    fake = Counterexample(tuple(State(*state[:4]) for state in run.trace.states), (),
-                          fault_states=run.trace.states)
-    return _table(fake.states, ["(start)", *run.trace.actions], run.trace.times, fault_columns(fake), indent)
+    counts = [State(*state[:4]) for state in run.trace.states]
+    return _table(counts, ["(start)", *run.trace.actions], run.trace.times, fault_columns(run.trace.states), indent)
 
 
 def _table(states: Sequence[State], actions: Sequence[str], times: Sequence[int] | None,
