@@ -54,14 +54,19 @@ def placement_lines(placement: Placement) -> list[str]:
     return lines
 
 
-def scale_out_lines(scale_outs: tuple[tuple[int, int], ...]) -> list[str]:
-    """What managed scaling adds in ECS's run: how many instances, when asked for and when usable."""
+def scale_out_text(scale_outs: tuple[tuple[int, int], ...]) -> str:
+    """What managed scaling adds in ECS's run: how many instances, when asked for and when usable ("" for none)."""
     if not scale_outs:
-        return []
+        return ""
     first_asked, last_usable = min(a for a, _ in scale_outs), max(u for _, u in scale_outs)
     if len(scale_outs) == 1:
         when = f"asked for at {duration(first_asked)}, usable at {duration(last_usable)}; it stays"
     else:
         when = f"asked for from {duration(first_asked)}, the last usable at {duration(last_usable)}; they stay"
-    return [f"    scales out       {plural(len(scale_outs), 'instance')} added by managed scaling: {when} "
-            "after the deployment"]
+    return f"{plural(len(scale_outs), 'instance')} added by managed scaling: {when} after the deployment"
+
+
+def scale_out_lines(scale_outs: tuple[tuple[int, int], ...]) -> list[str]:
+    """`scale_out_text` as a line of a report's schedules, or nothing."""
+    said = scale_out_text(scale_outs)
+    return [f"    scales out       {said}"] if said else []

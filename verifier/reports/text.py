@@ -22,7 +22,7 @@ from verifier.format import duration, pair_trace, plural
 from verifier.ingest import ServiceSpec
 from verifier.model.records import Model
 from verifier.model.reproduce import reproduce_command
-from verifier.reports.placement_text import LEGEND, layout_cell, placement_lines, scale_out_lines
+from verifier.reports.placement_text import LEGEND, layout_cell, placement_lines, scale_out_lines, scale_out_text
 from verifier.reports.rules import labelled
 from verifier.reports.summary import capacity_text, gate_summary, result_summary, timing_text
 from verifier.results import Status, Verdict
@@ -338,8 +338,8 @@ def service_assumptions(row: GateRow) -> list[str]:
         return []
     model = row.result.model
     ecs = row.result.ecs if isinstance(row.result, Result) else None   # a desired range has no one run
-    scaled = [f"scales out: {line.strip()[len('scales out'):].strip()}"
-              for line in scale_out_lines(ecs.scale_outs if ecs is not None else ())]
+    said = scale_out_text(ecs.scale_outs) if ecs is not None else ""
+    scaled = [f"scales out: {said}"] if said else []
     return [f"checked: {counts_checked(row.spec, model)}", capacity_assumed(row.spec, model), *scaled]
 
 
